@@ -17,9 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { REPO_ROOT } from '../paths.ts';
 
 /** Apicurio 3.0.x is the newest 3.x line whose classes run on Java 17 (3.3.x needs Java 21). */
 export const APICURIO_VERSION = '3.0.9';
