@@ -1,0 +1,13 @@
+/** Shared settings for integration tests: the stack started by `npm test` (scripts/test.mjs). */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/paths.ts';
+
+export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
+export const REGISTRY_URL = process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:38081/apis/ccompat/v7';
+export const SCHEMAS_DIR = join(REPO_ROOT, 'schemas');
+export const TOPOLOGY_FILE = join(REPO_ROOT, 'topology.yaml');
+export const CLI = join(REPO_ROOT, 'bin', 'dkg-stream.js');
+
+/** A fresh prefix so concurrent or repeated tests never share topics, groups or subjects. */
+export const uniquePrefix = (what: string): string => `t-${what}-${randomBytes(4).toString('hex')}.`;

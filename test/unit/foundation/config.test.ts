@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/config.ts';
+import { REPO_ROOT } from '../../../src/paths.ts';
+
+test('defaults point at the local stack and the repo topology', () => {
+  const c = loadConfig({ env: {} });
+  assert.deepEqual(c.brokers, ['127.0.0.1:39092']);
+  assert.equal(c.registryUrl, 'http://127.0.0.1:38081/apis/ccompat/v7');
+  assert.equal(c.topology, join(REPO_ROOT, 'topology.yaml'));
+  assert.equal(c.secretKeyFile, null);
+  assert.equal(c.httpPort, 8088);
+});
+
+test('a file overrides defaults and the environment overrides the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'brokers: [a:1, b:2]\ntopicPrefix: from-file.\nhttpPort: 9000\n');
+  const c = loadConfig({ file, env: { DKG_STREAM_TOPIC_PREFIX: 'from-env.' } });
+  assert.deepEqual(c.brokers, ['a:1', 'b:2']);
+  assert.equal(c.topicPrefix, 'from-env.');
+  assert.equal(c.httpPort, 9000);
+});
+
+test('every invalid setting is reported with its origin', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ httpPort: 70000, colour: 'red' }));
+  assert.throws(
+    () => loadConfig({ file, env: { DKG_STREAM_BROKERS: 'no-port', DKG_STREAM_LOG_LEVEL: 'loud', DKG_STREAM_SECRET_KEY_FILE: '/nonexistent/key' } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      const text = err.problems.join('\n');
+      assert.match(text, /unknown setting 'colour'/);
+      assert.match(text, /httpPort \(from .*c\.json\) must be 0\.\.65535/);
+      assert.match(text, /broker 'no-port' \(from \$DKG_STREAM_BROKERS\) is not host:port/);
+      assert.match(text, /logLevel \(from \$DKG_STREAM_LOG_LEVEL\)/);
+      assert.match(text, /secretKeyFile \/nonexistent\/key .* does not exist/);
+      return true;
+    },
+  );
+  assert.throws(() => loadConfig({ file: '/nonexistent.yaml', env: {} }), /does not exist/);
+});
