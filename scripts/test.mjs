@@ -14,6 +14,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin', 'dkg-stream.js');
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
 
+// Tests reach the stack through DKG_STREAM_BROKERS / DKG_STREAM_REGISTRY_URL; derive them from the
+// stack's port settings so `DKG_STREAM_KAFKA_PORT=… npm test` runs an isolated stack end to end.
+process.env.DKG_STREAM_BROKERS ??= `127.0.0.1:${process.env.DKG_STREAM_KAFKA_PORT || 39092}`;
+process.env.DKG_STREAM_REGISTRY_URL ??= `http://127.0.0.1:${process.env.DKG_STREAM_REGISTRY_PORT || 38081}/apis/ccompat/v7`;
+
 const before = spawnSync(process.execPath, [cli, 'stack', 'status'], { cwd: root, encoding: 'utf8' });
 const wasRunning = before.status === 0;
 const up = run(process.execPath, [cli, 'stack', 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });

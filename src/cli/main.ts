@@ -9,6 +9,7 @@ import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./commands/demo.ts')).default,
   topology: async () => (await import('./commands/topology.ts')).default,
   stack: async () => (await import('./commands/stack.ts')).default,
 };
