@@ -92,9 +92,9 @@ export class HeaderJsonError extends Error {
   override name = 'HeaderJsonError';
   constructor(
     readonly field: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`header.${field}: ${message}`);
+    super(`header.${field}: ${detail}`);
   }
 }
 

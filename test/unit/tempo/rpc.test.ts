@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  RpcShapeError,
+  finalizationQueryParams,
+  parseCertifiedBlock,
+  parseConsensusEvent,
+  parseConsensusState,
+} from '../../../src/tempo/rpc.ts';
+import { tempoHeaderHash } from '../../../src/tempo/header.ts';
+import { bytesTo0x, bytesToHex } from '../../../src/tempo/hex.ts';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
+const shape = fixture('certified-block-shape.json').certifiedBlock;
+const block1 = fixture('presto-block-1.json');
+const golden = fixture('golden-frame.json');
+
+test("tempo's CertifiedBlock JSON fixture parses (0x-prefixed certificate accepted)", () => {
+  const cb = parseCertifiedBlock(shape);
+  assert.equal(cb.epoch, 7n);
+  assert.equal(cb.view, 11n);
+  assert.equal(bytesToHex(cb.digest), '11'.repeat(32));
+  assert.equal(bytesToHex(cb.certificate), '1234');
+  assert.equal(cb.block.header.inner.number, 0n);
+  assert.deepEqual(cb.block.body, { ommers: [], transactions: [], withdrawals: null });
+});
+
+test('a finalized event with the real Presto block 1 header: header hash recomputed from JSON', () => {
+  const cert = golden.frame.slice(2); // unprefixed hex, as tempo's feed emits it
+  const ev = parseConsensusEvent({
+    type: 'finalized',
+    epoch: 0,
+    view: 1,
+    digest: block1.hash,
+    certificate: cert,
+    block: { header: block1.header, body: { transactions: [], ommers: [], withdrawals: [] } },
+    seen: 1_760_000_000_000,
+  });
+  assert.equal(ev.type, 'finalized');
+  if (ev.type === 'nullified') throw new Error('unreachable');
+  assert.equal(ev.seen, 1_760_000_000_000n);
+  assert.equal(bytesToHex(ev.certificate), cert);
+  assert.equal(bytesTo0x(tempoHeaderHash(ev.block.header)), bytesTo0x(ev.digest));
+});
+
+test('nullified events and getLatest results', () => {
+  assert.deepEqual(parseConsensusEvent({ type: 'nullified', epoch: 3, view: 9, seen: 5 }), { type: 'nullified', epoch: 3n, view: 9n, seen: 5n });
+  const st = parseConsensusState({ finalized: shape, notarized: null });
+  assert.equal(st.finalized?.view, 11n);
+  assert.equal(st.notarized, null);
+});
+
+test('shape errors name the offending path', () => {
+  const cases: Array<[unknown, string]> = [
+    [{ type: 'finalised', epoch: 0, view: 0, seen: 0 }, 'event.type'],
+    [{ type: 'nullified', epoch: -1, view: 0, seen: 0 }, 'event.epoch'],
+    [{ type: 'nullified', epoch: 0, view: '0', seen: 0 }, 'event.view'],
+    [{ ...shape, type: 'finalized', seen: 1, certificate: 'xyz' }, 'event.certificate'],
+    [{ ...shape, type: 'finalized', seen: 1, digest: '0x12' }, 'event.digest'],
+    [{ ...shape, type: 'finalized', seen: 1, block: { header: { ...shape.block.header, number: '0xg' } } }, 'event.block.header.number'],
+    [{ ...shape, type: 'finalized', seen: 1, block: {} }, 'event.block.header'],
+  ];
+  for (const [json, path] of cases) {
+    assert.throws(() => parseConsensusEvent(json), (e: unknown) => e instanceof RpcShapeError && e.path === path, path);
+  }
+});
+
+test('getFinalization query params', () => {
+  assert.deepEqual(finalizationQueryParams('latest'), ['latest']);
+  assert.deepEqual(finalizationQueryParams({ height: 21599n }), [{ height: 21599 }]);
+  assert.throws(() => finalizationQueryParams({ height: 1n << 60n }), RangeError);
+});
