@@ -1,0 +1,503 @@
+/**
+ * kafkajs 2.2.4 adapter of the {@link KafkaPort}. The only module (with the lead's admin.ts)
+ * that imports kafkajs.
+ *
+ * kafkajs facts this relies on (see reference §2.1):
+ * - transactional producer: `idempotent: true, maxInFlightRequests: 1`; the producer id is
+ *   initialised by the first `transaction()` call, so `transactionalProducer()` opens and aborts
+ *   an empty transaction to fence older producers with the same id before returning;
+ *   CONCURRENT_TRANSACTIONS right after a crash (kafkajs#296) is retried here;
+ * - consumers use `readUncommitted: false` (read_committed); there is no manual assignment, so
+ *   `read()` uses a throwaway consumer group (sole member) and seeks;
+ * - group membership is eager (no revoke callback): GROUP_JOIN carries the new full assignment;
+ * - batches made only of control/aborted records never reach eachBatch, but END_BATCH_PROCESS
+ *   reports their last offset, which is how positions advance past commit markers.
+ */
+import { randomBytes } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type {
+  Admin as KAdmin,
+  Assigner,
+  Consumer as KConsumer,
+  EachBatchPayload,
+  Kafka as KafkaT,
+  LogEntry,
+  Message,
+  PartitionAssigner,
+  Producer as KProducer,
+  RecordMetadata,
+} from 'kafkajs';
+import { logger } from '../log.ts';
+import {
+  type AdminPort,
+  type BatchControl,
+  type GroupConsumer,
+  type GroupConsumerOptions,
+  type GroupMemberInfo,
+  type InBatch,
+  type InRecord,
+  type KafkaPort,
+  type OutRecord,
+  type PartitionOffsets,
+  type ProducedRange,
+  type Producer,
+  ProducerFencedError,
+  type ReadHandle,
+  type ReadOptions,
+  type TopicPartition,
+  type TopicPartitionOffset,
+  type Transaction,
+  type TransactionalProducer,
+} from './port.ts';
+
+const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
+const log = logger('kafka');
+
+export interface KafkajsOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Transaction timeout in ms (default 30 s): how long an abandoned transaction blocks readers. */
+  transactionTimeoutMs?: number;
+}
+
+/** Errors kafkajs logs but retries or that fencing/rebalancing produce by design. */
+const EXPECTED = /concurrent operation|old epoch|rebalanc|not the correct coordinator|coordinator is (loading|not available)|specified group generation id is not valid|member id is not valid/i;
+
+function kafkaLogCreator() {
+  const kl = logger('kafkajs');
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      // kafkajs logs expected events (rebalances, fencing) as ERROR; keep them one level lower.
+      if (EXPECTED.test(String((rest as { error?: unknown }).error ?? ''))) kl.debug(rest, message);
+      else if (level <= logLevel.ERROR) kl.warn(rest, message);
+      else if (level === logLevel.WARN) kl.info(rest, message);
+      else kl.debug(rest, message);
+    };
+}
+
+const num = (s: string | number | undefined | null): number => (s === undefined || s === null ? -1 : Number(s));
+
+function toMessage(r: OutRecord): Message {
+  const m: Message = { key: r.key, value: r.value };
+  if (r.partition !== undefined) m.partition = r.partition;
+  if (r.headers) m.headers = r.headers;
+  if (r.timestamp !== undefined) m.timestamp = String(r.timestamp);
+  return m;
+}
+
+function groupByTopic(records: OutRecord[]): { topicMessages: Array<{ topic: string; messages: Message[] }> } {
+  const by = new Map<string, Message[]>();
+  for (const r of records) {
+    let l = by.get(r.topic);
+    if (!l) by.set(r.topic, (l = []));
+    l.push(toMessage(r));
+  }
+  return { topicMessages: [...by].map(([topic, messages]) => ({ topic, messages })) };
+}
+
+/**
+ * kafkajs returns one metadata entry per topic-partition with the base offset of the one record
+ * batch it wrote there. `lastOffset` is exact for records whose partition the caller chose
+ * (changelogs); for key-hashed records it is the base offset (a lower bound).
+ */
+function producedRanges(records: OutRecord[], meta: RecordMetadata[]): ProducedRange[] {
+  const out: ProducedRange[] = [];
+  for (const m of meta) {
+    const n = records.filter((r) => r.topic === m.topicName && r.partition === m.partition).length;
+    const base = num(m.baseOffset ?? (m as { offset?: string }).offset);
+    out.push({ topic: m.topicName, partition: m.partition, baseOffset: base, lastOffset: n > 0 ? base + n - 1 : base });
+  }
+  return out;
+}
+
+function isFenced(err: unknown): boolean {
+  const e = err as { type?: string; name?: string; message?: string; originalError?: unknown } | undefined;
+  if (!e) return false;
+  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;
+  if (e.originalError) return isFenced(e.originalError);
+  return /fenced|INVALID_PRODUCER_EPOCH/i.test(e.message ?? '');
+}
+
+function wrapTxnError(err: unknown): Error {
+  if (isFenced(err)) return new ProducerFencedError((err as Error).message);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function toInRecord(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): InRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v === undefined) continue;
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one !== undefined) headers[k] = Buffer.isBuffer(one) ? one : Buffer.from(one);
+  }
+  return { topic, partition, offset: Number(m.offset), key: m.key ?? null, value: m.value ?? null, timestamp: Number(m.timestamp), headers };
+}
+
+/**
+ * Co-partitioning assigner: partition p of every subscribed topic goes to the same member, so a
+ * task owns all its inputs' partition p (Kafka Streams' rule). Partition numbers are dealt round
+ * robin over the members sorted by id. Each member's userData (e.g. its HTTP endpoint) is
+ * advertised in its subscription metadata and visible to everyone through describeGroup.
+ */
+function copartitionAssigner(userData: Buffer): PartitionAssigner {
+  return ({ cluster }) => {
+    const assigner: Assigner = {
+      name: 'DkgCopartition',
+      version: 1,
+      protocol: ({ topics }) => ({ name: 'DkgCopartition', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData }) }),
+      async assign({ members, topics }) {
+        const ids = members.map((m) => m.memberId).sort();
+        const counts = new Map<string, number>();
+        let maxPartitions = 0;
+        for (const t of topics) {
+          const n = cluster.findTopicPartitionMetadata(t).length;
+          counts.set(t, n);
+          maxPartitions = Math.max(maxPartitions, n);
+        }
+        const plan = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
+        for (let p = 0; p < maxPartitions; p++) {
+          const owner = plan.get(ids[p % ids.length]!)!;
+          for (const t of topics) if (p < (counts.get(t) ?? 0)) (owner[t] ??= []).push(p);
+        }
+        return ids.map((memberId) => ({
+          memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: plan.get(memberId)!, userData: Buffer.alloc(0) }),
+        }));
+      },
+    };
+    return assigner;
+  };
+}
+
+class KafkajsTxnProducer implements TransactionalProducer {
+  constructor(
+    readonly transactionalId: string,
+    private readonly producer: KProducer,
+  ) {}
+
+  async begin(): Promise<Transaction> {
+    let txn: Awaited<ReturnType<KProducer['transaction']>>;
+    try {
+      txn = await this.producer.transaction();
+    } catch (err) {
+      throw wrapTxnError(err);
+    }
+    return {
+      async send(records) {
+        if (records.length === 0) return [];
+        try {
+          const { topicMessages } = groupByTopic(records);
+          const meta = await txn.sendBatch({ topicMessages });
+          return producedRanges(records, meta);
+        } catch (err) {
+          throw wrapTxnError(err);
+        }
+      },
+      async sendOffsets(groupId, offsets) {
+        const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+        for (const o of offsets) {
+          let l = topics.get(o.topic);
+          if (!l) topics.set(o.topic, (l = []));
+          l.push({ partition: o.partition, offset: String(o.offset) });
+        }
+        try {
+          await txn.sendOffsets({ consumerGroupId: groupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
+        } catch (err) {
+          throw wrapTxnError(err);
+        }
+      },
+      async commit() {
+        try {
+          await txn.commit();
+        } catch (err) {
+          throw wrapTxnError(err);
+        }
+      },
+      async abort() {
+        try {
+          await txn.abort();
+        } catch (err) {
+          throw wrapTxnError(err);
+        }
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+class KafkajsGroupConsumer implements GroupConsumer {
+  private readonly consumer: KConsumer;
+  private assignmentListeners: Array<(a: TopicPartition[]) => void> = [];
+  private crashListeners: Array<(e: Error) => void> = [];
+  private positionListeners: Array<(tp: TopicPartition, next: number) => void> = [];
+
+  constructor(
+    kafka: KafkaT,
+    private readonly opts: GroupConsumerOptions,
+  ) {
+    const userData = opts.userData ?? Buffer.alloc(0);
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      readUncommitted: false,
+      partitionAssigners: opts.copartition === false ? [kafkajs.PartitionAssigners.roundRobin] : [copartitionAssigner(userData)],
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1 << 20,
+      maxWaitTimeInMs: opts.maxWaitTimeMs ?? 250,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => {
+      const assigned: TopicPartition[] = [];
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) for (const partition of partitions) assigned.push({ topic, partition });
+      for (const l of this.assignmentListeners) l(assigned);
+    });
+    this.consumer.on(CRASH, (e) => {
+      const err = e.payload.error instanceof Error ? e.payload.error : new Error(String(e.payload.error));
+      log.warn({ groupId: opts.groupId, err: err.message, restart: e.payload.restart }, 'consumer crashed');
+      if (!e.payload.restart) for (const l of this.crashListeners) l(err);
+    });
+    this.consumer.on(END_BATCH_PROCESS, (e) => {
+      const next = Number(e.payload.lastOffset) + 1;
+      for (const l of this.positionListeners) l({ topic: e.payload.topic, partition: e.payload.partition }, next);
+    });
+  }
+
+  onAssignment(l: (a: TopicPartition[]) => void): void {
+    this.assignmentListeners.push(l);
+  }
+  onCrash(l: (e: Error) => void): void {
+    this.crashListeners.push(l);
+  }
+  onPosition(l: (tp: TopicPartition, next: number) => void): void {
+    this.positionListeners.push(l);
+  }
+
+  async start(handler: (batch: InBatch, ctl: BatchControl) => Promise<void>): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.opts.topics) await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? false });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.concurrency ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const records = batch.messages.map((m) => toInRecord(batch.topic, batch.partition, m));
+        await handler(
+          { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), lastOffset: Number(batch.lastOffset()) },
+          { heartbeat, resolve: (o) => resolveOffset(String(o)), isRunning, isStale },
+        );
+      },
+    });
+  }
+
+  seek(tp: TopicPartitionOffset): void {
+    this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(tp.offset) });
+  }
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) this.consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]);
+  }
+  resume(tps: TopicPartition[]): void {
+    for (const tp of tps) this.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
+  }
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export class KafkajsPort implements KafkaPort {
+  readonly kafka: KafkaT;
+  private readonly clientId: string;
+  private sharedAdmin: Promise<AdminPort> | undefined;
+
+  constructor(private readonly opts: KafkajsOptions) {
+    this.clientId = opts.clientId ?? 'dkg-stream';
+    this.kafka = new Kafka({
+      clientId: this.clientId,
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(),
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+  }
+
+  /** A shared, lazily connected admin client (closed by {@link close}). */
+  admin(): Promise<AdminPort> {
+    this.sharedAdmin ??= this.newAdmin();
+    return this.sharedAdmin;
+  }
+
+  private async newAdmin(): Promise<AdminPort> {
+    const admin: KAdmin = this.kafka.admin();
+    await admin.connect();
+    return {
+      async createTopics(topics) {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.topic));
+        if (missing.length === 0) return;
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor ?? 1,
+            configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      },
+      async deleteTopics(topics) {
+        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+      },
+      listTopics: () => admin.listTopics(),
+      async partitionCount(topic) {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        return md.topics[0]?.partitions.length ?? 0;
+      },
+      async offsets(topic): Promise<PartitionOffsets[]> {
+        const res = await admin.fetchTopicOffsets(topic);
+        return res.map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) })).sort((a, b) => a.partition - b.partition);
+      },
+      async offsetsForTimestamp(topic, ts) {
+        const res = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
+        const highs = new Map((await admin.fetchTopicOffsets(topic)).map((r) => [r.partition, Number(r.high)]));
+        return res.map((r) => ({ partition: r.partition, offset: Number(r.offset) < 0 ? highs.get(r.partition)! : Number(r.offset) }));
+      },
+      async groupOffsets(groupId, topic) {
+        const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+      },
+      async setGroupOffsets(groupId, topic, offsets) {
+        await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+      },
+      async deleteRecords(topic, offsets) {
+        await admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+      },
+      async describeGroup(groupId) {
+        const res = await admin.describeGroups([groupId]);
+        const g = res.groups[0];
+        const members: GroupMemberInfo[] = (g?.members ?? []).map((m) => {
+          let userData: Buffer = Buffer.alloc(0);
+          let assignment: Record<string, number[]> = {};
+          try {
+            userData = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? userData;
+          } catch {
+            /* a member of another protocol */
+          }
+          try {
+            assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
+          } catch {
+            /* not yet assigned */
+          }
+          return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, userData, assignment };
+        });
+        return { state: g?.state ?? 'Dead', members };
+      },
+      async deleteGroups(groupIds) {
+        if (groupIds.length > 0) await admin.deleteGroups(groupIds).catch(() => {});
+      },
+      close: () => admin.disconnect(),
+    };
+  }
+
+  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    const producer = this.kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.opts.transactionTimeoutMs ?? 30_000,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await producer.connect();
+    // Initialise the producer id now (fences zombies, aborts their open transaction). Right
+    // after a crash the coordinator may still be completing the old transaction and answer
+    // CONCURRENT_TRANSACTIONS for a while; keep retrying within a bound.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const t = await producer.transaction();
+        await t.abort();
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          await producer.disconnect().catch(() => {});
+          throw err;
+        }
+        log.info({ transactionalId, err: (err as Error).message }, 'init transactions: retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    return new KafkajsTxnProducer(transactionalId, producer);
+  }
+
+  async producer(): Promise<Producer> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    return {
+      async send(records) {
+        if (records.length === 0) return [];
+        const { topicMessages } = groupByTopic(records);
+        return producedRanges(records, await producer.sendBatch({ topicMessages, acks: -1 }));
+      },
+      close: () => producer.disconnect(),
+    };
+  }
+
+  groupConsumer(opts: GroupConsumerOptions): GroupConsumer {
+    return new KafkajsGroupConsumer(this.kafka, { clientId: this.clientId, ...opts });
+  }
+
+  async read(opts: ReadOptions): Promise<ReadHandle> {
+    const admin = await this.admin();
+    const marks = new Map((await admin.offsets(opts.topic)).map((o) => [o.partition, o]));
+    const position = new Map<number, number>();
+    for (const [p, from] of opts.from) position.set(p, Math.max(from, marks.get(p)?.low ?? 0));
+    const until = opts.until;
+    const pending = (): number[] => (until ? [...position].filter(([p, pos]) => pos < (until.get(p) ?? -Infinity)).map(([p]) => p) : [...position.keys()]);
+    if (until && pending().length === 0) return { done: Promise.resolve(), stop: async () => {} };
+
+    const groupId = `${this.clientId}-reader-${randomBytes(6).toString('hex')}`;
+    const consumer = new KafkajsGroupConsumer(this.kafka, { groupId, topics: [opts.topic], copartition: false, fromBeginning: false, maxWaitTimeMs: 100 });
+    let finish!: () => void;
+    let fail!: (e: Error) => void;
+    const finished = new Promise<void>((res, rej) => ((finish = res), (fail = rej)));
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= consumer
+        .stop()
+        .catch(() => {})
+        .then(() => admin.deleteGroups([groupId]))
+        .then(() => finish()));
+    const advance = (p: number, next: number) => {
+      if (!position.has(p)) return;
+      if (next > position.get(p)!) position.set(p, next);
+      if (until && pending().length === 0) setImmediate(() => void stop());
+    };
+    consumer.onPosition((tp, next) => advance(tp.partition, next));
+    consumer.onCrash((e) => fail(e));
+    await consumer.start(async (batch, ctl) => {
+      const p = batch.partition;
+      const pos = position.get(p);
+      if (pos === undefined || ctl.isStale()) return;
+      const limit = until?.get(p) ?? Infinity;
+      const records = batch.records.filter((r) => r.offset >= pos && r.offset < limit);
+      const next = Math.max(pos, Math.min(batch.lastOffset + 1, limit));
+      if (records.length > 0 || next > pos) await opts.onRecords(p, records, next);
+      ctl.resolve(batch.lastOffset);
+      advance(p, next);
+    });
+    for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset });
+    return { done: finished, stop };
+  }
+
+  async close(): Promise<void> {
+    if (this.sharedAdmin) await (await this.sharedAdmin).close().catch(() => {});
+    this.sharedAdmin = undefined;
+  }
+}

@@ -1,0 +1,26 @@
+/** Helpers for the runtime's integration tests (real broker from `npm test`). */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
+
+export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
+
+export const newPort = (clientId = 'dkg-test'): KafkajsPort => new KafkajsPort({ brokers: BROKERS, clientId });
+
+/** A fresh name so tests never share topics or groups. */
+export const unique = (what: string): string => `t-${what}-${randomBytes(4).toString('hex')}`;
+
+export const tempDir = (what: string): string => mkdtempSync(join(tmpdir(), `dkg-${what}-`));
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
