@@ -7,6 +7,7 @@
 mod bls;
 mod codec_cases;
 mod misc;
+mod tempo;
 mod util;
 
 fn main() {
@@ -17,5 +18,8 @@ fn main() {
         codec_cases::generate();
         bls::generate();
         misc::generate();
+    }
+    if want("tempo") {
+        tempo::generate();
     }
 }
