@@ -1,0 +1,68 @@
+/**
+ * The processor API. A processor is a fold over its input records: for each record it reads and
+ * writes its stores and emits output records. It never sees kafkajs or RocksDB: the runtime
+ * (Kafka, RocksDB) and the broker-less {@link ../test-driver.ts TestDriver} (memory) run the same
+ * {@link Task} code underneath.
+ *
+ * Per record, the effect is all-or-nothing: if `decode` or `process` throws, the record's store
+ * writes and outputs are discarded and the record goes to the dead-letter topic instead (with the
+ * reason in `dlq.*` headers); processing continues with the next record. A {@link StoreError}
+ * (I/O) is not the record's fault: it fails the task instead.
+ */
+import type { Bytes, RangeOptions } from '../state/kv.ts';
+import type { InRecord } from './kafka/port.ts';
+
+export type { InRecord };
+
+/** Read access to a store (or a global table). Keys and values are raw bytes. */
+export interface ReadOnlyStore {
+  get(key: Bytes): Promise<Bytes | undefined>;
+  /** Entries in key order within the bounds (the processor's own writes included). */
+  range(opts?: RangeOptions): AsyncIterable<[Bytes, Bytes]>;
+}
+
+/** A task-local state store (one per store per partition), read-your-writes within the fold. */
+export interface KeyValueStore extends ReadOnlyStore {
+  put(key: Bytes, value: Bytes): void;
+  delete(key: Bytes): void;
+}
+
+export interface Output {
+  topic: string;
+  key: Bytes | null;
+  value: Bytes | null;
+  /** Explicit partition; unset = key hash (the client's default partitioner). */
+  partition?: number;
+  headers?: Record<string, Bytes | string>;
+}
+
+export interface ProcessorContext {
+  readonly processor: string;
+  /** The task's partition (of every input). */
+  readonly partition: number;
+  store(name: string): KeyValueStore;
+  /** A global table (every partition of `topic`, materialised on every instance). */
+  global(topic: string): ReadOnlyStore;
+  /** Emits an output record, committed in the same transaction as the state changes. */
+  send(out: Output): void;
+}
+
+export interface ProcessorDef<V = InRecord> {
+  name: string;
+  /** Input topics (co-partitioned: partition p of each belongs to task p). */
+  inputs: string[];
+  /** Topics `send` may write to (checked; the DLQ topic is implicit). */
+  outputs?: string[];
+  /** Store names; each gets a RocksDB instance per partition and a compacted changelog. */
+  stores?: string[];
+  /** Topics read as global tables. */
+  globals?: string[];
+  /** Turns the raw record into the value `process` gets. Throwing routes the record to the DLQ. */
+  decode?(record: InRecord): V | Promise<V>;
+  process(ctx: ProcessorContext, value: V, record: InRecord): void | Promise<void>;
+}
+
+/** Wraps a decode failure so the DLQ says which stage failed. */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}

@@ -1,0 +1,266 @@
+/**
+ * A task: one processor on one partition (of every input), with its stores. Pure logic, no
+ * Kafka: `process()` folds records into a {@link PendingCommit} (outputs, dead letters, changelog
+ * records, new input offsets); the caller makes that one Kafka transaction and then calls
+ * `apply()`, which writes the state changes together with the input offsets and the changelog
+ * offsets in one batch per store. The runtime and the test driver both drive this class.
+ */
+import type { Bytes, RangeOptions } from '../state/kv.ts';
+import { compareBytes, inRange, StoreError } from '../state/kv.ts';
+import {
+  type Change,
+  INPUT_OFFSETS_KEY,
+  type InputOffsets,
+  type StateStore,
+  dataKey,
+  encodeInputOffsets,
+  tpKey,
+} from '../state/store.ts';
+import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders, jsonDlqEncoder } from './dlq.ts';
+import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
+import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
+
+type Entry = { key: Bytes; value: Bytes | null };
+type Layer = Map<string, Entry>;
+const hex = (b: Bytes) => b.toString('hex');
+
+/** Store view with two write layers (the commit's and the current record's) over the base store. */
+class LayeredStore implements KeyValueStore {
+  constructor(
+    private readonly base: StateStore,
+    private readonly committed: Layer,
+    private readonly current: Layer,
+  ) {}
+
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    const k = hex(key);
+    const e = this.current.get(k) ?? this.committed.get(k);
+    if (e) return e.value === null ? undefined : e.value;
+    return this.base.get(key);
+  }
+
+  put(key: Bytes, value: Bytes): void {
+    this.current.set(hex(key), { key: Buffer.from(key), value: Buffer.from(value) });
+  }
+
+  delete(key: Bytes): void {
+    this.current.set(hex(key), { key: Buffer.from(key), value: null });
+  }
+
+  async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
+    const over = new Map<string, Entry>();
+    for (const layer of [this.committed, this.current]) for (const [k, e] of layer) if (inRange(e.key, opts)) over.set(k, e);
+    const dir = opts.reverse ? -1 : 1;
+    const mine = [...over.values()].sort((a, b) => dir * compareBytes(a.key, b.key));
+    const limit = opts.limit ?? Infinity;
+    let emitted = 0;
+    let i = 0;
+    const { limit: _drop, ...unbounded } = opts;
+    for await (const [k, v] of this.base.range(unbounded)) {
+      while (i < mine.length && dir * compareBytes(mine[i]!.key, k) < 0) {
+        const e = mine[i++]!;
+        if (e.value !== null) {
+          yield [e.key, e.value];
+          if (++emitted >= limit) return;
+        }
+      }
+      if (over.has(hex(k))) continue; // shadowed by a pending write (emitted from `mine`)
+      yield [k, v];
+      if (++emitted >= limit) return;
+    }
+    for (; i < mine.length; i++) {
+      const e = mine[i]!;
+      if (e.value !== null) {
+        yield [e.key, e.value];
+        if (++emitted >= limit) return;
+      }
+    }
+  }
+}
+
+export interface TaskOptions {
+  // biome-ignore lint: processors are heterogeneous
+  def: ProcessorDef<any>;
+  partition: number;
+  stores: Map<string, StateStore>;
+  globals?: Map<string, ReadOnlyStore>;
+  changelogTopic(store: string): string;
+  dlqTopic: string;
+  dlqEncode?: DlqEncoder;
+  now?: () => number;
+}
+
+export interface CommitStats {
+  processed: number;
+  skipped: number;
+  dlq: number;
+  outputs: number;
+}
+
+/** Everything one transaction must carry, and what to write to the stores after it commits. */
+export interface PendingCommit {
+  /** Outputs, dead letters and changelog records, in production order. */
+  records: OutRecord[];
+  /** New consumer positions (next offset) of every input partition seen so far. */
+  offsets: TopicPartitionOffset[];
+  changes: Map<string, Change[]>;
+  inputOffsets: InputOffsets;
+  stats: CommitStats;
+  deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
+}
+
+export class Task {
+  readonly name: string;
+  private position: InputOffsets;
+
+  private constructor(
+    private readonly opts: TaskOptions,
+    position: InputOffsets,
+  ) {
+    this.name = `${opts.def.name}-${opts.partition}`;
+    this.position = position;
+  }
+
+  /** Opens a task over restored stores; its position is what the stores say they reflect. */
+  static async open(opts: TaskOptions, fallback: InputOffsets = {}): Promise<Task> {
+    let position: InputOffsets | null = null;
+    for (const s of opts.stores.values()) {
+      const m = await s.meta();
+      if (m.inputOffsets) position = position ? mergeMin(position, m.inputOffsets) : m.inputOffsets;
+    }
+    return new Task(opts, position ?? { ...fallback });
+  }
+
+  get partition(): number {
+    return this.opts.partition;
+  }
+
+  /** Next offset to process for an input partition (undefined: nothing processed yet). */
+  positionOf(topic: string, partition = this.opts.partition): number | undefined {
+    return this.position[tpKey(topic, partition)];
+  }
+
+  positions(): InputOffsets {
+    return { ...this.position };
+  }
+
+  /** Folds records (in order) into one pending commit. Records before the position are skipped. */
+  async process(records: InRecord[]): Promise<PendingCommit> {
+    const { def, partition } = this.opts;
+    const storeNames = [...this.opts.stores.keys()];
+    const committed = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
+    const current = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
+    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, committed.get(n)!, current.get(n)!)]));
+    const outputs: OutRecord[] = [];
+    const deadLetters: PendingCommit['deadLetters'] = [];
+    const position = { ...this.position };
+    const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
+    const allowed = def.outputs ? new Set(def.outputs) : null;
+    let pendingOut: OutRecord[] = [];
+    const ctx: ProcessorContext = {
+      processor: def.name,
+      partition,
+      store: (name) => {
+        const v = views.get(name);
+        if (!v) throw new Error(`processor ${def.name} has no store '${name}' (declared: ${storeNames.join(', ') || 'none'})`);
+        return v;
+      },
+      global: (topic) => {
+        const g = this.opts.globals?.get(topic);
+        if (!g) throw new Error(`processor ${def.name} has no global table '${topic}'`);
+        return g;
+      },
+      send: (out: Output) => {
+        if (allowed && !allowed.has(out.topic)) throw new Error(`processor ${def.name} may not write to '${out.topic}' (outputs: ${[...allowed].join(', ')})`);
+        const r: OutRecord = { topic: out.topic, key: out.key, value: out.value };
+        if (out.partition !== undefined) r.partition = out.partition;
+        if (out.headers) r.headers = out.headers;
+        pendingOut.push(r);
+      },
+    };
+
+    for (const record of records) {
+      const tp = tpKey(record.topic, record.partition);
+      const pos = position[tp];
+      if (pos !== undefined && record.offset < pos) {
+        stats.skipped++;
+        continue;
+      }
+      pendingOut = [];
+      for (const l of current.values()) l.clear();
+      let stage: DlqStage = 'decode';
+      try {
+        let value: unknown = record;
+        if (def.decode) {
+          try {
+            value = await def.decode(record);
+          } catch (err) {
+            if (err instanceof StoreError) throw err;
+            if (err instanceof Error && err.name && err.name !== 'Error') throw err;
+            throw Object.assign(new DecodeError(err instanceof Error ? err.message : String(err)), { cause: err });
+          }
+        }
+        stage = 'process';
+        await def.process(ctx, value, record);
+        for (const [n, l] of current) for (const [k, e] of l) committed.get(n)!.set(k, e);
+        outputs.push(...pendingOut);
+        stats.outputs += pendingOut.length;
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        const dl = deadLetter(record, def.name, err, this.now());
+        deadLetters.push({ dl, stage });
+        outputs.push({
+          topic: this.opts.dlqTopic,
+          key: record.key,
+          value: await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl),
+          headers: dlqHeaders(dl, stage),
+        });
+        stats.dlq++;
+      }
+      stats.processed++;
+      position[tp] = record.offset + 1;
+    }
+
+    const changes = new Map<string, Change[]>();
+    const encodedPosition = encodeInputOffsets(position);
+    for (const [n, layer] of committed) {
+      const list = [...layer.values()].map((e) => ({ key: e.key, value: e.value }));
+      changes.set(n, list);
+      const topic = this.opts.changelogTopic(n);
+      for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
+      // The position travels with the data, so a restore knows which input the state reflects.
+      outputs.push({ topic, partition, key: INPUT_OFFSETS_KEY, value: encodedPosition });
+    }
+    const offsets: TopicPartitionOffset[] = Object.entries(position).map(([k, offset]) => {
+      const i = k.lastIndexOf('/');
+      return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
+    });
+    return { records: outputs, offsets, changes, inputOffsets: position, stats, deadLetters };
+  }
+
+  /** After the transaction committed: state, input offsets and changelog offsets, one batch per store. */
+  async apply(pc: PendingCommit, produced: ProducedRange[]): Promise<void> {
+    for (const [n, store] of this.opts.stores) {
+      const topic = this.opts.changelogTopic(n);
+      const r = produced.find((x) => x.topic === topic && x.partition === this.opts.partition);
+      await store.commit(pc.changes.get(n) ?? [], pc.inputOffsets, r ? r.lastOffset + 1 : null);
+    }
+    this.position = pc.inputOffsets;
+  }
+
+  /** Resets the in-memory position (after a failed transaction, to what the stores hold). */
+  async reload(fallback: InputOffsets = {}): Promise<void> {
+    const t = await Task.open(this.opts, fallback);
+    this.position = t.position;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+}
+
+function mergeMin(a: InputOffsets, b: InputOffsets): InputOffsets {
+  const out: InputOffsets = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = out[k] === undefined ? v : Math.min(out[k]!, v);
+  return out;
+}
