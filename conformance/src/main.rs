@@ -6,6 +6,7 @@
 
 mod bls;
 mod codec_cases;
+mod dkg;
 mod misc;
 mod tempo;
 mod util;
@@ -21,5 +22,8 @@ fn main() {
     }
     if want("tempo") {
         tempo::generate();
+    }
+    if want("dkg") {
+        dkg::generate();
     }
 }
