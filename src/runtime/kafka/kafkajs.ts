@@ -488,7 +488,14 @@ export class KafkajsPort implements KafkaPort {
       const limit = until?.get(p) ?? Infinity;
       const records = batch.records.filter((r) => r.offset >= pos && r.offset < limit);
       const next = Math.max(pos, Math.min(batch.lastOffset + 1, limit));
-      if (records.length > 0 || next > pos) await opts.onRecords(p, records, next);
+      try {
+        if (records.length > 0 || next > pos) await opts.onRecords(p, records, next);
+      } catch (err) {
+        // A failing callback ends the read (a throw inside eachBatch would make kafkajs retry forever).
+        fail(err instanceof Error ? err : new Error(String(err)));
+        setImmediate(() => void stop());
+        return;
+      }
       ctl.resolve(batch.lastOffset);
       advance(p, next);
     });

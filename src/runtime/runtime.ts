@@ -1,0 +1,444 @@
+/**
+ * The exactly-once runtime of one processor on Kafka: one consumer group per processor
+ * (`<applicationId>-<processor>`), one task per input partition, one transactional producer per
+ * task (`<group>-<partition>`), RocksDB stores per (store, partition), changelogs, restore,
+ * global tables, DLQ, metrics.
+ *
+ * Per committed chunk of records (the processing contract):
+ *   1. Task.process → outputs + dead letters + changelog records + new positions;
+ *   2. one Kafka transaction: all those records + sendOffsets(group, positions) → commit;
+ *   3. one RocksDB batch per store: changes + input offsets + changelog offset.
+ * A crash between 2 and 3 leaves RocksDB behind the changelog; task start replays exactly that
+ * gap. Task start (on assignment or after an error):
+ *   a. init the transactional producer: fences the previous owner and aborts its open transaction;
+ *   b. per store: read the changelog from the stored changelog offset to the end (a local store
+ *      that does not fit the changelog any more — truncated/recreated — is wiped and rebuilt);
+ *   c. check the restored input offsets against the group's committed offsets (equal unless
+ *      someone reset the group): on mismatch wipe and rebuild from the changelog;
+ *   d. seek the consumer to the restored position, so records the state already reflects are
+ *      never folded twice (records below the position are also skipped defensively).
+ * Any transaction error (fenced, timeout, broker restart) closes the task without touching the
+ * stores; the next batch re-creates it (fencing + gap restore).
+ */
+import { EventEmitter } from 'node:events';
+import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
+import { StateStore, tpKey } from '../state/store.ts';
+import type { DlqEncoder } from './dlq.ts';
+import { GlobalTable } from './global.ts';
+import type { BatchControl, GroupConsumer, InBatch, KafkaPort, TopicPartition, TransactionalProducer } from './kafka/port.ts';
+import { logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import type { ProcessorDef } from './processor.ts';
+import { type RestoreProgress, applyChangelogBatch } from './restore.ts';
+import { Task } from './task.ts';
+
+const log = logger('runtime');
+
+export interface RuntimeOptions {
+  port: KafkaPort;
+  // biome-ignore lint: processors are heterogeneous
+  processor: ProcessorDef<any>;
+  applicationId: string;
+  dataDir: string;
+  dlqTopic: string;
+  /** Changelog topic of a store (default `<applicationId>-<processor>-<store>-changelog`, as topology.ts). */
+  changelogTopic?: (store: string) => string;
+  dlqEncode?: DlqEncoder;
+  rocks?: RocksOptions;
+  /** Where a new group starts on partitions without committed offsets (default true: from the beginning). */
+  fromBeginning?: boolean;
+  /** host:port of this instance's HTTP server, advertised to the group for query routing. */
+  endpoint?: string;
+  /** Upper bound of records per transaction (default 2000). */
+  maxCommitRecords?: number;
+  /** Partitions processed concurrently (default 2). */
+  concurrency?: number;
+  metrics?: Metrics;
+  /** Stop once every assigned partition reached these end offsets (replay); topic/partition → offset. */
+  stopAt?: Map<string, number>;
+}
+
+export type TaskState = 'restoring' | 'running';
+
+interface TaskHandle {
+  partition: number;
+  state: TaskState;
+  task?: Task;
+  producer?: TransactionalProducer;
+  stores: Map<string, StateStore>;
+  closed: boolean;
+  lock: Promise<unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class StreamRuntime extends EventEmitter {
+  readonly groupId: string;
+  readonly metrics: Metrics;
+  private consumer: GroupConsumer | undefined;
+  private readonly tasks = new Map<number, Promise<TaskHandle>>();
+  private readonly handles = new Map<number, TaskHandle>();
+  private assigned = new Set<number>();
+  private joined = false;
+  private readonly globals = new Map<string, GlobalTable>();
+  private globalsReady = false;
+  private stopped = false;
+  private readonly restoreProgress = new Map<string, RestoreProgress>();
+  private readonly changelog: (store: string) => string;
+  private readonly lastSeen = new Map<string, { position: number; high: number }>();
+
+  constructor(private readonly opts: RuntimeOptions) {
+    super();
+    this.groupId = `${opts.applicationId}-${opts.processor.name}`;
+    this.changelog = opts.changelogTopic ?? ((s) => `${opts.applicationId}-${opts.processor.name}-${s}-changelog`);
+    this.metrics = opts.metrics ?? new Metrics();
+    this.metrics.gauge('dkg_stream_consumer_lag', 'Records between the processed position and the high watermark', () =>
+      [...this.lastSeen].map(([k, v]) => {
+        const i = k.lastIndexOf('/');
+        return { labels: { processor: opts.processor.name, topic: k.slice(0, i), partition: k.slice(i + 1) }, value: Math.max(0, v.high - v.position) };
+      }),
+    );
+    this.metrics.gauge('dkg_stream_rocksdb_size_bytes', 'Approximate RocksDB size (SST + memtables) per store instance', async () => {
+      const out: Array<{ labels: Record<string, string | number>; value: number }> = [];
+      for (const h of this.handles.values())
+        for (const [n, s] of h.stores) out.push({ labels: { processor: opts.processor.name, store: n, partition: h.partition }, value: await s.kv.approximateSize().catch(() => 0) });
+      return out;
+    });
+    this.metrics.gauge('dkg_stream_restore_progress_ratio', 'Restore progress per store instance (1 = done)', () =>
+      [...this.restoreProgress.values()].map((p) => ({
+        labels: { processor: p.processor, store: p.store, partition: p.partition },
+        value: p.done ? 1 : p.total === 0 ? 1 : Math.min(1, p.restored / p.total),
+      })),
+    );
+  }
+
+  get processorName(): string {
+    return this.opts.processor.name;
+  }
+
+  changelogTopic(store: string): string {
+    return this.changelog(store);
+  }
+
+  /** Creates the changelog topics (compacted, one partition per task) and the DLQ if missing. */
+  async ensureTopics(): Promise<void> {
+    const admin = await this.opts.port.admin();
+    const partitions = await admin.partitionCount(this.opts.processor.inputs[0]!);
+    await admin.createTopics([
+      ...(this.opts.processor.stores ?? []).map((s) => ({
+        topic: this.changelog(s),
+        partitions,
+        configs: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': '600000' },
+      })),
+      { topic: this.opts.dlqTopic, partitions: 1 },
+    ]);
+  }
+
+  async start(): Promise<void> {
+    const def = this.opts.processor;
+    for (const g of def.globals ?? []) {
+      const table = new GlobalTable(this.opts.port, g, this.opts.dataDir, this.opts.rocks);
+      this.globals.set(g, table);
+      await table.start((restored, total) =>
+        this.progress({ processor: def.name, store: `global:${g}`, partition: -1, restored, total, done: restored >= total }),
+      );
+    }
+    this.globalsReady = true;
+    const consumer = this.opts.port.groupConsumer({
+      groupId: this.groupId,
+      topics: def.inputs,
+      fromBeginning: this.opts.fromBeginning ?? true,
+      clientId: `${this.groupId}`,
+      userData: Buffer.from(JSON.stringify({ endpoint: this.opts.endpoint ?? null }), 'utf8'),
+      concurrency: this.opts.concurrency ?? 2,
+    });
+    this.consumer = consumer;
+    consumer.onAssignment((tps) => void this.onAssignment(tps));
+    consumer.onCrash((err) => {
+      log.error({ err: err.message }, 'consumer gave up');
+      this.emit('error', err);
+    });
+    consumer.onPosition((tp, next) => {
+      const k = tpKey(tp.topic, tp.partition);
+      const cur = this.lastSeen.get(k);
+      if (cur) cur.position = Math.max(cur.position, next);
+    });
+    await consumer.start((batch, ctl) => this.handle(batch, ctl));
+  }
+
+  /** Ready = globals bootstrapped, joined, and every assigned partition's task restored and running. */
+  ready(): boolean {
+    if (!this.globalsReady || !this.joined || this.stopped) return false;
+    for (const p of this.assigned) if (this.handles.get(p)?.state !== 'running') return false;
+    return true;
+  }
+
+  status(): { processor: string; ready: boolean; assigned: number[]; tasks: Record<number, TaskState>; restore: RestoreProgress[] } {
+    return {
+      processor: this.opts.processor.name,
+      ready: this.ready(),
+      assigned: [...this.assigned].sort((a, b) => a - b),
+      tasks: Object.fromEntries([...this.handles].map(([p, h]) => [p, h.state])),
+      restore: [...this.restoreProgress.values()],
+    };
+  }
+
+  /** The local store instance of a running task (queries). */
+  localStore(store: string, partition: number): StateStore | undefined {
+    const h = this.handles.get(partition);
+    return h?.state === 'running' ? h.stores.get(store) : undefined;
+  }
+
+  global(topic: string): GlobalTable | undefined {
+    return this.globals.get(topic);
+  }
+
+  assignedPartitions(): number[] {
+    return [...this.assigned];
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.consumer?.stop().catch((e) => log.warn({ err: (e as Error).message }, 'consumer stop'));
+    for (const p of [...this.tasks.keys()]) await this.closeTask(p);
+    for (const g of this.globals.values()) await g.close();
+    this.emit('stopped');
+  }
+
+  private progress(p: RestoreProgress): void {
+    this.restoreProgress.set(`${p.store}/${p.partition}`, p);
+    this.emit('restore', p);
+  }
+
+  private onAssignment(tps: TopicPartition[]): void {
+    const next = new Set(tps.map((t) => t.partition));
+    this.joined = true;
+    const revoked = [...this.tasks.keys()].filter((p) => !next.has(p));
+    this.assigned = next;
+    log.info({ processor: this.opts.processor.name, assigned: [...next], revoked }, 'assignment');
+    this.emit('assignment', [...next]);
+    for (const p of revoked) void this.closeTask(p);
+    // Start restoring right away instead of waiting for the first batch of each partition.
+    for (const p of next) void this.ensureTask(p).catch(() => {});
+  }
+
+  private ensureTask(p: number): Promise<TaskHandle> {
+    let t = this.tasks.get(p);
+    if (!t) {
+      t = this.createTask(p);
+      this.tasks.set(p, t);
+      t.catch((err) => {
+        log.warn({ partition: p, err: (err as Error).message }, 'task start failed');
+        if (this.tasks.get(p) === t) this.tasks.delete(p);
+      });
+    }
+    return t;
+  }
+
+  private async createTask(p: number): Promise<TaskHandle> {
+    const def = this.opts.processor;
+    const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve() };
+    this.handles.set(p, handle);
+    try {
+      handle.producer = await this.opts.port.transactionalProducer(`${this.groupId}-${p}`);
+      const admin = await this.opts.port.admin();
+      const group: Record<string, number> = {};
+      for (const topic of def.inputs) {
+        const o = (await admin.groupOffsets(this.groupId, topic)).find((x) => x.partition === p);
+        if (o && o.offset >= 0) group[tpKey(topic, p)] = o.offset;
+      }
+      for (const name of def.stores ?? []) {
+        const store = new StateStore(name, await RocksKV.open(storeDir(this.opts.dataDir, def.name, name, p), this.opts.rocks));
+        handle.stores.set(name, store);
+        await this.restore(handle, name, store);
+        const meta = await store.meta();
+        if (meta.inputOffsets && !samePosition(meta.inputOffsets, group)) {
+          log.warn({ partition: p, store: name, state: meta.inputOffsets, group }, 'local state does not match the group offsets: rebuilding it from the changelog');
+          await store.wipe();
+          await this.restore(handle, name, store);
+        }
+      }
+      if (handle.closed) throw new Error('task closed during restore');
+      handle.task = await Task.open(
+        {
+          def,
+          partition: p,
+          stores: handle.stores,
+          globals: new Map([...this.globals]),
+          changelogTopic: this.changelog,
+          dlqTopic: this.opts.dlqTopic,
+          dlqEncode: this.opts.dlqEncode,
+        },
+        group,
+      );
+      for (const topic of def.inputs) {
+        const pos = handle.task.positionOf(topic, p);
+        if (pos !== undefined) this.consumer?.seek({ topic, partition: p, offset: pos });
+        this.lastSeen.set(tpKey(topic, p), { position: pos ?? 0, high: this.lastSeen.get(tpKey(topic, p))?.high ?? 0 });
+      }
+      handle.state = 'running';
+      log.info({ processor: def.name, partition: p, position: handle.task.positions() }, 'task running');
+      this.emit('task', { partition: p, state: 'running' });
+      return handle;
+    } catch (err) {
+      await this.disposeHandle(handle);
+      throw err;
+    }
+  }
+
+  private async restore(handle: TaskHandle, name: string, store: StateStore): Promise<void> {
+    const p = handle.partition;
+    const topic = this.changelog(name);
+    const admin = await this.opts.port.admin();
+    const marks = (await admin.offsets(topic)).find((m) => m.partition === p);
+    if (!marks) throw new Error(`changelog ${topic} has no partition ${p} (create it: StreamRuntime.ensureTopics or topology apply)`);
+    let from = (await store.meta()).changelogOffset;
+    if (from > marks.high || from < marks.low) {
+      log.warn({ partition: p, store: name, stored: from, low: marks.low, high: marks.high }, 'changelog no longer covers the local store: rebuilding');
+      await store.wipe();
+      from = marks.low;
+    }
+    const base = { processor: this.opts.processor.name, store: name, partition: p };
+    const total = marks.high - from;
+    let restored = 0;
+    this.progress({ ...base, restored, total, done: total === 0 });
+    if (total === 0) return;
+    const t0 = Date.now();
+    const h = await this.opts.port.read({
+      topic,
+      from: new Map([[p, from]]),
+      until: new Map([[p, marks.high]]),
+      onRecords: async (_p, records, next) => {
+        if (handle.closed) throw new Error('task closed during restore');
+        await applyChangelogBatch(store, records, next);
+        restored += records.length;
+        this.metrics.inc('dkg_stream_restored_records_total', 'Changelog records applied by restores', { processor: base.processor, store: name });
+        this.progress({ ...base, restored, total, done: false });
+      },
+    });
+    await h.done;
+    this.progress({ ...base, restored, total, done: true });
+    log.info({ ...base, from, to: marks.high, restored, ms: Date.now() - t0 }, 'restored');
+  }
+
+  private async handle(batch: InBatch, ctl: BatchControl): Promise<void> {
+    const p = batch.partition;
+    const k = tpKey(batch.topic, p);
+    const seen = this.lastSeen.get(k) ?? { position: 0, high: 0 };
+    seen.high = batch.highWatermark;
+    this.lastSeen.set(k, seen);
+    if (this.stopped || !this.assigned.has(p)) return;
+    let handle: TaskHandle;
+    try {
+      handle = await this.withHeartbeat(this.ensureTask(p), ctl);
+    } catch {
+      await sleep(500);
+      return; // not resolved: the partition is fetched again and the task re-created
+    }
+    if (ctl.isStale() || handle.closed) return;
+    const run = handle.lock.then(async () => {
+      if (handle.closed || ctl.isStale()) return;
+      const task = handle.task!;
+      const pos = task.positionOf(batch.topic, p);
+      if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
+      const max = this.opts.maxCommitRecords ?? 2000;
+      for (let i = 0; i < batch.records.length; i += max) {
+        await this.commit(handle, batch.records.slice(i, i + max));
+        if (!ctl.isRunning()) break;
+      }
+      ctl.resolve(batch.lastOffset);
+      seen.position = Math.max(seen.position, batch.lastOffset + 1);
+      this.checkStopAt();
+    });
+    handle.lock = run.catch(() => {});
+    try {
+      await run;
+    } catch (err) {
+      log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name }, 'transaction failed: restarting the task');
+      this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
+      await this.closeTask(p);
+      await sleep(200);
+    }
+  }
+
+  private async commit(handle: TaskHandle, records: InBatch['records']): Promise<void> {
+    const task = handle.task!;
+    const t0 = performance.now();
+    const pc = await task.process(records);
+    if (pc.stats.processed === 0) return;
+    const txn = await handle.producer!.begin();
+    let produced;
+    try {
+      produced = await txn.send(pc.records);
+      await txn.sendOffsets(this.groupId, pc.offsets);
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => {});
+      throw err;
+    }
+    await task.apply(pc, produced);
+    const name = this.opts.processor.name;
+    const m = this.metrics;
+    m.observe('dkg_stream_commit_seconds', 'Latency of one transaction (fold + produce + commit + store write)', { processor: name }, (performance.now() - t0) / 1000);
+    m.inc('dkg_stream_consumed_records_total', 'Input records folded', { processor: name }, pc.stats.processed);
+    m.inc('dkg_stream_produced_records_total', 'Output records committed (excluding changelogs and DLQ)', { processor: name }, pc.stats.outputs);
+    if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
+    m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
+    this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
+  }
+
+  private checkStopAt(): void {
+    const stopAt = this.opts.stopAt;
+    if (!stopAt || this.stopped) return;
+    for (const [k, end] of stopAt) {
+      const i = k.lastIndexOf('/');
+      const h = this.handles.get(Number(k.slice(i + 1)));
+      const pos = h?.task?.positionOf(k.slice(0, i), Number(k.slice(i + 1))) ?? 0;
+      if (pos < end && (this.lastSeen.get(k)?.position ?? 0) < end) return;
+    }
+    this.emit('caught-up');
+  }
+
+  private async withHeartbeat<T>(p: Promise<T>, ctl: BatchControl): Promise<T> {
+    let done = false;
+    const beat = (async () => {
+      while (!done) {
+        await sleep(1000);
+        if (!done) await ctl.heartbeat().catch(() => {});
+      }
+    })();
+    try {
+      return await p;
+    } finally {
+      done = true;
+      void beat;
+    }
+  }
+
+  private async closeTask(p: number): Promise<void> {
+    const t = this.tasks.get(p);
+    this.tasks.delete(p);
+    const h = this.handles.get(p);
+    if (h) h.closed = true;
+    if (t) await t.then((handle) => this.disposeHandle(handle)).catch(() => {});
+    else if (h) await this.disposeHandle(h);
+  }
+
+  private async disposeHandle(h: TaskHandle): Promise<void> {
+    h.closed = true;
+    await h.lock.catch(() => {});
+    if (this.handles.get(h.partition) === h) this.handles.delete(h.partition);
+    await h.producer?.close().catch(() => {});
+    h.producer = undefined;
+    for (const s of h.stores.values()) await s.close().catch(() => {});
+    h.stores.clear();
+    this.emit('task', { partition: h.partition, state: 'closed' });
+  }
+}
+
+function samePosition(state: Record<string, number>, group: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(state), ...Object.keys(group)]);
+  for (const k of keys) if (state[k] !== group[k]) return false;
+  return true;
+}
