@@ -16,7 +16,7 @@ import {
 } from '../../../src/tempo/header.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { RlpReader, encodeListOf } from '../../../src/tempo/rlp.ts';
-import { Rng } from './rng.ts';
+import { TestRng } from '../../support/rng.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
 const block1 = fixture('presto-block-1.json');
@@ -166,7 +166,7 @@ test('JSON parsing: clear typed errors naming the field', () => {
   assert.equal(bytesTo0x(tempoHeaderHash(tempoHeaderFromJson({ header: { ...base, hash: '0xdead' } }))), block1.hash);
 });
 
-function randomHeader(rng: Rng): TempoHeader {
+function randomHeader(rng: TestRng): TempoHeader {
   const inner: TempoHeader['inner'] = {
     parentHash: rng.bytes(32),
     ommersHash: rng.bytes(32),
@@ -175,11 +175,11 @@ function randomHeader(rng: Rng): TempoHeader {
     transactionsRoot: rng.bytes(32),
     receiptsRoot: rng.bytes(32),
     logsBloom: rng.bytes(256),
-    difficulty: rng.bool() ? 0n : rng.u64() * rng.u64(),
-    number: rng.u64(),
-    gasLimit: rng.u64(),
-    gasUsed: rng.u64(),
-    timestamp: rng.u64(),
+    difficulty: rng.bool() ? 0n : rng.bigBits(rng.int(65)) * rng.bigBits(rng.int(65)),
+    number: rng.bigBits(rng.int(65)),
+    gasLimit: rng.bigBits(rng.int(65)),
+    gasUsed: rng.bigBits(rng.int(65)),
+    timestamp: rng.bigBits(rng.int(65)),
     extraData: rng.bytes(rng.pick([0, 1, 55, 56, 716])),
     mixHash: rng.bytes(32),
     nonce: rng.bytes(8),
@@ -187,10 +187,10 @@ function randomHeader(rng: Rng): TempoHeader {
   const optional = ['baseFeePerGas', 'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconBlockRoot', 'requestsHash', 'blockAccessListHash', 'slotNumber'] as const;
   const n = rng.int(optional.length + 1);
   for (const k of optional.slice(0, n)) {
-    if (k === 'baseFeePerGas' || k === 'blobGasUsed' || k === 'excessBlobGas' || k === 'slotNumber') inner[k] = rng.u64();
+    if (k === 'baseFeePerGas' || k === 'blobGasUsed' || k === 'excessBlobGas' || k === 'slotNumber') inner[k] = rng.bigBits(rng.int(65));
     else inner[k] = rng.bytes(32);
   }
-  const h: TempoHeader = { generalGasLimit: rng.u64(), sharedGasLimit: rng.u64(), timestampMillisPart: rng.u64(), inner };
+  const h: TempoHeader = { generalGasLimit: rng.bigBits(rng.int(65)), sharedGasLimit: rng.bigBits(rng.int(65)), timestampMillisPart: rng.bigBits(rng.int(65)), inner };
   if (rng.bool()) {
     const small = () => BigInt(rng.int(2 ** 31));
     h.consensusContext = { epoch: small(), view: small(), parentView: small(), proposer: rng.bytes(32) };
@@ -199,7 +199,7 @@ function randomHeader(rng: Rng): TempoHeader {
 }
 
 test('property: random headers round-trip through RLP and JSON with a stable hash (seeded)', () => {
-  const rng = new Rng(0x5eed_0003);
+  const rng = new TestRng(0x5eed_0003);
   for (let i = 0; i < 200; i++) {
     const h = randomHeader(rng);
     const rlp = encodeTempoHeader(h);

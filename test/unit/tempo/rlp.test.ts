@@ -15,7 +15,7 @@ import {
   type RlpItem,
 } from '../../../src/tempo/rlp.ts';
 import { bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
-import { Rng } from './rng.ts';
+import { TestRng } from '../../support/rng.ts';
 
 const h = (s: string) => hexToBytes(s);
 const enc = (item: RlpItem) => bytesToHex(encodeRlp(item));
@@ -62,7 +62,7 @@ test('integer reads reject leading zeros, overflow and lists; fixed reads check 
   assert.throws(() => sub.finish(), RlpLengthMismatch);
 });
 
-function randomItem(rng: Rng, depth: number): RlpItem {
+function randomItem(rng: TestRng, depth: number): RlpItem {
   if (depth > 3 || rng.int(3) > 0) {
     const kind = rng.int(4);
     const len = kind === 0 ? 0 : kind === 1 ? 1 : kind === 2 ? rng.int(56) : 50 + rng.int(300);
@@ -73,7 +73,7 @@ function randomItem(rng: Rng, depth: number): RlpItem {
 }
 
 test('property: decode(encode(x)) = x and encode(decode(b)) = b (seeded)', () => {
-  const rng = new Rng(0x5eed_0001);
+  const rng = new TestRng(0x5eed_0001);
   for (let i = 0; i < 500; i++) {
     const item = randomItem(rng, 0);
     const bytes = encodeRlp(item);
@@ -84,7 +84,7 @@ test('property: decode(encode(x)) = x and encode(decode(b)) = b (seeded)', () =>
 });
 
 test('property: every strict prefix of an encoding fails to decode (seeded)', () => {
-  const rng = new Rng(0x5eed_0002);
+  const rng = new TestRng(0x5eed_0002);
   for (let i = 0; i < 100; i++) {
     const bytes = encodeRlp(randomItem(rng, 0));
     const cut = rng.int(bytes.length);
