@@ -235,10 +235,14 @@ export class Reader {
 
   // ---- raw bytes ----
 
-  /** `n` raw bytes as a fresh copy (safe to keep after the input buffer is reused). */
+  /**
+   * `n` raw bytes as a fresh copy (safe to keep after the input buffer is reused). Copies with
+   * `Uint8Array.prototype.slice` explicitly: on a Node `Buffer` (what Kafka clients hand out)
+   * `.slice()` returns a *view*, which would silently alias the caller's memory.
+   */
   bytes(n: number): Uint8Array {
     this.ensure(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

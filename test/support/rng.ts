@@ -60,10 +60,10 @@ export class TestRng {
     return items[this.int(items.length)]!;
   }
 
-  /** A fill function suitable for APIs that take `(dest) => void` randomness. */
-  fill = (dest: Uint8Array): void => {
+  /** rand_core-style fill, so a TestRng can stand in for an `RngCore` (deterministic tests only). */
+  fillBytes(dest: Uint8Array): void {
     dest.set(this.bytes(dest.length));
-  };
+  }
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

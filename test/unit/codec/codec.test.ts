@@ -426,6 +426,14 @@ describe('codec: Reader / Writer mechanics', () => {
     assert.equal(r.remaining, 1);
   });
 
+  it('bytes() copies even from a Node Buffer (whose own slice() would alias)', () => {
+    const src = Buffer.from('0102030405', 'hex');
+    const copy = new Reader(src).bytes(3);
+    src[0] = 0xff;
+    assert.equal(hex(copy), '010203');
+    assert.ok(!(copy instanceof Buffer) || copy.buffer !== src.buffer);
+  });
+
   it('Writer grows past its initial capacity', () => {
     const w = new Writer(1);
     for (let i = 0; i < 1000; i++) w.u32(i);

@@ -1,0 +1,128 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { type Reader, type Writer, Wrapped, compareBytes, decode as decodeWith, unionUnique } from '../codec/index.ts';
+import { ChaCha20Rng } from './chacha.ts';
+import { type RngCore, cryptoRng, drawBytes } from './rng.ts';
+
+/**
+ * Ed25519 as commonware v0.0.64 uses it (`ed25519::scheme`, backed by ed25519-consensus 2.1):
+ * raw 32-byte seeds, 32-byte compressed public keys, 64-byte R‖s signatures, RFC 8032 signing
+ * and ZIP-215 verification (cofactored; non-canonical R and A encodings accepted; s < ℓ). ZIP-215
+ * matters because verification must give the same answer on every node for adversarial inputs —
+ * these signatures gate DKG acks and logs that all parties replay.
+ *
+ * Keys are kept as their raw bytes: the wire encoding is the identity, ordering of public keys
+ * (player/dealer sets) is lexicographic on those bytes, and decoding a public key validates that
+ * it decompresses.
+ */
+
+export const ED25519_PRIVATE_KEY_BYTES = 32;
+export const ED25519_PUBLIC_KEY_BYTES = 32;
+export const ED25519_SIGNATURE_BYTES = 64;
+
+/** 32-byte RFC 8032 seed. Secret. */
+export type Ed25519PrivateKey = Uint8Array;
+/** 32-byte compressed Edwards point (as encoded; may be non-canonical if decoded from the wire). */
+export type Ed25519PublicKey = Uint8Array;
+/** 64 bytes R‖s. */
+export type Ed25519Signature = Uint8Array;
+
+export function ed25519PublicKey(privateKey: Ed25519PrivateKey): Ed25519PublicKey {
+  return ed25519.getPublicKey(checkLen(privateKey, ED25519_PRIVATE_KEY_BYTES, 'private key'));
+}
+
+/** `SigningKey::new(rng)`: 32 bytes from the RNG are the seed. */
+export function ed25519RandomPrivateKey(rng: RngCore = cryptoRng): Ed25519PrivateKey {
+  return drawBytes(rng, ED25519_PRIVATE_KEY_BYTES);
+}
+
+/**
+ * Upstream's test identity `PrivateKey::from_seed(u64)` (= `random(ChaCha20Rng::seed_from_u64(seed))`).
+ * Deterministic and public — for tests and fixtures only, never for real keys.
+ */
+export function ed25519FromSeed(seed: number | bigint): Ed25519PrivateKey {
+  return ed25519RandomPrivateKey(ChaCha20Rng.seedFromU64(seed));
+}
+
+/** Signs `union_unique(namespace, message)` (upstream `Signer::sign`; the namespace is mandatory). */
+export function ed25519Sign(privateKey: Ed25519PrivateKey, namespace: Uint8Array, message: Uint8Array): Ed25519Signature {
+  return ed25519SignRaw(privateKey, unionUnique(namespace, message));
+}
+
+/** Signs `payload` as is (no namespace framing). */
+export function ed25519SignRaw(privateKey: Ed25519PrivateKey, payload: Uint8Array): Ed25519Signature {
+  return ed25519.sign(payload, checkLen(privateKey, ED25519_PRIVATE_KEY_BYTES, 'private key'));
+}
+
+/**
+ * ZIP-215 verification of a signature over `union_unique(namespace, message)`. Returns false (never
+ * throws) for malformed keys or signatures, like upstream's `Verifier::verify`.
+ */
+export function ed25519Verify(publicKey: Ed25519PublicKey, namespace: Uint8Array, message: Uint8Array, signature: Ed25519Signature): boolean {
+  return ed25519VerifyRaw(publicKey, unionUnique(namespace, message), signature);
+}
+
+export function ed25519VerifyRaw(publicKey: Ed25519PublicKey, payload: Uint8Array, signature: Ed25519Signature): boolean {
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  try {
+    return ed25519.verify(signature, payload, publicKey, { zip215: true });
+  } catch {
+    return false;
+  }
+}
+
+/** Whether 32 bytes decompress to a curve point under ZIP-215 rules (`VerificationKey::try_from`). */
+export function ed25519IsValidPublicKey(bytes: Uint8Array): boolean {
+  if (bytes.length !== ED25519_PUBLIC_KEY_BYTES) return false;
+  try {
+    ed25519.Point.fromBytes(bytes, true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Public-key order of every `Set<PublicKey>` / `Map<PublicKey, _>`: lexicographic on the raw bytes. */
+export const compareEd25519PublicKeys = compareBytes;
+
+// ---- codec ----
+
+/**
+ * Reads a public key and checks it decompresses, failing like upstream with
+ * `Wrapped("ed25519", …)` (cause message "Malformed public key encoding."). Small-order and
+ * non-canonical encodings are accepted, as ed25519-consensus accepts them.
+ */
+export function readEd25519PublicKey(r: Reader): Ed25519PublicKey {
+  const raw = r.bytes(ED25519_PUBLIC_KEY_BYTES);
+  if (!ed25519IsValidPublicKey(raw)) throw new Wrapped('ed25519', new Error('Malformed public key encoding.'));
+  return raw;
+}
+
+/** Reads 64 signature bytes; like upstream, nothing is validated until verification. */
+export function readEd25519Signature(r: Reader): Ed25519Signature {
+  return r.bytes(ED25519_SIGNATURE_BYTES);
+}
+
+export function readEd25519PrivateKey(r: Reader): Ed25519PrivateKey {
+  return r.bytes(ED25519_PRIVATE_KEY_BYTES);
+}
+
+export function writeEd25519PublicKey(w: Writer, pk: Ed25519PublicKey): void {
+  w.bytes(checkLen(pk, ED25519_PUBLIC_KEY_BYTES, 'public key'));
+}
+
+export function writeEd25519Signature(w: Writer, sig: Ed25519Signature): void {
+  w.bytes(checkLen(sig, ED25519_SIGNATURE_BYTES, 'signature'));
+}
+
+export function writeEd25519PrivateKey(w: Writer, sk: Ed25519PrivateKey): void {
+  w.bytes(checkLen(sk, ED25519_PRIVATE_KEY_BYTES, 'private key'));
+}
+
+export function decodeEd25519PublicKey(bytes: Uint8Array): Ed25519PublicKey {
+  return decodeWith(bytes, readEd25519PublicKey);
+}
+
+function checkLen(b: Uint8Array, n: number, what: string): Uint8Array {
+  if (b.length !== n) throw new RangeError(`ed25519 ${what}: expected ${n} bytes, got ${b.length}`);
+  return b;
+}
