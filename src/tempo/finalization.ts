@@ -139,6 +139,21 @@ export function decodeFinalization(input: Uint8Array | string): Finalization {
   }
 }
 
+/**
+ * Upstream `Finalization::read` (what tempo's lenient paths use): one finalization from the start
+ * of `bytes`, tolerating trailing bytes; reports how many bytes it used.
+ */
+export function readFinalizationPrefix(bytes: Uint8Array): { finalization: Finalization; consumed: number } {
+  try {
+    const r = new Reader(bytes);
+    const finalization = readFinalization(r);
+    return { finalization, consumed: r.offset };
+  } catch (err) {
+    if (err instanceof CodecError) throw new FinalizationDecodeError(`${err.kind}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 /** Largest `tempo/1` frame a node accepts (`crates/node/src/gossip/wire.rs`). */
 export const MAX_FRAME_BYTES = 1024;
 /** Message id of `NewFinalization`, the only `tempo/1` message. */

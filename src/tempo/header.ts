@@ -21,10 +21,11 @@
  * - fixed-size fields have their exact sizes; integers are within u64 (difficulty within U256);
  * - the optional trailing inner fields have no gaps: if one is present, all before it are
  *   (a gap would encode to bytes that decode to a different header);
- * - `consensusContext.proposer` is a valid ed25519 public key when a validator is supplied
- *   (see {@link setProposerValidator}); tempo rejects a header otherwise.
+ * - `consensusContext.proposer` is a valid ed25519 public key (ZIP-215 decompression, as
+ *   tempo's `PublicKey::try_from`); tempo rejects a header otherwise, in RLP and in JSON.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { ed25519IsValidPublicKey } from '../crypto/ed25519.ts';
 import { InvalidHex, bytesTo0x, hexToBytes } from './hex.ts';
 import { RlpError, RlpReader, encodeBytes, encodeListOf, encodeUint } from './rlp.ts';
 
@@ -106,16 +107,6 @@ export const EMPTY_OMMERS_HASH = hexToBytes('1dcc4de8dec75d7aab85b567b6ccd41ad31
 /** Root of an empty Merkle-Patricia trie. */
 export const EMPTY_ROOT_HASH = hexToBytes('56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421');
 
-let proposerValidator: ((key: Uint8Array) => boolean) | undefined;
-
-/**
- * Installs the ed25519 public-key check applied to `consensusContext.proposer` (tempo decodes the
- * proposer with `ed25519::PublicKey::try_from`). The crypto layer registers it at import.
- */
-export function setProposerValidator(fn: (key: Uint8Array) => boolean): void {
-  proposerValidator = fn;
-}
-
 /** The trailing optional fields of the inner header, in encoding order. */
 const OPTIONAL_INNER = [
   ['baseFeePerGas', 'u64'],
@@ -176,7 +167,7 @@ export function validateTempoHeader(h: TempoHeader): void {
     checkU64(c.view, 'consensusContext.view');
     checkU64(c.parentView, 'consensusContext.parentView');
     checkSize(c.proposer, 32, 'consensusContext.proposer');
-    if (proposerValidator && !proposerValidator(c.proposer)) {
+    if (!ed25519IsValidPublicKey(c.proposer)) {
       throw new InvalidHeader('consensusContext.proposer', 'is not a valid ed25519 public key');
     }
   }

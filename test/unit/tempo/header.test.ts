@@ -17,6 +17,9 @@ import {
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { RlpReader, encodeListOf } from '../../../src/tempo/rlp.ts';
 import { TestRng } from '../../support/rng.ts';
+import { ed25519FromSeed, ed25519IsValidPublicKey, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
+
+const proposerKey = (seed: number) => ed25519PublicKey(ed25519FromSeed(seed));
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
 const block1 = fixture('presto-block-1.json');
@@ -58,7 +61,7 @@ test('changing any single field changes the hash', () => {
     { ...base, inner: { ...base.inner, number: 2n } },
     { ...base, inner: { ...base.inner, extraData: Uint8Array.of(1) } },
     { ...base, inner: { ...base.inner, requestsHash: undefined } },
-    { ...base, consensusContext: { epoch: 0n, view: 1n, parentView: 0n, proposer: new Uint8Array(32) } },
+    { ...base, consensusContext: { epoch: 0n, view: 1n, parentView: 0n, proposer: proposerKey(1) } },
   ];
   for (const v of variants) assert.notEqual(bytesToHex(tempoHeaderHash(v)), hash);
 });
@@ -90,14 +93,14 @@ const ctxHeader = (): TempoHeader => ({
     parentBeaconBlockRoot: new Uint8Array(32),
     requestsHash: new Uint8Array(32).fill(0xe3),
   },
-  consensusContext: { epoch: 0n, view: 77n, parentView: 76n, proposer: new Uint8Array(32).fill(0x42) },
+  consensusContext: { epoch: 0n, view: 77n, parentView: 76n, proposer: proposerKey(42) },
 });
 
 test('a header with consensus context round-trips through RLP and JSON (plain JSON numbers)', () => {
   const h = ctxHeader();
   assert.deepEqual(decodeTempoHeader(encodeTempoHeader(h)), h);
   const json = tempoHeaderToJson(h);
-  assert.deepEqual(json.consensusContext, { epoch: 0, view: 77, parentView: 76, proposer: '0x' + '42'.repeat(32) });
+  assert.deepEqual(json.consensusContext, { epoch: 0, view: 77, parentView: 76, proposer: bytesTo0x(proposerKey(42)) });
   assert.deepEqual(tempoHeaderFromJson(JSON.parse(JSON.stringify(json))), h);
 });
 
@@ -132,6 +135,29 @@ test('strict decoding: trailing bytes, truncation, wrong field sizes, non-canoni
   const patched = hexToBytes(hex.replace(/^(f9)([0-9a-f]{4})01/, (_m, p, len) => p + (parseInt(len, 16) + 2).toString(16).padStart(4, '0') + '820001'));
   assert.notEqual(bytesToHex(patched), hex);
   assert.throws(() => decodeTempoHeader(patched), HeaderDecodeError);
+});
+
+test('a consensus context whose proposer is not an ed25519 point is rejected (RLP, JSON, encode)', () => {
+  let bad: Uint8Array | undefined;
+  for (let i = 0; i < 256 && bad === undefined; i++) {
+    const cand = new Uint8Array(32).fill(0x42);
+    cand[0] = i;
+    if (!ed25519IsValidPublicKey(cand)) bad = cand;
+  }
+  assert.ok(bad);
+  const h = ctxHeader();
+  const good = encodeTempoHeader(h);
+  const proposer = h.consensusContext!.proposer;
+  const at = bytesToHex(good).lastIndexOf(bytesToHex(proposer)) / 2;
+  assert.equal(at, good.length - 32, 'the proposer is the last field');
+  const malformed = Uint8Array.from(good);
+  malformed.set(bad, at);
+  assert.throws(() => decodeTempoHeader(malformed), (e: unknown) => e instanceof InvalidHeader && e.field === 'consensusContext.proposer');
+  h.consensusContext!.proposer = bad;
+  assert.throws(() => encodeTempoHeader(h), InvalidHeader);
+  const json = tempoHeaderToJson(ctxHeader());
+  json.consensusContext!.proposer = bytesTo0x(bad);
+  assert.throws(() => tempoHeaderFromJson(json), (e: unknown) => e instanceof HeaderJsonError && e.field === 'consensusContext.proposer');
 });
 
 test('optional inner fields must not have gaps', () => {
@@ -193,7 +219,7 @@ function randomHeader(rng: TestRng): TempoHeader {
   const h: TempoHeader = { generalGasLimit: rng.bigBits(rng.int(65)), sharedGasLimit: rng.bigBits(rng.int(65)), timestampMillisPart: rng.bigBits(rng.int(65)), inner };
   if (rng.bool()) {
     const small = () => BigInt(rng.int(2 ** 31));
-    h.consensusContext = { epoch: small(), view: small(), parentView: small(), proposer: rng.bytes(32) };
+    h.consensusContext = { epoch: small(), view: small(), parentView: small(), proposer: proposerKey(rng.int(1000)) };
   }
   return h;
 }

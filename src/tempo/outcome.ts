@@ -1,0 +1,188 @@
+/**
+ * `OnchainDkgOutcome` (tempo `crates/dkg-onchain-artifacts`): the DKG result a boundary block
+ * (and the genesis block) carries in `extraData`, which fixes the scheme of the next epoch.
+ *
+ * ```
+ * OnchainDkgOutcome := epoch varint u64 || Output || next_players Set<PublicKey> (1..=MAX) || is_next_full_dkg bool
+ * Output            := summary 32 bytes || Sharing || dealers Set (1..=MAX) || players Set (1..=MAX) || revealed Set (0..=MAX)
+ * Sharing           := mode u8 (0 only) || total u32 BE (1..=MAX) || varint count (1..=MAX) || count × G2(96)
+ * ```
+ *
+ * with `MAX = MAX_VALIDATORS = 65535` everywhere, ed25519 public keys validated (ZIP-215
+ * decompression) and every `Set` strictly ascending by bytes. Mode byte 1 (`RootsOfUnity`) fails
+ * as in commonware 2026.7.1 under `ModeVersion::v0` (`Invalid(Mode, unsupported mode for
+ * version)`), any other non-zero mode byte as `InvalidEnum`. G2 coefficients must be valid,
+ * non-infinity subgroup points.
+ *
+ * Invariants of a decoded {@link OnchainDkgOutcome}: all of the above hold, and
+ * {@link outcomeIdentity} (coefficient 0) is the group key that verifies the certificates of
+ * `epoch` (identical across reshares; it changes only after a full DKG).
+ *
+ * The upstream follower reads the outcome with `read` (trailing bytes tolerated);
+ * {@link decodeOnchainDkgOutcome} is strict (`decode`: trailing bytes are `ExtraData`), which
+ * is what validators effectively enforce because they compare with their own encoding.
+ * {@link readOnchainDkgOutcomePrefix} gives the lenient form when parity with `read` is needed.
+ */
+import { CodecError, Invalid, InvalidEnum, Reader, Writer, decode } from '../codec/index.ts';
+import { G2, Sharing, type G2Point } from '../crypto/bls12381/index.ts';
+import { compareEd25519PublicKeys, readEd25519PublicKey, writeEd25519PublicKey, type Ed25519PublicKey } from '../crypto/ed25519.ts';
+import type { NetworkIdentity } from './network-identity.ts';
+
+/** tempo's bound for every validator-set size in the outcome (`u16::MAX`). */
+export const MAX_VALIDATORS = 65535;
+/** Size of a transcript summary. */
+export const SUMMARY_SIZE = 32;
+
+/** commonware `dkg::Output<MinSig, ed25519::PublicKey>`. */
+export interface DkgOutput {
+  /** Transcript summary of the ceremony (32 bytes). */
+  summary: Uint8Array;
+  /** Public polynomial and metadata; `sharing.public()` is the group identity. */
+  sharing: Sharing<G2Point>;
+  /** Dealers whose dealings were used, strictly ascending. */
+  dealers: Ed25519PublicKey[];
+  /** Share holders (the dealers of the next ceremony), strictly ascending. */
+  players: Ed25519PublicKey[];
+  /** Players whose shares were revealed, strictly ascending. */
+  revealed: Ed25519PublicKey[];
+}
+
+export interface OnchainDkgOutcome {
+  /** The epoch whose certificates this outcome's identity verifies (boundary epoch + 1). */
+  epoch: bigint;
+  output: DkgOutput;
+  /** Players of the ceremony that runs during `epoch`, strictly ascending. */
+  nextPlayers: Ed25519PublicKey[];
+  /** Whether the ceremony during `epoch` is a full DKG (new identity from `epoch + 1`). */
+  isNextFullDkg: boolean;
+}
+
+/** extraData that does not decode as an outcome; `cause` is the {@link CodecError}. */
+export class OutcomeDecodeError extends Error {
+  override name = 'OutcomeDecodeError';
+  constructor(
+    message: string,
+    readonly codecError: CodecError,
+  ) {
+    super(message, { cause: codecError });
+  }
+}
+
+const setRange = (min: number) => ({ min, max: MAX_VALIDATORS });
+
+function readKeySet(r: Reader, min: number): Ed25519PublicKey[] {
+  return r.set(setRange(min), readEd25519PublicKey, compareEd25519PublicKeys);
+}
+
+function writeKeySet(w: Writer, keys: readonly Ed25519PublicKey[], what: string): void {
+  for (let i = 1; i < keys.length; i++) {
+    if (compareEd25519PublicKeys(keys[i - 1]!, keys[i]!) >= 0) throw new RangeError(`${what} must be strictly ascending`);
+  }
+  w.vec(keys, writeEd25519PublicKey);
+}
+
+/** Reads a `Sharing<MinSig>` with tempo's configuration (`MAX_VALIDATORS`, `ModeVersion::v0`). */
+export function readTempoSharing(r: Reader): Sharing<G2Point> {
+  // Sharing.read implements v0.0.64, where mode 1 does not exist (InvalidEnum). commonware
+  // 2026.7.1 knows mode 1 but refuses it under ModeVersion::v0 with Invalid(Mode, …).
+  if (r.remaining > 0 && r.buf[r.offset] === 1) {
+    r.u8();
+    throw new Invalid('Mode', 'unsupported mode for version');
+  }
+  return Sharing.read(r, G2, MAX_VALIDATORS);
+}
+
+export function readDkgOutput(r: Reader): DkgOutput {
+  return {
+    summary: r.bytes(SUMMARY_SIZE),
+    sharing: readTempoSharing(r),
+    dealers: readKeySet(r, 1),
+    players: readKeySet(r, 1),
+    revealed: readKeySet(r, 0),
+  };
+}
+
+export function readOnchainDkgOutcome(r: Reader): OnchainDkgOutcome {
+  const epoch = r.varU64();
+  const output = readDkgOutput(r);
+  const nextPlayers = readKeySet(r, 1);
+  const isNextFullDkg = r.bool();
+  return { epoch, output, nextPlayers, isNextFullDkg };
+}
+
+export function writeOnchainDkgOutcome(w: Writer, o: OnchainDkgOutcome): void {
+  if (o.output.summary.length !== SUMMARY_SIZE) throw new RangeError(`summary must be ${SUMMARY_SIZE} bytes`);
+  w.varU64(o.epoch);
+  w.bytes(o.output.summary);
+  o.output.sharing.write(w);
+  writeKeySet(w, o.output.dealers, 'dealers');
+  writeKeySet(w, o.output.players, 'players');
+  writeKeySet(w, o.output.revealed, 'revealed');
+  writeKeySet(w, o.nextPlayers, 'nextPlayers');
+  w.bool(o.isNextFullDkg);
+}
+
+export function encodeOnchainDkgOutcome(o: OnchainDkgOutcome): Uint8Array {
+  const w = new Writer(1024);
+  writeOnchainDkgOutcome(w, o);
+  return w.finish();
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CodecError) throw new OutcomeDecodeError(`not a DKG outcome: ${err.kind}: ${err.message}`, err);
+    throw err;
+  }
+}
+
+/** Strict decode: the whole input must be one outcome. Throws {@link OutcomeDecodeError}. */
+export function decodeOnchainDkgOutcome(bytes: Uint8Array): OnchainDkgOutcome {
+  return wrap(() => decode(bytes, readOnchainDkgOutcome));
+}
+
+/** Upstream `OnchainDkgOutcome::read`: an outcome prefix; reports how many bytes it used. */
+export function readOnchainDkgOutcomePrefix(bytes: Uint8Array): { outcome: OnchainDkgOutcome; consumed: number } {
+  return wrap(() => {
+    const r = new Reader(bytes);
+    const outcome = readOnchainDkgOutcome(r);
+    return { outcome, consumed: r.offset };
+  });
+}
+
+/** The identity (coefficient 0 of the public polynomial) as a point. */
+export function outcomeIdentityPoint(o: OnchainDkgOutcome): G2Point {
+  return o.output.sharing.public();
+}
+
+/** The identity as its 96-byte compressed encoding. */
+export function outcomeIdentity(o: OnchainDkgOutcome): Uint8Array {
+  return G2.encode(o.output.sharing.public());
+}
+
+/** The public polynomial's coefficients as 96-byte encodings (c0 first). */
+export function outcomeCoefficients(o: OnchainDkgOutcome): Uint8Array[] {
+  return o.output.sharing.poly.coeffs.map((c) => G2.encode(c));
+}
+
+/** tempo `NetworkIdentity::from_extra_data` (a genesis outcome): `{identity: c0, fromEpoch: epoch}`. */
+export function networkIdentityFromExtraData(extraData: Uint8Array): NetworkIdentity {
+  const o = decodeOnchainDkgOutcome(extraData);
+  return { identity: outcomeIdentity(o), fromEpoch: o.epoch };
+}
+
+/** What a header's extraData carries. */
+export type ExtraDataKind = 'outcome' | 'dealerLog' | 'empty';
+
+/**
+ * Classifies a header's extraData by the block's position: boundary blocks (and genesis) carry
+ * an `OnchainDkgOutcome`, which is decoded strictly to confirm (throws {@link OutcomeDecodeError}
+ * otherwise); any other non-empty extraData is a `SignedDealerLog` (not parsed here).
+ */
+export function classifyExtraData(extraData: Uint8Array, at: { isBoundary: boolean; isGenesis: boolean }): ExtraDataKind {
+  if (extraData.length === 0) return 'empty';
+  if (!at.isBoundary && !at.isGenesis) return 'dealerLog';
+  decodeOnchainDkgOutcome(extraData);
+  return 'outcome';
+}
