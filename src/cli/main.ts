@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).default,
   topology: async () => (await import('./commands/topology.ts')).default,
   stack: async () => (await import('./commands/stack.ts')).default,
+  inspect: async () => (await import('./commands/inspect.ts')).default,
+  verify: async () => (await import('./commands/verify.ts')).default,
 };
 
 async function help(): Promise<string> {
