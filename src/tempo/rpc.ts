@@ -13,8 +13,8 @@
  * recomputed header hash are what count. The certificate is kept as raw bytes (hex with or
  * without `0x` accepted) and decoded by `decodeFinalization`.
  */
-import { InvalidHex, hexToBytes } from './hex.ts';
-import { HeaderJsonError, tempoHeaderFromJson, type TempoHeader } from './header.ts';
+import { InvalidHex, bytesTo0x, bytesToHex, hexToBytes } from './hex.ts';
+import { HeaderJsonError, tempoHeaderFromJson, tempoHeaderToJson, type TempoHeader } from './header.ts';
 
 export const RPC_GET_FINALIZATION = 'consensus_getFinalization';
 export const RPC_GET_LATEST = 'consensus_getLatest';
@@ -141,4 +141,30 @@ export function parseConsensusState(json: unknown, path = 'result'): ConsensusSt
   const o = obj(json, path);
   const opt = (k: 'finalized' | 'notarized') => (o[k] === null || o[k] === undefined ? null : parseCertifiedBlock(o[k], `${path}.${k}`));
   return { finalized: opt('finalized'), notarized: opt('notarized') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (what a Tempo node emits; used by the simulator and tests)
+
+function num(v: bigint, what: string): number {
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} ${v} cannot be written as an exact JSON number`);
+  return Number(v);
+}
+
+/** The JSON of a certified block as tempo serializes it (certificate hex without `0x`). */
+export function certifiedBlockToJson(cb: CertifiedBlock): Record<string, unknown> {
+  return {
+    epoch: num(cb.epoch, 'epoch'),
+    view: num(cb.view, 'view'),
+    digest: bytesTo0x(cb.digest),
+    certificate: bytesToHex(cb.certificate),
+    block: { header: tempoHeaderToJson(cb.block.header), body: cb.block.body },
+  };
+}
+
+/** The JSON of a `consensus_event` item. */
+export function consensusEventToJson(ev: ConsensusEvent): Record<string, unknown> {
+  if (ev.type === 'nullified') return { type: ev.type, epoch: num(ev.epoch, 'epoch'), view: num(ev.view, 'view'), seen: num(ev.seen, 'seen') };
+  const { type, seen, ...cb } = ev;
+  return { type, ...certifiedBlockToJson(cb), seen: num(seen, 'seen') };
 }

@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   RpcShapeError,
+  consensusEventToJson,
   finalizationQueryParams,
   parseCertifiedBlock,
   parseConsensusEvent,
   parseConsensusState,
 } from '../../../src/tempo/rpc.ts';
-import { tempoHeaderHash } from '../../../src/tempo/header.ts';
+import { tempoHeaderFromJson, tempoHeaderHash } from '../../../src/tempo/header.ts';
+import { TestRng } from '../../support/rng.ts';
+import type { ConsensusEvent } from '../../../src/tempo/rpc.ts';
 import { bytesTo0x, bytesToHex } from '../../../src/tempo/hex.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
@@ -69,4 +72,27 @@ test('getFinalization query params', () => {
   assert.deepEqual(finalizationQueryParams('latest'), ['latest']);
   assert.deepEqual(finalizationQueryParams({ height: 21599n }), [{ height: 21599 }]);
   assert.throws(() => finalizationQueryParams({ height: 1n << 60n }), RangeError);
+});
+
+test('property: consensus events round-trip through their JSON (seeded)', () => {
+  const rng = new TestRng(0x5eed_0008);
+  const header = tempoHeaderFromJson(block1.header);
+  const n = () => BigInt(rng.int(2 ** 31));
+  for (let i = 0; i < 100; i++) {
+    const ev: ConsensusEvent =
+      rng.int(3) === 0
+        ? { type: 'nullified', epoch: n(), view: n(), seen: n() }
+        : {
+            type: rng.bool() ? 'finalized' : 'notarized',
+            epoch: n(),
+            view: n(),
+            digest: rng.bytes(32),
+            certificate: rng.bytes(rng.int(200)),
+            block: { header: { ...header, inner: { ...header.inner, number: n(), extraData: rng.bytes(rng.int(64)) } }, body: { transactions: [], ommers: [], withdrawals: null } },
+            seen: n(),
+          };
+    const json = JSON.parse(JSON.stringify(consensusEventToJson(ev)));
+    assert.deepEqual(parseConsensusEvent(json), ev, `case ${i}`);
+    if (ev.type !== 'nullified') assert.equal(json.certificate, bytesToHex(ev.certificate), 'certificate hex without 0x, as tempo emits it');
+  }
 });
