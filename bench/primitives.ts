@@ -109,7 +109,7 @@ rows.push(
   bench('poly commitment eval, MSM form (same x)', 5, 2000, (i) => sharing.poly.evalMsm(BigInt(51 + ((i + 50) % 50)))),
 );
 
-const w = [44, 10, 12, 10, 16];
+const w = [52, 8, 10, 10, 16];
 const pad = (s: string, n: number, left = false): string => (left ? s.padStart(n) : s.padEnd(n));
 console.log(`\n${pad('operation', w[0]!)}${pad('iters', w[1]!, true)}${pad('ms/op', w[2]!, true)}${pad('ops/s', w[3]!, true)}  ${pad('throughput', w[4]!)}`);
 console.log('-'.repeat(w.reduce((a, b) => a + b) + 2));
