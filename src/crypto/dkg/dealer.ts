@@ -1,5 +1,5 @@
 import { OrderedMap, compareBytes } from '../../codec/index.ts';
-import { type Scalar, type Share, commit, randomPolyWithConstant, randomScalar } from '../bls12381/index.ts';
+import { type Poly, type Scalar, type Share, commit, randomPolyWithConstant, randomScalar } from '../bls12381/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey } from '../ed25519.ts';
 import type { RngCore } from '../rng.ts';
 import { MissingDealerShare, UnknownPlayer } from './errors.ts';
@@ -56,7 +56,17 @@ export class Dealer<P> {
     if (share !== null) c0 = share.private;
     else if (info.previous === null) c0 = randomScalar(rng);
     else throw new MissingDealerShare();
-    const poly = randomPolyWithConstant(rng, info.degree(), c0);
+    return Dealer.fromPolynomial(info, me, randomPolyWithConstant(rng, info.degree(), c0));
+  }
+
+  /**
+   * A dealer for an arbitrary secret polynomial, without `start`'s checks of the degree or of
+   * the constant term (it still requires `me` to be a dealer). For tests and fault injection
+   * only (e.g. a dealer with a shifted degree); honest code uses {@link start}.
+   */
+  static fromPolynomial<P>(info: Info<P>, me: Ed25519PrivateKey, poly: Poly<Scalar>): DealerStart<P> {
+    const pk = ed25519PublicKey(me);
+    info.dealerIndex(pk);
     const players = info.players.items;
     const shares = players.map((_, i) => new DealerPrivMsg(poly.eval(BigInt(i) + 1n)));
     const pubMsg = new DealerPubMsg(commit(info.variant.Public, poly));
