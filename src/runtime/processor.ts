@@ -45,6 +45,11 @@ export interface ProcessorContext {
   global(topic: string): ReadOnlyStore;
   /** Emits an output record, committed in the same transaction as the state changes. */
   send(out: Output): void;
+  /**
+   * Routes a record other than the one being processed (e.g. one parked earlier in a store) to
+   * the DLQ with `error` as the reason, in the same transaction as the other effects.
+   */
+  deadLetter(record: InRecord, error: unknown): void;
 }
 
 export interface ProcessorDef<V = InRecord> {
@@ -60,6 +65,14 @@ export interface ProcessorDef<V = InRecord> {
   /** Turns the raw record into the value `process` gets. Throwing routes the record to the DLQ. */
   decode?(record: InRecord): V | Promise<V>;
   process(ctx: ProcessorContext, value: V, record: InRecord): void | Promise<void>;
+  /**
+   * Reacts to a global table: called on every task after the table `topic` applied `records`,
+   * and once per global table when a task starts (`records` empty), so work waiting on a table
+   * (parked records) is never stranded by a crash between the table update and the reaction.
+   * Runs as its own transaction on the task (store writes, outputs and dead letters together);
+   * a throw discards its effects (logged; the next update or task start retries).
+   */
+  onGlobalUpdate?(ctx: ProcessorContext, topic: string, records: InRecord[]): void | Promise<void>;
 }
 
 /** Wraps a decode failure so the DLQ says which stage failed. */

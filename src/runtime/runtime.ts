@@ -143,6 +143,7 @@ export class StreamRuntime extends EventEmitter {
         this.progress({ processor: def.name, store: `global:${g}`, partition: -1, restored, total, done: restored >= total }),
       );
     }
+      if (def.onGlobalUpdate) table.onUpdate((records) => this.globalUpdate(g, records));
     this.globalsReady = true;
     const consumer = this.opts.port.groupConsumer({
       groupId: this.groupId,
@@ -283,6 +284,8 @@ export class StreamRuntime extends EventEmitter {
       return handle;
     } catch (err) {
       await this.disposeHandle(handle);
+      // React once to every global table: anything parked before a crash gets its chance again.
+      for (const g of def.globals ?? []) if (def.onGlobalUpdate) this.enqueueGlobalUpdate(handle, g, []);
       throw err;
     }
   }
@@ -392,6 +395,41 @@ export class StreamRuntime extends EventEmitter {
     const stopAt = this.opts.stopAt;
     if (!stopAt || this.stopped) return;
     for (const [k, end] of stopAt) {
+  }
+
+  /** A global table applied records: every running task reacts (ProcessorDef.onGlobalUpdate). */
+  private globalUpdate(topic: string, records: InBatch['records']): void {
+    for (const h of this.handles.values()) if (h.state === 'running') this.enqueueGlobalUpdate(h, topic, records);
+  }
+
+  /** One transaction per reaction, serialised with the task's batches (same lock). */
+  private enqueueGlobalUpdate(handle: TaskHandle, topic: string, records: InBatch['records']): void {
+    const run = handle.lock.then(async () => {
+      if (handle.closed || !handle.task) return;
+      const pc = await handle.task.globalUpdate(topic, records);
+      if (!pc) return;
+      const txn = await handle.producer!.begin();
+      let produced;
+      try {
+        produced = await txn.send(pc.records);
+        if (pc.offsets.length > 0) await txn.sendOffsets(this.groupId, pc.offsets);
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => {});
+        throw err;
+      }
+      await handle.task.apply(pc, produced);
+      if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
+      this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
+    });
+    handle.lock = run.catch((err: Error) => {
+      // Effects were discarded; the task restarts (fencing + gap restore) and reacts again at start.
+      log.warn({ processor: this.opts.processor.name, partition: handle.partition, topic, err: err.message }, 'global update reaction failed: restarting the task');
+      const p = handle.partition;
+      void this.closeTask(p).then(() => {
+        if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
+      });
+    });
       const i = k.lastIndexOf('/');
       const h = this.handles.get(Number(k.slice(i + 1)));
       const pos = h?.task?.positionOf(k.slice(0, i), Number(k.slice(i + 1))) ?? 0;

@@ -146,6 +146,62 @@ export class Task {
 
   /** Folds records (in order) into one pending commit. Records before the position are skipped. */
   async process(records: InRecord[]): Promise<PendingCommit> {
+    const { def } = this.opts;
+    const fold = this.fold();
+    const position = { ...this.position };
+    const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
+
+    for (const record of records) {
+      const tp = tpKey(record.topic, record.partition);
+      const pos = position[tp];
+      if (pos !== undefined && record.offset < pos) {
+        stats.skipped++;
+        continue;
+      }
+      fold.begin();
+      let stage: DlqStage = 'decode';
+      try {
+        let value: unknown = record;
+        if (def.decode) {
+          try {
+            value = await def.decode(record);
+          } catch (err) {
+            if (err instanceof StoreError) throw err;
+            if (err instanceof Error && err.name && err.name !== 'Error') throw err;
+            throw Object.assign(new DecodeError(err instanceof Error ? err.message : String(err)), { cause: err });
+          }
+        }
+        stage = 'process';
+        await def.process(fold.ctx, value, record);
+        await fold.keep(stats);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        await fold.deadLetter(record, err, stage, stats);
+      }
+      stats.processed++;
+      position[tp] = record.offset + 1;
+    }
+    return fold.finish(position, stats);
+  }
+
+  /**
+   * Runs the processor's {@link ProcessorDef.onGlobalUpdate} as one unit of work (no input
+   * record; the position is unchanged). Null when it changed nothing and emitted nothing.
+   */
+  async globalUpdate(topic: string, records: InRecord[]): Promise<PendingCommit | null> {
+    const hook = this.opts.def.onGlobalUpdate;
+    if (!hook) return null;
+    const fold = this.fold();
+    const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
+    fold.begin();
+    await hook.call(this.opts.def, fold.ctx, topic, records);
+    await fold.keep(stats);
+    if (!fold.changed()) return null;
+    return fold.finish({ ...this.position }, stats);
+  }
+
+  /** The write layers, the context and the outputs of one unit of work (a chunk or a hook call). */
+  private fold() {
     const { def, partition } = this.opts;
     const storeNames = [...this.opts.stores.keys()];
     const committed = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
@@ -153,10 +209,20 @@ export class Task {
     const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, committed.get(n)!, current.get(n)!)]));
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
-    const position = { ...this.position };
-    const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
     const allowed = def.outputs ? new Set(def.outputs) : null;
     let pendingOut: OutRecord[] = [];
+    let pendingDead: Array<{ record: InRecord; err: unknown }> = [];
+    const dead = async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
+      const dl = deadLetter(record, def.name, err, this.now());
+      deadLetters.push({ dl, stage });
+      outputs.push({
+        topic: this.opts.dlqTopic,
+        key: record.key,
+        value: await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl),
+        headers: dlqHeaders(dl, stage),
+      });
+      stats.dlq++;
+    };
     const ctx: ProcessorContext = {
       processor: def.name,
       partition,
@@ -177,65 +243,48 @@ export class Task {
         if (out.headers) r.headers = out.headers;
         pendingOut.push(r);
       },
+      deadLetter: (record, err) => {
+        pendingDead.push({ record, err });
+      },
     };
-
-    for (const record of records) {
-      const tp = tpKey(record.topic, record.partition);
-      const pos = position[tp];
-      if (pos !== undefined && record.offset < pos) {
-        stats.skipped++;
-        continue;
-      }
-      pendingOut = [];
-      for (const l of current.values()) l.clear();
-      let stage: DlqStage = 'decode';
-      try {
-        let value: unknown = record;
-        if (def.decode) {
-          try {
-            value = await def.decode(record);
-          } catch (err) {
-            if (err instanceof StoreError) throw err;
-            if (err instanceof Error && err.name && err.name !== 'Error') throw err;
-            throw Object.assign(new DecodeError(err instanceof Error ? err.message : String(err)), { cause: err });
-          }
-        }
-        stage = 'process';
-        await def.process(ctx, value, record);
+    return {
+      ctx,
+      /** Starts a unit whose effects are all kept or all dropped. */
+      begin: () => {
+        pendingOut = [];
+        pendingDead = [];
+        for (const l of current.values()) l.clear();
+      },
+      /** Keeps the current unit's writes, outputs and dead letters. */
+      keep: async (stats: CommitStats) => {
         for (const [n, l] of current) for (const [k, e] of l) committed.get(n)!.set(k, e);
         outputs.push(...pendingOut);
         stats.outputs += pendingOut.length;
-      } catch (err) {
-        if (err instanceof StoreError) throw err;
-        const dl = deadLetter(record, def.name, err, this.now());
-        deadLetters.push({ dl, stage });
-        outputs.push({
-          topic: this.opts.dlqTopic,
-          key: record.key,
-          value: await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl),
-          headers: dlqHeaders(dl, stage),
+        for (const d of pendingDead) await dead(d.record, d.err, 'process', stats);
+      },
+      /** Drops the current unit and dead-letters its record instead. */
+      deadLetter: async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
+        await dead(record, err, stage, stats);
+      },
+      changed: () => outputs.length > 0 || [...committed.values()].some((l) => l.size > 0),
+      finish: (position: InputOffsets, stats: CommitStats): PendingCommit => {
+        const changes = new Map<string, Change[]>();
+        const encodedPosition = encodeInputOffsets(position);
+        for (const [n, layer] of committed) {
+          const list = [...layer.values()].map((e) => ({ key: e.key, value: e.value }));
+          changes.set(n, list);
+          const topic = this.opts.changelogTopic(n);
+          for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
+          // The position travels with the data, so a restore knows which input the state reflects.
+          outputs.push({ topic, partition, key: INPUT_OFFSETS_KEY, value: encodedPosition });
+        }
+        const offsets: TopicPartitionOffset[] = Object.entries(position).map(([k, offset]) => {
+          const i = k.lastIndexOf('/');
+          return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
         });
-        stats.dlq++;
-      }
-      stats.processed++;
-      position[tp] = record.offset + 1;
-    }
-
-    const changes = new Map<string, Change[]>();
-    const encodedPosition = encodeInputOffsets(position);
-    for (const [n, layer] of committed) {
-      const list = [...layer.values()].map((e) => ({ key: e.key, value: e.value }));
-      changes.set(n, list);
-      const topic = this.opts.changelogTopic(n);
-      for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
-      // The position travels with the data, so a restore knows which input the state reflects.
-      outputs.push({ topic, partition, key: INPUT_OFFSETS_KEY, value: encodedPosition });
-    }
-    const offsets: TopicPartitionOffset[] = Object.entries(position).map(([k, offset]) => {
-      const i = k.lastIndexOf('/');
-      return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
-    });
-    return { records: outputs, offsets, changes, inputOffsets: position, stats, deadLetters };
+        return { records: outputs, offsets, changes, inputOffsets: position, stats, deadLetters };
+      },
+    };
   }
 
   /** After the transaction committed: state, input offsets and changelog offsets, one batch per store. */

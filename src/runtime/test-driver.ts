@@ -90,6 +90,7 @@ export class TestDriver<V = InRecord> {
   private kvs = new Map<string, MemoryKV>();
   private tasks = new Map<number, Task>();
   private readonly globals = new Map<string, MemoryKV>();
+  private readonly globalOffsets = new Map<string, number>();
   /** Consumer-group offsets as committed by the transactions (the runtime's fallback position). */
   private readonly groupOffsets = new Map<number, Record<string, number>>();
 
@@ -135,7 +136,16 @@ export class TestDriver<V = InRecord> {
       now: this.opts.now,
     }, this.groupOffsets.get(p) ?? {});
     this.tasks.set(p, t);
+    // As the runtime: a starting task reacts once to its global tables (records parked before a crash).
+    for (const g of this.def.globals ?? []) await this.globalUpdate(t, g, []);
     return t;
+  }
+
+  /** Runs the processor's onGlobalUpdate on one task as its own transaction. */
+  private async globalUpdate(task: Task, topic: string, records: InRecord[]): Promise<void> {
+    const pc = await task.globalUpdate(topic, records);
+    if (!pc) return;
+    await task.apply(pc, this.commit(pc.records));
   }
 
   /**
@@ -204,12 +214,20 @@ export class TestDriver<V = InRecord> {
     if (opts.wipeLocalState) this.kvs.clear();
   }
 
-  /** Writes a record to a global table topic (applied immediately, as a caught-up global store). */
+  /**
+   * Writes a record to a global table topic (applied immediately, as a caught-up global store),
+   * then runs the processor's onGlobalUpdate on every partition's task, as the runtime does.
+   */
   async pipeGlobal(topic: string, key: Bytes, value: Bytes | null): Promise<void> {
     const kv = this.globals.get(topic);
     if (!kv) throw new Error(`${topic} is not a global table of ${this.def.name}`);
     if (value === null) await kv.del(dataKey(key));
     else await kv.put(dataKey(key), value);
+    if (!this.def.onGlobalUpdate) return;
+    const offset = this.globalOffsets.get(topic) ?? 0;
+    this.globalOffsets.set(topic, offset + 1);
+    const rec: InRecord = { topic, partition: 0, offset, key, value, headers: {}, timestamp: (this.opts.now ?? Date.now)() };
+    for (let p = 0; p < this.partitions; p++) await this.globalUpdate(await this.task(p), topic, [rec]);
   }
 
   /** Committed records of an output topic (all partitions, in partition then offset order). */
