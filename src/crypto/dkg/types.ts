@@ -1,4 +1,5 @@
 import {
+  Invalid,
   InvalidEnum,
   OrderedMap,
   OrderedSet,
@@ -10,7 +11,7 @@ import {
   equalBytes,
   range,
 } from '../../codec/index.ts';
-import { Poly, Sharing, type Scalar, type Variant, readScalar, writeScalar } from '../bls12381/index.ts';
+import { Poly, R, Sharing, type Scalar, type Variant, readScalar, writeScalar } from '../bls12381/index.ts';
 import {
   type Ed25519PublicKey,
   type Ed25519Signature,
@@ -118,7 +119,9 @@ export class DealerPubMsg<P> {
  * private channel and encrypt at rest. It is never printed.
  */
 export class DealerPrivMsg {
-  constructor(readonly share: Scalar) {}
+  constructor(readonly share: Scalar) {
+    if (typeof share !== 'bigint' || share < 0n || share >= R) throw new RangeError('DealerPrivMsg: share must be a reduced scalar');
+  }
 
   write(w: Writer): void {
     writeScalar(w, this.share);
@@ -499,4 +502,48 @@ export function encodeKeySet(s: KeySet): Uint8Array {
   const w = new Writer(5 + 32 * s.size);
   writeKeySet(w, s);
   return w.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire message of the reshare example's DKG channel (examples/reshare/src/dkg/actor.rs)
+
+/**
+ * What participants exchange point to point (upstream example `dkg::Message`):
+ * `00 ‖ DealerPubMsg ‖ DealerPrivMsg` (dealer → player) or `01 ‖ PlayerAck` (player → dealer).
+ * Read cfg `max` (for the commitment); any other tag → `Invalid("dkg::Message", "Invalid type")`.
+ * The dealing variant carries a secret share: send it only over an encrypted, authenticated channel.
+ */
+export type DkgMessage<P> =
+  | { readonly kind: 'dealer'; readonly pubMsg: DealerPubMsg<P>; readonly privMsg: DealerPrivMsg }
+  | { readonly kind: 'ack'; readonly ack: PlayerAck };
+
+export function writeDkgMessage<P>(w: Writer, m: DkgMessage<P>): void {
+  if (m.kind === 'dealer') {
+    w.u8(0);
+    m.pubMsg.write(w);
+    m.privMsg.write(w);
+  } else {
+    w.u8(1);
+    m.ack.write(w);
+  }
+}
+
+export function encodeDkgMessage<P>(m: DkgMessage<P>): Uint8Array {
+  const w = new Writer(m.kind === 'dealer' ? 1 + m.pubMsg.bytes().length + 32 : 65);
+  writeDkgMessage(w, m);
+  return w.finish();
+}
+
+export function readDkgMessage<P>(r: Reader, variant: DkgVariant<P>, max: number): DkgMessage<P> {
+  const tag = r.u8();
+  if (tag === 0) {
+    const pubMsg = DealerPubMsg.read(r, variant, max);
+    return { kind: 'dealer', pubMsg, privMsg: DealerPrivMsg.read(r) };
+  }
+  if (tag === 1) return { kind: 'ack', ack: PlayerAck.read(r) };
+  throw new Invalid('dkg::Message', 'Invalid type');
+}
+
+export function decodeDkgMessage<P>(bytes: Uint8Array, variant: DkgVariant<P>, max: number): DkgMessage<P> {
+  return decodeWith(bytes, (r) => readDkgMessage(r, variant, max));
 }

@@ -24,6 +24,8 @@ import {
   UnknownDealer,
   UnknownPlayer,
   dealerRng,
+  decodeDkgMessage,
+  encodeDkgMessage,
   observe,
   select,
 } from '../../../src/crypto/dkg/index.ts';
@@ -308,6 +310,23 @@ describe('dkg: codecs reject malformed input with CodecErrors', () => {
     const badKey = good.slice();
     badKey.set(fromHex('0200000000000000000000000000000000000000000000000000000000000000'), 0);
     assert.equal(kindOf(() => SignedDealerLog.decode(badKey, MinPk, 4)), 'Wrapped');
+  });
+
+  it('DKG channel message (reshare example): dealing / ack round trip, bad tag', () => {
+    const d = Dealer.start(dealerRng(seedOf(0)), info, skOf(info.dealers.items[0]!), null);
+    const dealing = encodeDkgMessage({ kind: 'dealer', pubMsg: d.pubMsg, privMsg: d.privMsgs[0]![1] });
+    assert.equal(dealing[0], 0);
+    assert.ok(equalBytes(dealing.subarray(1), Uint8Array.from([...d.pubMsg.encode(), ...d.privMsgs[0]![1].encode()])));
+    const back = decodeDkgMessage(dealing, MinPk, 4);
+    assert.ok(back.kind === 'dealer' && back.pubMsg.equals(d.pubMsg) && back.privMsg.equals(d.privMsgs[0]![1]));
+    const ack = encodeDkgMessage<G1Point>({ kind: 'ack', ack: new PlayerAck(new Uint8Array(64).fill(3)) });
+    assert.equal(ack.length, 65);
+    assert.equal(decodeDkgMessage(ack, MinPk, 4).kind, 'ack');
+    const bad = ack.slice();
+    bad[0] = 2;
+    assert.equal(kindOf(() => decodeDkgMessage(bad, MinPk, 4)), 'Invalid(dkg::Message)');
+    assert.equal(kindOf(() => decodeDkgMessage(dealing, MinPk, 2)), 'InvalidLength');
+    assert.throws(() => new DealerPrivMsg(-1n), RangeError);
   });
 
   it('Output bounds', () => {
