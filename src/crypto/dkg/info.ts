@@ -2,6 +2,7 @@ import { OrderedSet, U32_MAX, Writer, compareBytes, toHex } from '../../codec/in
 import { Mode, type Scalar, modeScalar } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import { type Summary, Transcript } from '../transcript.ts';
+import { evalCommitment } from './feldman.ts';
 import { NumDealers, NumPlayers, UnknownDealer, UnknownPlayer } from './errors.ts';
 import { DKG_NAMESPACE, roundSummary } from './transcripts.ts';
 import { type DealerPrivMsg, type DealerPubMsg, type DkgVariant, type KeySet, type Output, encodeKeySet, encodeOptionalOutput } from './types.ts';
@@ -157,6 +158,6 @@ export class Info<P> {
     const x = this.playerScalar(player);
     if (x === null) return false;
     const g = this.variant.Public;
-    return g.equals(pubMsg.commitment.eval(x), g.mul(g.GENERATOR, privMsg.share));
+    return g.equals(evalCommitment(g, pubMsg.commitment, x), g.mul(g.GENERATOR, privMsg.share));
   }
 }
