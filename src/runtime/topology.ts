@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
-export type KeyKind = 'epoch' | 'source' | 'store';
+export type KeyKind = 'epoch' | 'epoch-event' | 'source' | 'store';
 export type CleanupPolicy = 'delete' | 'compact';
 
 export interface TopicSpec {
@@ -84,7 +84,7 @@ export class TopologyError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
-const KEY_KINDS: readonly KeyKind[] = ['epoch', 'source', 'store'];
+const KEY_KINDS: readonly KeyKind[] = ['epoch', 'epoch-event', 'source', 'store'];
 
 export function loadTopology(path: string, opts: TopologyOptions = {}): Topology {
   let text: string;
