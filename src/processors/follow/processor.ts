@@ -1,0 +1,411 @@
+/**
+ * The `follow` processor: tempo's follow driver (reference `crates/consensus/src/follow/driver.rs`
+ * at 92f38ee506, with HEAD's `finalization_verifier` checks; tempo-follow.md §5, §8) as a fold
+ * over `consensus.finalizations` (keyed and partitioned by epoch).
+ *
+ * Per record, in this order (the first failing check is the DLQ reason, `dlq.error.class`):
+ *  1. certificate → `Finalization` (strict, no trailing bytes)        else MalformedCertificate
+ *     header (RLP or RPC JSON) → `TempoHeader`                         else MalformedHeader
+ *     record height = header number                                    else MalformedCertificate
+ *  2. proposal.payload == keccak(rlp(header))                          else BlockDigestMismatch
+ *  3. proposal.epoch == floor(number / L), and the record key is that epoch
+ *                                                                      else EpochMismatch
+ *  4. a height already verified with the same digest: skipped (re-proposed boundary, duplicate
+ *     delivery); nothing is emitted twice.
+ *  5. scheme of the epoch: this task's own registrations (`follow-state`), then the `epochs`
+ *     global table, then the bootstrap outcome, then the network identity if epoch ≥ fromEpoch.
+ *     None yet, and the epoch is after the trust root: the record is PARKED in `pending` and
+ *     released when the scheme arrives (onGlobalUpdate, or this task's own boundary). Before the
+ *     trust root, or with `maxPending` records already parked     → IdentityUnavailable
+ *  6. both signatures verify under the identity                         else VerificationFailed
+ *     except under the network-identity fallback: the identity may have rotated, so the record
+ *     is parked until the epoch's registered scheme arrives and is verified (once) under it.
+ *     (Upstream drops it and hints the boundary; parking keeps the result independent of the
+ *     race between partitions, so a replay gives the same outputs.)
+ *  7. a boundary block (number == last(E)): `OnchainDkgOutcome` decodes strictly from extraData
+ *     and its epoch is E + 1                                           else MalformedOutcome
+ *     (the whole record is rejected: nothing is emitted for it).
+ * Effects of an accepted record (one transaction): `finalizations.verified` gets the
+ * VerifiedFinalization; the height is marked; for a boundary, `epochs` gets
+ * SchemeRegistered{E+1, identity, outcome} and EpochAdvanced{E → E+1}, the scheme of E + 1 is
+ * kept locally and records of E + 1 parked in this partition are released. When the outcome's
+ * identity differs from the configured network identity (epoch ≥ fromEpoch), a warning says to
+ * update it (upstream's "Update the binary").
+ *
+ * Idempotence: a height's effects happen at most once (the height mark is written in the same
+ * transaction); the `epochs` events of a boundary exist once because the boundary height does.
+ * A different digest at a verified height (two finalized blocks at one height) is rejected as
+ * ConflictingFinalization.
+ */
+import { equalBytes } from '../../codec/bytes.ts';
+import { CodecError } from '../../codec/index.ts';
+import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
+import { logger } from '../../runtime/log.ts';
+import { decodeU64, epochKey, u64 } from '../../state/keys.ts';
+import { FixedEpocher } from '../../tempo/epocher.ts';
+import { decodeFinalization, type Finalization } from '../../tempo/finalization.ts';
+import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderHash, type TempoHeader } from '../../tempo/header.ts';
+import { bytesToHex } from '../../tempo/hex.ts';
+import type { NetworkIdentity } from '../../tempo/network-identity.ts';
+import { decodeOnchainDkgOutcome, outcomeIdentity, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
+import { prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
+import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec } from './codec.ts';
+
+const log = logger('follow');
+
+export type RejectReason =
+  | 'MalformedCertificate'
+  | 'MalformedHeader'
+  | 'BlockDigestMismatch'
+  | 'EpochMismatch'
+  | 'IdentityUnavailable'
+  | 'VerificationFailed'
+  | 'MalformedOutcome'
+  | 'ConflictingFinalization';
+
+/** A record the follower rejects; `name` is the reason (the DLQ's `errorClass`). */
+export class FollowRejection extends Error {
+  constructor(
+    readonly reason: RejectReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = reason;
+  }
+}
+
+/** The trust root: the outcome of a trusted boundary header (or the genesis). */
+export interface FollowBootstrap {
+  /** The epoch whose scheme the outcome gives. */
+  epoch: bigint;
+  identity: Uint8Array;
+  outcome: Uint8Array;
+  /** Height of the header it came from (0 = genesis). */
+  height: bigint;
+}
+
+export interface FollowTopics {
+  input: string;
+  verified: string;
+  epochs: string;
+  dkgEvents: string;
+}
+
+export interface FollowConfig {
+  epochLength: bigint;
+  /** Compiled/configured identity, valid for epochs ≥ fromEpoch until the next full DKG. */
+  networkIdentity?: NetworkIdentity | undefined;
+  bootstrap?: FollowBootstrap | undefined;
+  topics: FollowTopics;
+  codec: FollowCodec;
+  /** Records parked per partition before further ones are rejected (default 10 000). */
+  maxPending?: number;
+  name?: string;
+}
+
+/**
+ * Reads the trust root from a trusted header (RLP): the genesis (height 0, outcome of epoch 0)
+ * or a boundary block last(E) (outcome of epoch E + 1). Throws if it is neither.
+ */
+export function bootstrapFromHeader(headerRlp: Uint8Array, epochLength: bigint): FollowBootstrap {
+  const header = decodeTempoHeader(headerRlp);
+  const n = header.inner.number;
+  const info = new FixedEpocher(epochLength).containing(n)!;
+  const expected = n === 0n ? 0n : info.last === n ? info.epoch + 1n : undefined;
+  if (expected === undefined) throw new Error(`bootstrap header ${n} is neither the genesis nor a boundary block (L = ${epochLength})`);
+  const outcome = decodeOnchainDkgOutcome(header.inner.extraData);
+  if (outcome.epoch !== expected) throw new Error(`bootstrap header ${n} carries the outcome of epoch ${outcome.epoch}, expected ${expected}`);
+  return { epoch: outcome.epoch, identity: outcomeIdentity(outcome), outcome: header.inner.extraData, height: n };
+}
+
+/** The trust root from outcome bytes alone (e.g. a chainspec's genesis extraData). */
+export function bootstrapFromOutcome(outcomeBytes: Uint8Array, height = 0n): FollowBootstrap {
+  const o = decodeOnchainDkgOutcome(outcomeBytes);
+  return { epoch: o.epoch, identity: outcomeIdentity(o), outcome: outcomeBytes, height };
+}
+
+// follow-state keys
+const K_HEIGHT = 0x68; // 'h' ‖ height → block hash (verified)
+const K_SCHEME = 0x73; // 's' ‖ epoch → identity(96) ‖ outcome bytes (learned by this task)
+const K_WANTED = 0x77; // 'w' ‖ epoch → boundary height whose outcome would unlock it
+const K_BOOT = 0x62; //   'b' → bootstrap registration emitted
+const heightKey = (h: bigint) => Buffer.concat([Buffer.of(K_HEIGHT), u64(h)]);
+const schemeKey = (e: bigint) => Buffer.concat([Buffer.of(K_SCHEME), u64(e)]);
+const wantedKey = (e: bigint) => Buffer.concat([Buffer.of(K_WANTED), u64(e)]);
+const BOOT_KEY = Buffer.of(K_BOOT);
+
+// pending keys: epoch ‖ height ‖ source offset (a height may be parked more than once)
+const pendingKey = (r: InRecord, e: bigint, h: bigint) => Buffer.concat([u64(e), u64(h), u64(r.offset)]);
+
+interface Scheme {
+  identity: PreparedIdentity;
+  source: 'local' | 'table' | 'bootstrap' | 'network-identity';
+  outcome: Uint8Array | null;
+}
+
+interface Checked {
+  fin: Finalization;
+  header: TempoHeader;
+  headerRlp: Uint8Array;
+  hash: Uint8Array;
+  height: bigint;
+  epoch: bigint;
+  isBoundary: boolean;
+}
+
+const prepared = new Map<string, PreparedIdentity>();
+function prepare(identity: Uint8Array): PreparedIdentity {
+  const k = bytesToHex(identity);
+  let p = prepared.get(k);
+  if (!p) {
+    p = prepareIdentity(identity);
+    if (prepared.size >= 64) prepared.delete(prepared.keys().next().value!);
+    prepared.set(k, p);
+  }
+  return p;
+}
+
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+function encodeParked(r: InRecord): Buffer {
+  return Buffer.from(
+    JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, k: r.key?.toString('base64') ?? null, v: r.value?.toString('base64') ?? null, ts: r.timestamp }),
+    'utf8',
+  );
+}
+
+function decodeParked(b: Buffer): InRecord {
+  const o = JSON.parse(b.toString('utf8')) as { t: string; p: number; o: number; k: string | null; v: string | null; ts: number };
+  return { topic: o.t, partition: o.p, offset: o.o, key: o.k === null ? null : Buffer.from(o.k, 'base64'), value: o.v === null ? null : Buffer.from(o.v, 'base64'), timestamp: o.ts, headers: {} };
+}
+
+export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRecord> {
+  const epocher = new FixedEpocher(cfg.epochLength);
+  const { topics, codec } = cfg;
+  const maxPending = cfg.maxPending ?? 10_000;
+  const netId = cfg.networkIdentity;
+  const netPrepared = netId ? prepare(netId.identity) : undefined;
+  const boot = cfg.bootstrap;
+
+  function check(r: FinalizationRecord, record: InRecord): Checked {
+    let fin: Finalization;
+    try {
+      fin = decodeFinalization(r.certificate);
+    } catch (err) {
+      throw new FollowRejection('MalformedCertificate', `certificate does not decode: ${(err as Error).message}`);
+    }
+    let header: TempoHeader;
+    let headerRlp: Uint8Array;
+    try {
+      if ('rlp' in r.header) {
+        header = decodeTempoHeader(r.header.rlp);
+        headerRlp = r.header.rlp;
+      } else {
+        header = tempoHeaderFromJson(JSON.parse(r.header.json));
+        headerRlp = encodeTempoHeader(header);
+      }
+    } catch (err) {
+      throw new FollowRejection('MalformedHeader', `header does not decode: ${(err as Error).message}`);
+    }
+    const height = header.inner.number;
+    if (r.height !== height) throw new FollowRejection('MalformedCertificate', `record height ${r.height} but the header is block ${height}`);
+    const hash = tempoHeaderHash(header);
+    if (!equalBytes(fin.proposal.payload, hash)) {
+      throw new FollowRejection('BlockDigestMismatch', `certificate payload ${bytesToHex(fin.proposal.payload)} is not the header digest ${bytesToHex(hash)} (height ${height})`);
+    }
+    const info = epocher.containing(height);
+    if (!info || fin.proposal.epoch !== info.epoch) {
+      throw new FollowRejection('EpochMismatch', `certificate epoch ${fin.proposal.epoch} but height ${height} is in epoch ${info?.epoch ?? '?'} (L = ${cfg.epochLength})`);
+    }
+    if (record.key && !record.key.equals(epochKey(info.epoch))) {
+      throw new FollowRejection('EpochMismatch', `record key ${record.key.toString('hex')} is not epoch ${info.epoch} of height ${height}`);
+    }
+    return { fin, header, headerRlp, hash, height, epoch: info.epoch, isBoundary: info.last === height };
+  }
+
+  /** The scheme of an epoch; with `fallback: false` only a registered one (not the network identity). */
+  async function schemeFor(ctx: ProcessorContext, epoch: bigint, fallback = true): Promise<Scheme | undefined> {
+    const local = await ctx.store('follow-state').get(schemeKey(epoch));
+    if (local) return { identity: prepare(local.subarray(0, 96)), source: 'local', outcome: local.length > 96 ? local.subarray(96) : null };
+    const row = await ctx.global(topics.epochs).get(epochEventKey(epoch, EPOCH_EVENT_SCHEME));
+    if (row) {
+      const ev = await codec.decodeEpochEvent(row);
+      if (ev.type === 'SchemeRegistered') return { identity: prepare(ev.identity), source: 'table', outcome: ev.outcome };
+    }
+    if (boot && boot.epoch === epoch) return { identity: prepare(boot.identity), source: 'bootstrap', outcome: boot.outcome };
+    if (fallback && netId && netPrepared && epoch >= netId.fromEpoch) return { identity: netPrepared, source: 'network-identity', outcome: null };
+    return undefined;
+  }
+
+  /**
+   * Handles one finalization whose scheme may be unknown. Validation and verification come
+   * before any write, so a rejection leaves no effect even outside the per-record rollback
+   * (released records). Returns what happened.
+   */
+  async function handle(ctx: ProcessorContext, record: InRecord, r: FinalizationRecord, mayPark: boolean): Promise<'verified' | 'duplicate' | 'parked'> {
+    const c = check(r, record);
+    const state = ctx.store('follow-state');
+    const done = await state.get(heightKey(c.height));
+    if (done && equalBytes(done, c.hash)) return 'duplicate';
+    const scheme = await schemeFor(ctx, c.epoch);
+    if (!scheme) {
+      if (!mayPark) throw new FollowRejection('IdentityUnavailable', `no scheme for epoch ${c.epoch}`);
+      if (boot && c.epoch < boot.epoch) {
+        throw new FollowRejection('IdentityUnavailable', `epoch ${c.epoch} is before the trust root (epoch ${boot.epoch}) and before the network identity's epoch ${netId?.fromEpoch ?? 'none'}`);
+      }
+      await park(ctx, record, c);
+      return 'parked';
+    }
+    const res = verifyFinalization(c.fin, scheme.identity);
+    if (!res.valid && scheme.source === 'network-identity' && mayPark) {
+      // The identity may have rotated (full DKG): wait for the epoch's registered scheme rather
+      // than lose a certificate to a race with the boundary's registration on another partition.
+      await park(ctx, record, c);
+      return 'parked';
+    }
+    if (!res.valid) {
+      const rotated = scheme.source === 'network-identity' ? ' (network-identity fallback: the identity may have rotated; update it or provide the boundary)' : '';
+      throw new FollowRejection('VerificationFailed', `height ${c.height} epoch ${c.epoch}: ${res.reason}${rotated}`);
+    }
+    if (done) {
+      throw new FollowRejection('ConflictingFinalization', `height ${c.height} was finalized as ${bytesToHex(done)}, now as ${bytesToHex(c.hash)}`);
+    }
+    let outcome: OnchainDkgOutcome | undefined;
+    if (c.isBoundary) {
+      try {
+        outcome = decodeOnchainDkgOutcome(c.header.inner.extraData);
+      } catch (err) {
+        throw new FollowRejection('MalformedOutcome', `boundary block ${c.height} of epoch ${c.epoch}: ${err instanceof CodecError || err instanceof Error ? err.message : String(err)}`);
+      }
+      if (outcome.epoch !== c.epoch + 1n) {
+        throw new FollowRejection('MalformedOutcome', `boundary block ${c.height} of epoch ${c.epoch} carries the outcome of epoch ${outcome.epoch}, expected ${c.epoch + 1n}`);
+      }
+    }
+
+    // ---- accepted: effects ----
+    state.put(heightKey(c.height), buf(c.hash));
+    if (scheme.source === 'network-identity' || scheme.source === 'bootstrap') {
+      // HEAD memoises a fallback that verified under the epoch; the bootstrap likewise.
+      if (!(await state.get(schemeKey(c.epoch)))) state.put(schemeKey(c.epoch), Buffer.concat([buf(scheme.identity.bytes), buf(scheme.outcome ?? new Uint8Array(0))]));
+    }
+    if (boot && c.epoch === boot.epoch && !(await state.get(BOOT_KEY))) {
+      state.put(BOOT_KEY, Buffer.of(1));
+      if (!(await ctx.global(topics.epochs).get(epochEventKey(boot.epoch, EPOCH_EVENT_SCHEME)))) {
+        ctx.send({
+          topic: topics.epochs,
+          key: epochEventKey(boot.epoch, EPOCH_EVENT_SCHEME),
+          value: await codec.encodeEpochEvent({ type: 'SchemeRegistered', epoch: boot.epoch, identity: boot.identity, outcome: boot.outcome, source: boot.height === 0n ? 'bootstrap:genesis' : `bootstrap:${boot.height}` }),
+        });
+      }
+    }
+    ctx.send({
+      topic: topics.verified,
+      key: epochKey(c.epoch),
+      value: await codec.encodeVerified({
+        epoch: c.epoch,
+        view: c.fin.proposal.view,
+        height: c.height,
+        blockHash: c.hash,
+        certificate: r.certificate,
+        headerRlp: c.headerRlp,
+        identity: scheme.identity.bytes,
+        isBoundary: c.isBoundary,
+      }),
+    });
+    if (outcome) await boundary(ctx, c, outcome);
+    return 'verified';
+  }
+
+  async function boundary(ctx: ProcessorContext, c: Checked, outcome: OnchainDkgOutcome): Promise<void> {
+    const next = outcome.epoch;
+    const identity = outcomeIdentity(outcome);
+    const outcomeBytes = c.header.inner.extraData;
+    if (netId && next >= netId.fromEpoch && !equalBytes(netId.identity, identity)) {
+      log.warn(
+        { compiledFromEpoch: netId.fromEpoch.toString(), onchainEpoch: next.toString(), compiledNetworkIdentity: bytesToHex(netId.identity), onchainNetworkIdentity: bytesToHex(identity) },
+        'Network identity differs from the onchain DKG outcome!!! Update the configured network identity',
+      );
+    }
+    const state = ctx.store('follow-state');
+    state.put(schemeKey(next), Buffer.concat([buf(identity), buf(outcomeBytes)]));
+    state.delete(wantedKey(next));
+    ctx.send({
+      topic: topics.epochs,
+      key: epochEventKey(next, EPOCH_EVENT_SCHEME),
+      value: await codec.encodeEpochEvent({ type: 'SchemeRegistered', epoch: next, identity, outcome: outcomeBytes, source: `boundary:${c.height}` }),
+    });
+    ctx.send({
+      topic: topics.epochs,
+      key: epochEventKey(next, EPOCH_EVENT_ADVANCE),
+      value: await codec.encodeEpochEvent({
+        type: 'EpochAdvanced',
+        epoch: next,
+        from: c.epoch,
+        boundaryHeight: c.height,
+        boundaryHash: c.hash,
+        isFullDkg: outcome.isNextFullDkg,
+        players: outcome.output.players,
+        observation: null,
+      }),
+    });
+    log.info({ from: c.epoch.toString(), to: next.toString(), boundary: c.height.toString(), identity: bytesToHex(identity).slice(0, 16) }, 'epoch advanced');
+    await release(ctx, next);
+  }
+
+  async function park(ctx: ProcessorContext, record: InRecord, c: Checked): Promise<void> {
+    const pending = ctx.store('pending');
+    let n = 0;
+    for await (const _ of pending.range({ limit: maxPending })) n++;
+    if (n >= maxPending) throw new FollowRejection('IdentityUnavailable', `no scheme for epoch ${c.epoch} yet and ${n} records are already parked`);
+    pending.put(pendingKey(record, c.epoch, c.height), encodeParked(record));
+    const state = ctx.store('follow-state');
+    if (!(await state.get(wantedKey(c.epoch)))) {
+      const want = c.epoch === 0n ? 0n : epocher.last(c.epoch - 1n)!;
+      state.put(wantedKey(c.epoch), u64(want));
+      log.warn({ epoch: c.epoch.toString(), boundary: want.toString() }, 'no scheme for this epoch yet: parking its certificates until the boundary block is verified');
+    }
+  }
+
+  /** Releases parked records whose scheme is now known (all epochs, or one). */
+  async function release(ctx: ProcessorContext, only?: bigint): Promise<void> {
+    const pending = ctx.store('pending');
+    const range = only === undefined ? {} : { gte: u64(only), lt: u64(only + 1n) };
+    const known = new Map<bigint, boolean>();
+    const entries: Array<[Buffer, Buffer]> = [];
+    for await (const e of pending.range(range)) entries.push(e);
+    for (const [k, v] of entries) {
+      const epoch = decodeU64(k);
+      let ok = known.get(epoch);
+      // Only a registered scheme releases: the network identity was already tried (or did not apply).
+      if (ok === undefined) known.set(epoch, (ok = (await schemeFor(ctx, epoch, false)) !== undefined));
+      if (!ok) continue;
+      pending.delete(k);
+      const record = decodeParked(v);
+      try {
+        await handle(ctx, record, await codec.decodeFinalization(record.value), false);
+      } catch (err) {
+        if (err instanceof FollowRejection) ctx.deadLetter(record, err);
+        else throw err;
+      }
+    }
+    if (entries.length > 0) {
+      // Drop "wanted" marks of epochs that have nothing parked any more.
+      for (const [epoch, ok] of known) if (ok) ctx.store('follow-state').delete(wantedKey(epoch));
+    }
+  }
+
+  return {
+    name: cfg.name ?? 'follow',
+    inputs: [topics.input],
+    outputs: [topics.verified, topics.epochs, topics.dkgEvents],
+    stores: ['pending', 'follow-state'],
+    globals: [topics.epochs],
+    decode: (record) => codec.decodeFinalization(record.value),
+    async process(ctx, r, record) {
+      await handle(ctx, record, r, true);
+    },
+    async onGlobalUpdate(ctx, topic) {
+      if (topic === topics.epochs) await release(ctx);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/** Drives the follow processor through the broker-less test driver with real Avro values. */
+import { TestDriver } from '../../../src/runtime/test-driver.ts';
+import { epochKey } from '../../../src/state/keys.ts';
+import { avroFollowCodec, decodeEpochEventKey, type EpochEvent, type FollowCodec, type VerifiedRecord } from '../../../src/processors/follow/codec.ts';
+import { followProcessor, type FollowConfig } from '../../../src/processors/follow/processor.ts';
+import type { FinalizationRecord } from '../../../src/processors/follow/codec.ts';
+import { memorySerde } from '../../support/avro.ts';
+import type { ChainBlock } from '../../support/tempo-chain.ts';
+
+export const TOPICS = { input: 'consensus.finalizations', verified: 'finalizations.verified', epochs: 'epochs', dkgEvents: 'dkg.events' };
+
+let shared: FollowCodec | undefined;
+export function codec(): FollowCodec {
+  if (!shared) {
+    const { serde, topology } = memorySerde();
+    shared = avroFollowCodec(serde, topology);
+  }
+  return shared;
+}
+
+export interface Harness {
+  driver: TestDriver<FinalizationRecord>;
+  /** Appends records (partition = epoch mod P, as a stand-in for the key hash). */
+  feed(items: Array<ChainBlock | Feed>, opts?: { crashBeforeApply?: boolean }): Promise<void>;
+  /** Delivers new `epochs` outputs to the global table (as its tail would), until quiet. */
+  sync(): Promise<void>;
+  verified(): Promise<VerifiedRecord[]>;
+  epochEvents(): Promise<Array<EpochEvent & { key: string }>>;
+  rejects(): Array<{ errorClass: string; errorMessage: string; offset: number }>;
+}
+
+export interface Feed {
+  height: bigint;
+  epoch: bigint;
+  certificate: Uint8Array;
+  headerRlp?: Uint8Array;
+  headerJson?: string;
+  key?: Buffer;
+}
+
+export function harness(cfg: Omit<FollowConfig, 'topics' | 'codec'>, partitions = 2): Harness {
+  const c = codec();
+  const driver = new TestDriver(followProcessor({ ...cfg, topics: TOPICS, codec: c }), { partitions });
+  let synced = 0;
+  const h: Harness = {
+    driver,
+    async feed(items, opts = {}) {
+      for (const it of items) {
+        const header = 'headerJson' in it && it.headerJson !== undefined ? { json: it.headerJson } : { rlp: it.headerRlp! };
+        const value = await c.encodeFinalization({ height: it.height, certificate: it.certificate, header, source: 'test', receivedAtMs: 0 });
+        await driver.pipe(TOPICS.input, { key: ('key' in it && it.key) || epochKey(it.epoch), value, partition: Number(it.epoch % BigInt(partitions)) }, opts);
+      }
+    },
+    async sync() {
+      for (;;) {
+        const all = driver.outputs(TOPICS.epochs);
+        if (synced >= all.length) return;
+        const r = all[synced++]!;
+        await driver.pipeGlobal(TOPICS.epochs, r.key!, r.value);
+      }
+    },
+    async verified() {
+      return Promise.all(driver.outputs(TOPICS.verified).map((r) => c.decodeVerified(r.value)));
+    },
+    async epochEvents() {
+      return Promise.all(
+        driver.outputs(TOPICS.epochs).map(async (r) => {
+          const k = decodeEpochEventKey(r.key!);
+          return { ...(await c.decodeEpochEvent(r.value)), key: `${k.epoch}/${k.kind}` };
+        }),
+      );
+    },
+    rejects() {
+      return driver.deadLetters().map((d) => ({ errorClass: d.errorClass, errorMessage: d.errorMessage, offset: d.sourceOffset }));
+    },
+  };
+  return h;
+}
