@@ -10,6 +10,13 @@ import { MinPk, MinSig } from '../../../src/crypto/bls12381/index.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { Dealer, Info, Player, SignedDealerLog, dealerRng } from '../../../src/crypto/dkg/index.ts';
 import { Plan, Round } from './plan.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fromHex, toHex } from '../../../src/codec/index.ts';
+import { encodeShare } from '../../../src/crypto/bls12381/index.ts';
+import { fixedRng } from '../../../src/crypto/rng.ts';
+import { deal, observe, type DealerLog } from '../../../src/crypto/dkg/index.ts';
+import type { Ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 
 const all4 = (): Round => new Round([0, 1, 2, 3], [0, 1, 2, 3]);
 
@@ -147,5 +154,48 @@ describe('dkg scenarios (upstream behaviour list)', () => {
     const swapped1 = new SignedDealerLog(log1.dealer, log0.log, log1.sig);
     assert.equal(swapped0.check(info), null);
     assert.equal(swapped1.check(info), null);
+  });
+});
+
+describe('trusted dealer (upstream deal)', () => {
+  const fx = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/primitives/sharing.json', import.meta.url)), 'utf8')) as {
+    cases: Array<{ variant: string; n: string; rng: string; hex: string; shares: Array<{ index: number; private: string; hex: string }> }>;
+  };
+
+  it('reproduces upstream deal_anonymous sharings and shares from the recorded RNG bytes', () => {
+    for (const c of fx.cases) {
+      const n = Number(c.n);
+      const variant = c.variant === 'MinSig' ? MinSig : MinPk;
+      const pks = Array.from({ length: n }, (_, i) => ed25519PublicKey(ed25519FromSeed(i)));
+      const rng = fixedRng(fromHex(c.rng));
+      const { output, shares } = deal(rng, variant as typeof MinPk, pks);
+      assert.equal(rng.consumed, fromHex(c.rng).length, 'consumes t·64 + 32 bytes');
+      assert.equal(toHex(output.public.encode()), c.hex, `${c.variant} n=${n}`);
+      assert.deepEqual(
+        shares.map(([, s]) => toHex(encodeShare(s))),
+        c.shares.map((s) => s.hex),
+      );
+    }
+  });
+
+  it('a reshare from a trusted dealing preserves its group key', () => {
+    const sks = Array.from({ length: 5 }, (_, i) => ed25519FromSeed(i + 20));
+    const pks = sks.map((k) => ed25519PublicKey(k));
+    const { output, shares } = deal(fixedRng(new Uint8Array(64 * 3 + 32).fill(9)), MinPk, pks.slice(0, 4));
+    const info = Info.new({ variant: MinPk, namespace: new Uint8Array(0), round: 1, previous: output, dealers: pks.slice(0, 3), players: pks.slice(1, 5) });
+    const players = info.players.items.map((pk) => Player.new(info, sks[pks.findIndex((p) => toHex(p) === toHex(pk))]!));
+    const logs: Array<readonly [Ed25519PublicKey, DealerLog<(typeof output.public.poly.coeffs)[number]>]> = [];
+    for (const [i, pk] of info.dealers.items.entries()) {
+      const share = shares.find(([p]) => toHex(p) === toHex(pk))![1];
+      const d = Dealer.start(dealerRng(new Uint8Array(32).fill(i)), info, sks[pks.findIndex((p) => toHex(p) === toHex(pk))]!, share);
+      d.privMsgs.forEach(([ppk, m], j) => {
+        const ack = players[j]!.dealerMessage(pk, d.pubMsg, m);
+        assert.ok(ack !== null && d.dealer.receivePlayerAck(ppk, ack));
+      });
+      logs.push([pk, d.dealer.finalize().log]);
+    }
+    const out = observe(info, logs);
+    assert.ok(MinPk.Public.equals(out.groupKey(), output.groupKey()));
+    for (const p of players) assert.ok(p.finalize(logs).output.equals(out));
   });
 });
