@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   stack: async () => (await import('./commands/stack.ts')).default,
   inspect: async () => (await import('./commands/inspect.ts')).default,
   verify: async () => (await import('./commands/verify.ts')).default,
+  follow: async () => (await import('./commands/follow.ts')).default,
+  ingest: async () => (await import('./commands/ingest.ts')).default,
 };
 
 async function help(): Promise<string> {

@@ -1,0 +1,56 @@
+/**
+ * Wiring shared by the follower's entry points (CLI `follow` and `ingest`, workers, tests):
+ * configuration → topology (prefixed), registry serde, the follower's Avro codec, Kafka port, and
+ * the follow processor on the exactly-once runtime.
+ */
+import type { Config } from '../../config.ts';
+import { KafkajsPort } from '../../runtime/kafka/kafkajs.ts';
+import type { KafkaPort } from '../../runtime/kafka/port.ts';
+import { StreamRuntime, type RuntimeOptions } from '../../runtime/runtime.ts';
+import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
+import { loadTopology, type Topology } from '../../runtime/topology.ts';
+import { avroFollowCodec, type FollowCodec } from './codec.ts';
+import { followProcessor, type FollowConfig } from './processor.ts';
+
+export interface FollowEnv {
+  topology: Topology;
+  serde: AvroSerde;
+  codec: FollowCodec;
+  port: KafkaPort;
+  close(): Promise<void>;
+}
+
+export function followEnv(config: Pick<Config, 'brokers' | 'registryUrl' | 'topology' | 'schemasDir' | 'topicPrefix' | 'applicationId'>, clientId = 'dkg-stream-follow'): FollowEnv {
+  const topology = loadTopology(config.topology, { prefix: config.topicPrefix, applicationId: config.applicationId, schemasDir: config.schemasDir });
+  const serde = new AvroSerde(registryClient(config.registryUrl), loadSchemas(config.schemasDir));
+  const port = new KafkajsPort({ brokers: config.brokers, clientId });
+  return { topology, serde, codec: avroFollowCodec(serde, topology), port, close: () => port.close() };
+}
+
+const name = (env: FollowEnv, logical: string) => env.topology.topics.get(logical)!.name;
+
+/** The follow processor on the runtime, with topic names, changelogs and the Avro DLQ from the topology. */
+export function followRuntime(
+  env: FollowEnv,
+  cfg: Omit<FollowConfig, 'topics' | 'codec'>,
+  opts: Pick<RuntimeOptions, 'dataDir'> & Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>,
+): StreamRuntime {
+  const spec = env.topology.processors.get('follow');
+  if (!spec) throw new Error('topology has no follow processor');
+  const dlq = env.topology.topics.get('dlq')!;
+  const processor = followProcessor({
+    ...cfg,
+    topics: { input: name(env, 'consensus.finalizations'), verified: name(env, 'finalizations.verified'), epochs: name(env, 'epochs'), dkgEvents: name(env, 'dkg.events') },
+    codec: env.codec,
+  });
+  const changelogs = new Map(spec.stores.map((s) => [s.name, s.changelog]));
+  return new StreamRuntime({
+    ...opts,
+    port: env.port,
+    processor,
+    applicationId: env.topology.applicationId,
+    dlqTopic: dlq.name,
+    changelogTopic: (store) => changelogs.get(store) ?? `${env.topology.applicationId}-follow-${store}-changelog`,
+    dlqEncode: (dl) => env.serde.encode(dlq, dl),
+  });
+}
