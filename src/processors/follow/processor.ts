@@ -136,6 +136,8 @@ const BOOT_KEY = Buffer.of(K_BOOT);
 
 // pending keys: epoch ‖ height ‖ source offset (a height may be parked more than once)
 const pendingKey = (r: InRecord, e: bigint, h: bigint) => Buffer.concat([u64(e), u64(h), u64(r.offset)]);
+const U64_MAX = (1n << 64n) - 1n;
+const epochRange = (e: bigint) => (e === U64_MAX ? { gte: u64(e) } : { gte: u64(e), lt: u64(e + 1n) });
 
 interface Scheme {
   identity: PreparedIdentity;
@@ -247,6 +249,9 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     const state = ctx.store('follow-state');
     const done = await state.get(heightKey(c.height));
     if (done && equalBytes(done, c.hash)) return 'duplicate';
+    // Records of this epoch parked earlier go first (their scheme may have arrived before this
+    // record, ahead of the reaction to the table update): outputs stay in height order per epoch.
+    if (mayPark && (await hasParked(ctx, c.epoch))) await release(ctx, c.epoch);
     const scheme = await schemeFor(ctx, c.epoch);
     if (!scheme) {
       if (!mayPark) throw new FollowRejection('IdentityUnavailable', `no scheme for epoch ${c.epoch}`);
@@ -366,10 +371,15 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     }
   }
 
+  async function hasParked(ctx: ProcessorContext, epoch: bigint): Promise<boolean> {
+    for await (const _ of ctx.store('pending').range({ ...epochRange(epoch), limit: 1 })) return true;
+    return false;
+  }
+
   /** Releases parked records whose scheme is now known (all epochs, or one). */
   async function release(ctx: ProcessorContext, only?: bigint): Promise<void> {
     const pending = ctx.store('pending');
-    const range = only === undefined ? {} : { gte: u64(only), lt: u64(only + 1n) };
+    const range = only === undefined ? {} : epochRange(only);
     const known = new Map<bigint, boolean>();
     const entries: Array<[Buffer, Buffer]> = [];
     for await (const e of pending.range(range)) entries.push(e);

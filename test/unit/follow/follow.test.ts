@@ -167,3 +167,15 @@ test('maxPending bounds the parked records (IdentityUnavailable beyond it)', asy
   assert.deepEqual(h.rejects().map((r) => r.errorClass), ['IdentityUnavailable', 'IdentityUnavailable']);
   assert.equal((await h.driver.entries('pending', 1)).length, 2);
 });
+
+test('heights stay in order per epoch when a record arrives between the table update and the reaction to it', async () => {
+  const h = harness({ epochLength: L, bootstrap: genesisBoot() });
+  await h.feed([...chain.blocks.slice(0, 3), chain.block(4n), chain.block(5n)]);
+  await h.feed([chain.block(3n)]);
+  const hook = h.driver.def.onGlobalUpdate;
+  h.driver.def.onGlobalUpdate = undefined; // the table has the scheme, the task has not reacted yet
+  await h.sync();
+  h.driver.def.onGlobalUpdate = hook;
+  await h.feed([chain.block(6n)]);
+  assert.deepEqual(heights(await h.verified()), [1, 2, 3, 4, 5, 6]);
+});
