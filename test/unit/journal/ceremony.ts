@@ -1,0 +1,225 @@
+/**
+ * A multi-epoch DKG/reshare ceremony among n in-process nodes, each with its own participant
+ * {@link Storage} on one shared journal (the TestDriver running dkg-journal), and a crash plan
+ * for node 0: at chosen journal appends it "dies" before the commit, after the commit, or after
+ * the commit but before the stores were written; it then restarts from the journal alone (new
+ * Storage, dealer and player rebuilt by createDealer/createPlayer) and the ceremony resumes.
+ *
+ * Messaging is simulated: in phase A dealers send every unsent dealing and feed acks back; phase
+ * B finalizes dealer logs, which a "chain" (first log per dealer wins, as a block would) delivers
+ * to every node's journal; phase C: players finalize and append the next epoch's state, then
+ * prune. Each phase is idempotent, so after a crash it is simply run again.
+ */
+import { createHash } from 'node:crypto';
+import { toHex } from '../../../src/codec/index.ts';
+import { MinSig, encodeShare } from '../../../src/crypto/bls12381/index.ts';
+import { Info, type SignedDealerLog } from '../../../src/crypto/dkg/index.ts';
+import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
+import { type Dealer, type JournalBackend, type JournalRecord, type Player, Storage } from '../../../src/processors/dkg-journal/participant.ts';
+import { type EpochStateRecord, decodeDealing, decodeLog, decodeState, privMsgContext, rngSeedContext, shareContext } from '../../../src/processors/dkg-journal/records.ts';
+import { decodeTuple } from '../../../src/state/keys.ts';
+import type { Keyring } from '../../../src/state/seal.ts';
+import { type Harness, PARTITIONS } from './support.ts';
+
+export class Crashed extends Error {
+  override name = 'Crashed';
+}
+
+export type CrashMode = 'before-commit' | 'after-commit' | 'after-commit-before-apply';
+/** Decides, for node 0's n-th append (1-based), whether and how it crashes. */
+export type CrashPlan = (n: number, record: JournalRecord) => CrashMode | null;
+
+export class DriverBackend implements JournalBackend {
+  appends = 0;
+  constructor(
+    private readonly h: Harness,
+    private readonly plan: CrashPlan | null = null,
+  ) {}
+
+  get queries() {
+    return this.h.queries;
+  }
+
+  async append(records: JournalRecord[]): Promise<void> {
+    for (const r of records) {
+      const mode = this.plan?.(++this.appends, r) ?? null;
+      if (mode === 'before-commit') throw new Crashed(`before commit of append ${this.appends}`);
+      if (r.kind === 'state') await this.h.driver.pipe('dkg.states', await this.h.state(r.state), { crashBeforeApply: mode === 'after-commit-before-apply' });
+      else if (r.event.kind === 'prune') for (let p = 0; p < PARTITIONS; p++) await this.h.driver.pipe('dkg.events', await this.h.event(r.event, { partition: p }));
+      else await this.h.driver.pipe('dkg.events', await this.h.event(r.event), { crashBeforeApply: mode === 'after-commit-before-apply' });
+      if (mode) throw new Crashed(`${mode} of append ${this.appends} (${r.kind === 'state' ? 'state' : r.event.kind})`);
+    }
+  }
+}
+
+const NAMESPACE = new TextEncoder().encode('_COMMONWARE_EXAMPLES_RESHARE');
+export const seedFor = (pk: Uint8Array, epoch: bigint): Uint8Array => new Uint8Array(createHash('sha256').update('dkg-stream-test/rng-seed').update(pk).update(String(epoch)).digest());
+
+interface Node {
+  sk: Ed25519PrivateKey;
+  pk: Ed25519PublicKey;
+  backend: DriverBackend;
+  storage: Storage;
+  epoch: bigint;
+  info: Info<unknown> | null;
+  dealer: Dealer | null;
+  player: Player | null;
+}
+
+export interface CeremonyResult {
+  /** Per node (hex): final epoch, output bytes, share bytes. */
+  finals: Record<string, { epoch: string; output: string | null; share: string | null }>;
+  /** Acks node 0 returned as a player, and those its restarted player regenerated, per "epoch/dealer". */
+  acksSent: Map<string, string[]>;
+  crashes: string[];
+}
+
+export async function runCeremony(h: Harness, opts: { n: number; epochs: number; plan?: CrashPlan }): Promise<CeremonyResult> {
+  const keys = Array.from({ length: opts.n }, (_, i) => ed25519FromSeed(i));
+  const pks = keys.map((k) => ed25519PublicKey(k));
+  const nodes: Node[] = keys.map((sk, i) => {
+    const backend = new DriverBackend(h, i === 0 ? (opts.plan ?? null) : null);
+    return { sk, pk: pks[i]!, backend, storage: new Storage({ backend, keyring: h.keyring, owner: pks[i]!, metrics: h.metrics }), epoch: -1n, info: null, dealer: null, player: null };
+  });
+  const byPk = new Map(nodes.map((n) => [toHex(n.pk), n]));
+  const crashes: string[] = [];
+  const acksSent = new Map<string, string[]>();
+  const chain = new Map<string, SignedDealerLog<unknown>>();
+
+  /** Rebuilds a node's protocol state for its current epoch from its journal (boot / restart). */
+  const boot = async (node: Node) => {
+    const st = await node.storage.epoch();
+    if (!st) throw new Error('node has no epoch state');
+    node.epoch = st.epoch;
+    node.info = Info.new({ variant: MinSig, namespace: NAMESPACE, round: st.round, previous: st.output, dealers: pks, players: pks });
+    node.dealer = await node.storage.createDealer(st.epoch, node.sk, node.info, st.share, st.rngSeed);
+    node.player = await node.storage.createPlayer(st.epoch, node.sk, node.info);
+  };
+  const restart = async (err: Crashed) => {
+    crashes.push(err.message);
+    h.driver.crash();
+    const n0 = nodes[0]!;
+    n0.storage = new Storage({ backend: n0.backend, keyring: h.keyring, owner: n0.pk, metrics: h.metrics });
+    n0.dealer = null;
+    n0.player = null;
+    n0.info = null;
+    await boot(n0);
+    // What the restarted player would send again: acks regenerated from the stored dealings.
+    for (const d of nodes) {
+      const ack = n0.player?.ackFor(d.pk);
+      if (ack) {
+        const k = `${n0.epoch}/${toHex(d.pk)}`;
+        acksSent.set(k, [...(acksSent.get(k) ?? []), toHex(ack.sig)]);
+      }
+    }
+  };
+  /** Runs a phase, restarting node 0 and re-running the phase after each crash. */
+  const phase = async (run: () => Promise<void>) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof Crashed)) throw err;
+        await restart(err);
+      }
+    }
+    throw new Error('too many crashes in one phase');
+  };
+
+  // Genesis: epoch 0 state for every node (upstream: the first Epoch appended at init).
+  for (const node of nodes)
+    await phase(async () => {
+      if (!(await node.storage.epoch())) await node.storage.appendEpoch(0n, { round: 0n, rngSeed: seedFor(node.pk, 0n), output: null, share: null });
+    });
+
+  for (let e = 0n; e < BigInt(opts.epochs); e++) {
+    await phase(async () => {
+      for (const node of nodes) if (node.epoch !== e || !node.info) await boot(node);
+    });
+    // Phase A: deal until every dealer has every ack.
+    await phase(async () => {
+      for (let round = 0; round < 5; round++) {
+        let pending = 0;
+        for (const d of nodes) {
+          for (const s of d.dealer?.sharesToDistribute() ?? []) {
+            pending++;
+            const p = byPk.get(toHex(s.player))!;
+            const ack = await p.player!.handle(p.storage, e, d.pk, s.pubMsg, s.privMsg);
+            if (p === nodes[0] && ack) {
+              const k = `${e}/${toHex(d.pk)}`;
+              acksSent.set(k, [...(acksSent.get(k) ?? []), toHex(ack.sig)]);
+            }
+            if (ack) await d.dealer!.handle(d.storage, e, p.pk, ack);
+          }
+        }
+        if (pending === 0) return;
+      }
+      throw new Error('dealings not all acked');
+    });
+    // Phase B: dealer logs, included "on chain" once, appended by every node.
+    await phase(async () => {
+      for (const d of nodes) {
+        d.dealer?.finalize();
+        const l = d.dealer?.finalized();
+        if (l && !chain.has(`${e}/${toHex(d.pk)}`)) chain.set(`${e}/${toHex(d.pk)}`, l);
+      }
+      for (const d of nodes) {
+        const signed = chain.get(`${e}/${toHex(d.pk)}`);
+        if (!signed) continue;
+        for (const node of nodes) {
+          const checked = signed.check(node.info!);
+          if (checked) await node.storage.appendLog(e, checked.dealer, checked.log);
+        }
+      }
+    });
+    // Phase C: finalize, next epoch's state, prune what is no longer needed.
+    await phase(async () => {
+      for (const node of nodes) {
+        const st = await node.storage.epoch();
+        if (st!.epoch === e) {
+          const { output, share } = node.player!.finalize(await node.storage.logs(e));
+          await node.storage.appendEpoch(e + 1n, { round: st!.round + 1n, rngSeed: seedFor(node.pk, e + 1n), output, share });
+        }
+        if (e > 0n) await node.storage.prune(e);
+      }
+    });
+  }
+
+  const finals: CeremonyResult['finals'] = {};
+  for (const node of nodes) {
+    const st = (await node.storage.epoch())!;
+    finals[toHex(node.pk)] = { epoch: String(st.epoch), output: st.output ? toHex(st.output.bytes()) : null, share: st.share ? toHex(encodeShare(st.share)) : null };
+  }
+  return { finals, acksSent, crashes };
+}
+
+/**
+ * The stores' logical contents: every key with its value, sealed secrets replaced by their
+ * plaintext (ciphertexts differ between runs only by their random nonces).
+ */
+export async function logicalDump(h: Harness, keyring: Keyring): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (let p = 0; p < PARTITIONS; p++) {
+    for (const [k, v] of await h.driver.entries('journal', p)) {
+      const t = decodeTuple(k);
+      let value = v.toString('hex');
+      if (t[0] !== 'floor' && t[2] === 'dealing') {
+        const d = decodeDealing(v);
+        value = `${d.pubMsg.toString('hex')}/${keyring.open(d.privMsg, privMsgContext(t[1] as bigint, t[0] as Buffer)).toString('hex')}`;
+      } else if (t[2] === 'log') value = decodeLog(v).log.toString('hex');
+      out[`journal/${p}/${k.toString('hex')}`] = value;
+    }
+    for (const [k, v] of await h.driver.entries('states', p)) {
+      const [owner, epoch] = decodeTuple(k) as [Buffer, bigint];
+      const s = decodeState(v);
+      const plain: Omit<EpochStateRecord, 'epoch' | 'owner' | 'rngSeed' | 'share'> & { rngSeed: string; share: string | null } = {
+        round: s.round,
+        rngSeed: keyring.open(s.rngSeed, rngSeedContext(epoch, owner)).toString('hex'),
+        output: s.output,
+        share: s.share ? keyring.open(s.share, shareContext(epoch, owner)).toString('hex') : null,
+      };
+      out[`states/${p}/${k.toString('hex')}`] = JSON.stringify({ ...plain, round: String(plain.round), output: plain.output?.toString('hex') ?? null });
+    }
+  }
+  return out;
+}
