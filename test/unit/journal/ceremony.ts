@@ -105,8 +105,9 @@ export async function runCeremony(h: Harness, opts: { n: number; epochs: number;
     n0.info = null;
     await boot(n0);
     // What the restarted player would send again: acks regenerated from the stored dealings.
+    const player = n0.player as Player | null; // set by boot (TS keeps the narrowing from `= null`)
     for (const d of nodes) {
-      const ack = n0.player?.ackFor(d.pk);
+      const ack = player?.ackFor(d.pk);
       if (ack) {
         const k = `${n0.epoch}/${toHex(d.pk)}`;
         acksSent.set(k, [...(acksSent.get(k) ?? []), toHex(ack.sig)]);
