@@ -14,11 +14,16 @@
  * decoding error.
  *
  * Verification depends only on the certificate and the identity; it never throws for bad input.
+ *
+ * The arithmetic runs on the selected BLS backend (`crypto/bls12381/backend.ts`: mcl-wasm when
+ * installed, @noble/curves otherwise or with `DKG_STREAM_BLS_BACKEND=noble`); both give the same
+ * bytes and decisions.
  */
 import { CodecError } from '../codec/index.ts';
-import { G1, G2, MinSig, prepareG2Point, verifySameSigner, verifySameSignerHashed, type G1Point, type G2Point } from '../crypto/bls12381/index.ts';
+import { MinSig, randomWeights, type G2Point } from '../crypto/bls12381/index.ts';
+import { blsBackend, nobleBackend, type AnyMinSigBackend } from '../crypto/bls12381/backend.ts';
 import { messagePayloadOf } from '../crypto/bls12381/payload.ts';
-import type { RngCore } from '../crypto/rng.ts';
+import { cryptoRng, type RngCore } from '../crypto/rng.ts';
 import { FINALIZE_NAMESPACE, SEED_NAMESPACE, encodeProposal, encodeRound, type Finalization } from './finalization.ts';
 import { bytesToHex } from './hex.ts';
 
@@ -34,32 +39,78 @@ export class InvalidIdentity extends Error {
 
 /**
  * A decoded identity, ready for repeated use: the point with its pairing precomputation pinned
- * (one per epoch; cache it next to the epoch's registration).
+ * (one per epoch; cache it next to the epoch's registration). `point` is the @noble/curves point
+ * (decoded on first access when another backend is in use).
  */
 export interface PreparedIdentity {
   readonly bytes: Uint8Array;
   readonly point: G2Point;
 }
 
-/** Decodes and prepares an identity; throws {@link InvalidIdentity}. */
-export function prepareIdentity(identity: Uint8Array | PreparedIdentity): PreparedIdentity {
-  if (!(identity instanceof Uint8Array)) return identity;
-  let point: G2Point;
+/** A {@link PreparedIdentity} holding one decoded key per backend it has been used with. */
+class Prepared implements PreparedIdentity {
+  readonly #keys = new Map<string, unknown>();
+  constructor(
+    readonly bytes: Uint8Array,
+    backend: AnyMinSigBackend,
+    key: unknown,
+  ) {
+    this.#keys.set(backend.name, key);
+  }
+  get point(): G2Point {
+    return this.keyFor(nobleBackend) as G2Point;
+  }
+  keyFor(backend: AnyMinSigBackend): unknown {
+    let key = this.#keys.get(backend.name);
+    if (key === undefined) {
+      key = backend.decodePublic(this.bytes);
+      this.#keys.set(backend.name, key);
+    }
+    return key;
+  }
+}
+
+function decodeIdentity(bytes: Uint8Array, backend: AnyMinSigBackend): unknown {
   try {
-    point = G2.decode(identity);
+    return backend.decodePublic(bytes);
   } catch (err) {
     if (err instanceof CodecError) throw new InvalidIdentity(`identity is not a valid G2 point: ${err.message}`, { cause: err });
     throw err;
   }
-  prepareG2Point(point);
-  return { bytes: identity, point };
 }
 
-function parseSignature(bytes: Uint8Array, which: string): G1Point | string {
+/** Decodes and prepares an identity; throws {@link InvalidIdentity}. */
+export function prepareIdentity(identity: Uint8Array | PreparedIdentity): PreparedIdentity {
+  if (!(identity instanceof Uint8Array)) return identity;
+  const backend = blsBackend();
+  return new Prepared(identity, backend, decodeIdentity(identity, backend));
+}
+
+/** The identity's key for `backend` (a caller-built {@link PreparedIdentity} is re-decoded). */
+function keyOf(id: PreparedIdentity, backend: AnyMinSigBackend): unknown {
+  if (id instanceof Prepared) return id.keyFor(backend);
+  return backend === nobleBackend ? id.point : decodeIdentity(id.bytes, backend);
+}
+
+/**
+ * `verifySameSigner` of `crypto/bls12381/batch.ts` on a backend: e(pk, Σ rᵢ·hmᵢ) == e(G, Σ rᵢ·sᵢ),
+ * one plain check for a single pair. Same weights, drawn from `rng` in the same order.
+ */
+function sameSigner(b: AnyMinSigBackend, pub: unknown, hms: readonly unknown[], sigs: readonly unknown[], rng: RngCore = cryptoRng): boolean {
+  if (hms.length === 0) return true;
+  if (hms.length === 1) return b.verify(pub, hms[0], sigs[0]);
+  const r = randomWeights(rng, hms.length);
+  return b.verify(pub, b.msmG1(hms, r), b.msmG1(sigs, r));
+}
+
+/** A parsed signature, or why it is not a valid G1 point. */
+type ParsedSignature = { ok: true; point: unknown } | { ok: false; reason: string };
+
+function parseSignature(b: AnyMinSigBackend, bytes: Uint8Array, which: string): ParsedSignature {
   try {
-    return G1.decode(bytes);
+    return { ok: true, point: b.decodeSignature(bytes) };
   } catch (err) {
-    if (err instanceof CodecError) return `${which} signature is not a valid G1 point (${err.message})`;
+    if (err instanceof CodecError) return { ok: false, reason: `${which} signature is not a valid G1 point (${err.message})` };
     throw err;
   }
 }
@@ -77,26 +128,26 @@ export function signedMessages(fin: Finalization): { finalize: Uint8Array; seed:
  * reason says which signature is wrong (two extra pairing checks, only on the failure path).
  */
 export function verifyFinalization(fin: Finalization, identity: Uint8Array | PreparedIdentity, rng?: RngCore): VerifyResult {
+  const b = blsBackend();
   let id: PreparedIdentity;
+  let pub: unknown;
   try {
     id = prepareIdentity(identity);
+    pub = keyOf(id, b);
   } catch (err) {
     if (err instanceof InvalidIdentity) return fail(err.message);
     throw err;
   }
-  const vote = parseSignature(fin.voteSignature, 'vote');
-  if (typeof vote === 'string') return fail(vote);
-  const seed = parseSignature(fin.seedSignature, 'seed');
-  if (typeof seed === 'string') return fail(seed);
-  const proposal = encodeProposal(fin.proposal);
-  const round = encodeRound(fin.proposal);
-  const entries = [
-    { namespace: FINALIZE_NAMESPACE, message: proposal, signature: vote },
-    { namespace: SEED_NAMESPACE, message: round, signature: seed },
-  ];
-  if (verifySameSigner(MinSig, id.point, entries, rng)) return ok;
-  const voteOk = verifySameSigner(MinSig, id.point, [entries[0]!], rng);
-  const seedOk = verifySameSigner(MinSig, id.point, [entries[1]!], rng);
+  const vote = parseSignature(b, fin.voteSignature, 'vote');
+  if (!vote.ok) return fail(vote.reason);
+  const seed = parseSignature(b, fin.seedSignature, 'seed');
+  if (!seed.ok) return fail(seed.reason);
+  const { finalize, seed: seedMsg } = signedMessages(fin);
+  const hms = [b.hashToG1(MinSig.MESSAGE, finalize), b.hashToG1(MinSig.MESSAGE, seedMsg)];
+  const sigs = [vote.point, seed.point];
+  if (sameSigner(b, pub, hms, sigs, rng)) return ok;
+  const voteOk = sameSigner(b, pub, [hms[0]], [sigs[0]], rng);
+  const seedOk = sameSigner(b, pub, [hms[1]], [sigs[1]], rng);
   if (!voteOk && !seedOk) return fail('neither the vote (TEMPO_FINALIZE) nor the seed (TEMPO_SEED) signature verifies under this identity');
   if (!voteOk) return fail('vote signature (TEMPO_FINALIZE over the proposal) does not verify under this identity');
   if (!seedOk) return fail('seed signature (TEMPO_SEED over the round) does not verify under this identity');
@@ -104,35 +155,35 @@ export function verifyFinalization(fin: Finalization, identity: Uint8Array | Pre
 }
 
 interface Parsed {
-  voteHash: G1Point;
-  vote: G1Point;
+  voteHash: unknown;
+  vote: unknown;
   seedKey: string;
-  seedHash: G1Point;
-  seed: G1Point;
+  seedHash: unknown;
+  seed: unknown;
   seedBytes: string;
 }
 
-function parseAll(fins: readonly Finalization[]): Array<Parsed | null> {
-  const seedHashes = new Map<string, G1Point>();
+function parseAll(b: AnyMinSigBackend, fins: readonly Finalization[]): Array<Parsed | null> {
+  const seedHashes = new Map<string, unknown>();
   return fins.map((fin) => {
-    const vote = parseSignature(fin.voteSignature, 'vote');
-    const seed = parseSignature(fin.seedSignature, 'seed');
-    if (typeof vote === 'string' || typeof seed === 'string') return null;
+    const vote = parseSignature(b, fin.voteSignature, 'vote');
+    const seed = parseSignature(b, fin.seedSignature, 'seed');
+    if (!vote.ok || !seed.ok) return null;
     const { finalize, seed: seedMsg } = signedMessages(fin);
     const seedKey = bytesToHex(seedMsg);
     let seedHash = seedHashes.get(seedKey);
     if (seedHash === undefined) {
-      seedHash = G1.hash(MinSig.MESSAGE, seedMsg);
+      seedHash = b.hashToG1(MinSig.MESSAGE, seedMsg);
       seedHashes.set(seedKey, seedHash);
     }
-    return { voteHash: G1.hash(MinSig.MESSAGE, finalize), vote, seedKey, seedHash, seed, seedBytes: bytesToHex(fin.seedSignature) };
+    return { voteHash: b.hashToG1(MinSig.MESSAGE, finalize), vote: vote.point, seedKey, seedHash, seed: seed.point, seedBytes: bytesToHex(fin.seedSignature) };
   });
 }
 
 /** upstream `verify_certificates` over a subset of pre-parsed certificates. */
-function combined(id: PreparedIdentity, items: ReadonlyArray<Parsed | null>, rng: RngCore | undefined): boolean {
-  const hms: G1Point[] = [];
-  const sigs: G1Point[] = [];
+function combined(b: AnyMinSigBackend, pub: unknown, items: ReadonlyArray<Parsed | null>, rng: RngCore | undefined): boolean {
+  const hms: unknown[] = [];
+  const sigs: unknown[] = [];
   const seeds = new Map<string, string>();
   for (const p of items) {
     if (p === null) return false;
@@ -147,7 +198,7 @@ function combined(id: PreparedIdentity, items: ReadonlyArray<Parsed | null>, rng
       sigs.push(p.seed);
     }
   }
-  return verifySameSignerHashed(MinSig, id.point, hms, sigs, rng);
+  return sameSigner(b, pub, hms, sigs, rng);
 }
 
 /**
@@ -157,9 +208,11 @@ function combined(id: PreparedIdentity, items: ReadonlyArray<Parsed | null>, rng
  * {@link InvalidIdentity} for an invalid identity.
  */
 export function verifyFinalizations(fins: readonly Finalization[], identity: Uint8Array | PreparedIdentity, rng?: RngCore): boolean {
+  const b = blsBackend();
   const id = prepareIdentity(identity);
+  const pub = keyOf(id, b);
   if (fins.length === 0) return true;
-  return combined(id, parseAll(fins), rng);
+  return combined(b, pub, parseAll(b, fins), rng);
 }
 
 /**
@@ -168,13 +221,15 @@ export function verifyFinalizations(fins: readonly Finalization[], identity: Uin
  * invalid ones are isolated. Messages are hashed once, not per split.
  */
 export function verifyFinalizationsEach(fins: readonly Finalization[], identity: Uint8Array | PreparedIdentity, rng?: RngCore): boolean[] {
+  const b = blsBackend();
   const id = prepareIdentity(identity);
-  const parsed = parseAll(fins);
+  const pub = keyOf(id, b);
+  const parsed = parseAll(b, fins);
   const verified = new Array<boolean>(fins.length).fill(false);
   const stack: Array<[number, number]> = fins.length > 0 ? [[0, fins.length]] : [];
   while (stack.length > 0) {
     const [start, end] = stack.pop()!;
-    if (combined(id, parsed.slice(start, end), rng)) {
+    if (combined(b, pub, parsed.slice(start, end), rng)) {
       verified.fill(true, start, end);
     } else if (end - start > 1) {
       const mid = start + Math.floor((end - start) / 2);

@@ -16,7 +16,8 @@ import type { Variant } from './variant.ts';
 /** Bits per weight; the same soundness upstream settled on (`SmallScalar`). */
 export const WEIGHT_BITS = 128;
 
-function weights(rng: RngCore, n: number): bigint[] {
+/** n non-zero random weights of {@link WEIGHT_BITS} bits each (big-endian draws from `rng`). */
+export function randomWeights(rng: RngCore, n: number): bigint[] {
   const out: bigint[] = [];
   const buf = new Uint8Array(WEIGHT_BITS / 8);
   while (out.length < n) {
@@ -62,7 +63,7 @@ export function verifySameSignerHashed<P, S>(v: Variant<P, S>, pub: P, hms: read
   if (hms.length !== sigs.length) throw new RangeError('verifySameSigner: hashes and signatures differ in length');
   if (hms.length === 0) return true;
   if (hms.length === 1) return v.verify(pub, hms[0]!, sigs[0]!);
-  const r = weights(rng, hms.length);
+  const r = randomWeights(rng, hms.length);
   return v.verify(pub, v.Signature.msm(hms, r), v.Signature.msm(sigs, r));
 }
 
@@ -82,7 +83,7 @@ export function verifySameMessage<P, S>(
   if (entries.length === 0) return [];
   const hm = v.Signature.hash(v.MESSAGE, messagePayloadOf(namespace, message));
   if (entries.length === 1) return v.verify(entries[0]![0], hm, entries[0]![1]) ? [] : [0];
-  const r = weights(rng, entries.length);
+  const r = randomWeights(rng, entries.length);
   const pks = entries.map((e) => e[0]);
   const sigs = entries.map((e) => e[1]);
   if (v.verify(v.Public.msm(pks, r), hm, v.Signature.msm(sigs, r))) return [];
@@ -125,7 +126,7 @@ export function batchVerify<P, S>(
 ): boolean {
   if (publics.length !== hms.length || publics.length !== sigs.length) throw new RangeError('batchVerify: length mismatch');
   if (publics.length === 0) return true;
-  const r = weights(rng, publics.length);
+  const r = randomWeights(rng, publics.length);
   return v.verifyProduct(
     publics.map((pk, i) => [v.Public.scale(pk, r[i]!), hms[i]!] as const),
     v.Signature.msm(sigs, r),
