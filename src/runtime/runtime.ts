@@ -53,7 +53,11 @@ export interface RuntimeOptions {
   maxCommitRecords?: number;
   /** Partitions processed concurrently (default 2). */
   concurrency?: number;
+  /** Group session timeout (default 10 s; the broker's minimum is 6 s). */
+  sessionTimeoutMs?: number;
   metrics?: Metrics;
+  /** Test hook: called after a transaction committed and before the stores are written. */
+  afterCommitHook?: () => void;
   /** Stop once every assigned partition reached these end offsets (replay); topic/partition → offset. */
   stopAt?: Map<string, number>;
 }
@@ -139,11 +143,11 @@ export class StreamRuntime extends EventEmitter {
     for (const g of def.globals ?? []) {
       const table = new GlobalTable(this.opts.port, g, this.opts.dataDir, this.opts.rocks);
       this.globals.set(g, table);
+      if (def.onGlobalUpdate) table.onUpdate((records) => this.globalUpdate(g, records));
       await table.start((restored, total) =>
         this.progress({ processor: def.name, store: `global:${g}`, partition: -1, restored, total, done: restored >= total }),
       );
     }
-      if (def.onGlobalUpdate) table.onUpdate((records) => this.globalUpdate(g, records));
     this.globalsReady = true;
     const consumer = this.opts.port.groupConsumer({
       groupId: this.groupId,
@@ -152,6 +156,7 @@ export class StreamRuntime extends EventEmitter {
       clientId: `${this.groupId}`,
       userData: Buffer.from(JSON.stringify({ endpoint: this.opts.endpoint ?? null }), 'utf8'),
       concurrency: this.opts.concurrency ?? 2,
+      ...(this.opts.sessionTimeoutMs ? { sessionTimeoutMs: this.opts.sessionTimeoutMs } : {}),
     });
     this.consumer = consumer;
     consumer.onAssignment((tps) => void this.onAssignment(tps));
@@ -279,13 +284,13 @@ export class StreamRuntime extends EventEmitter {
         this.lastSeen.set(tpKey(topic, p), { position: pos ?? 0, high: this.lastSeen.get(tpKey(topic, p))?.high ?? 0 });
       }
       handle.state = 'running';
+      // React once to every global table: anything parked before a crash gets its chance again.
+      for (const g of def.globals ?? []) if (def.onGlobalUpdate) this.enqueueGlobalUpdate(handle, g, []);
       log.info({ processor: def.name, partition: p, position: handle.task.positions() }, 'task running');
       this.emit('task', { partition: p, state: 'running' });
       return handle;
     } catch (err) {
       await this.disposeHandle(handle);
-      // React once to every global table: anything parked before a crash gets its chance again.
-      for (const g of def.globals ?? []) if (def.onGlobalUpdate) this.enqueueGlobalUpdate(handle, g, []);
       throw err;
     }
   }
@@ -380,6 +385,7 @@ export class StreamRuntime extends EventEmitter {
       await txn.abort().catch(() => {});
       throw err;
     }
+    this.opts.afterCommitHook?.();
     await task.apply(pc, produced);
     const name = this.opts.processor.name;
     const m = this.metrics;
@@ -389,12 +395,6 @@ export class StreamRuntime extends EventEmitter {
     if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
     m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
     this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
-  }
-
-  private checkStopAt(): void {
-    const stopAt = this.opts.stopAt;
-    if (!stopAt || this.stopped) return;
-    for (const [k, end] of stopAt) {
   }
 
   /** A global table applied records: every running task reacts (ProcessorDef.onGlobalUpdate). */
@@ -430,6 +430,12 @@ export class StreamRuntime extends EventEmitter {
         if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
       });
     });
+  }
+
+  private checkStopAt(): void {
+    const stopAt = this.opts.stopAt;
+    if (!stopAt || this.stopped) return;
+    for (const [k, end] of stopAt) {
       const i = k.lastIndexOf('/');
       const h = this.handles.get(Number(k.slice(i + 1)));
       const pos = h?.task?.positionOf(k.slice(0, i), Number(k.slice(i + 1))) ?? 0;

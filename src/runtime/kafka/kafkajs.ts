@@ -503,6 +503,12 @@ export class KafkajsPort implements KafkaPort {
     return { done: finished, stop };
   }
 
+  partitionFor(key: Buffer, partitions: number): number {
+    const pick = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    return pick({ topic: '', partitionMetadata, message: { key, value: null } });
+  }
+
   async close(): Promise<void> {
     if (this.sharedAdmin) await (await this.sharedAdmin).close().catch(() => {});
     this.sharedAdmin = undefined;

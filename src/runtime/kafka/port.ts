@@ -196,6 +196,8 @@ export interface KafkaPort {
   groupConsumer(opts: GroupConsumerOptions): GroupConsumer;
   /** Reads partitions outside any processing group (restore, global tables). */
   read(opts: ReadOptions): Promise<ReadHandle>;
+  /** The partition the client's default partitioner picks for a key (query routing). */
+  partitionFor(key: Buffer, partitions: number): number;
 }
 
 /** The transactional producer was fenced by a newer instance with the same transactional id. */
