@@ -18,6 +18,7 @@ import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519
 import { type Dealer, type JournalBackend, type JournalRecord, type Player, Storage } from '../../../src/processors/dkg-journal/participant.ts';
 import { type EpochStateRecord, decodeDealing, decodeLog, decodeState, privMsgContext, rngSeedContext, shareContext } from '../../../src/processors/dkg-journal/records.ts';
 import { decodeTuple } from '../../../src/state/keys.ts';
+import type { Metrics } from '../../../src/runtime/metrics.ts';
 import type { Keyring } from '../../../src/state/seal.ts';
 import { type Harness, PARTITIONS } from './support.ts';
 
@@ -58,7 +59,7 @@ export const seedFor = (pk: Uint8Array, epoch: bigint): Uint8Array => new Uint8A
 interface Node {
   sk: Ed25519PrivateKey;
   pk: Ed25519PublicKey;
-  backend: DriverBackend;
+  backend: JournalBackend;
   storage: Storage;
   epoch: bigint;
   info: Info<unknown> | null;
@@ -74,12 +75,29 @@ export interface CeremonyResult {
   crashes: string[];
 }
 
-export async function runCeremony(h: Harness, opts: { n: number; epochs: number; plan?: CrashPlan }): Promise<CeremonyResult> {
+/** Where the nodes' journals live: the driver harness, or any backend (the Kafka one). */
+export interface CeremonyEnv {
+  keyring: Keyring;
+  metrics?: Metrics;
+  backend(node: number): JournalBackend;
+  /** Called when node 0 crashed (the driver drops its tasks, as a killed process would). */
+  onCrash?(): void;
+}
+
+export const driverEnv = (h: Harness, plan: CrashPlan | null = null): CeremonyEnv => ({
+  keyring: h.keyring,
+  metrics: h.metrics,
+  backend: (i) => new DriverBackend(h, i === 0 ? plan : null),
+  onCrash: () => h.driver.crash(),
+});
+
+export async function runCeremony(h: Harness | CeremonyEnv, opts: { n: number; epochs: number; plan?: CrashPlan }): Promise<CeremonyResult> {
+  const env: CeremonyEnv = 'driver' in h ? driverEnv(h, opts.plan ?? null) : h;
   const keys = Array.from({ length: opts.n }, (_, i) => ed25519FromSeed(i));
   const pks = keys.map((k) => ed25519PublicKey(k));
   const nodes: Node[] = keys.map((sk, i) => {
-    const backend = new DriverBackend(h, i === 0 ? (opts.plan ?? null) : null);
-    return { sk, pk: pks[i]!, backend, storage: new Storage({ backend, keyring: h.keyring, owner: pks[i]!, metrics: h.metrics }), epoch: -1n, info: null, dealer: null, player: null };
+    const backend = env.backend(i);
+    return { sk, pk: pks[i]!, backend, storage: new Storage({ backend, keyring: env.keyring, owner: pks[i]!, metrics: env.metrics }), epoch: -1n, info: null, dealer: null, player: null };
   });
   const byPk = new Map(nodes.map((n) => [toHex(n.pk), n]));
   const crashes: string[] = [];
@@ -97,9 +115,9 @@ export async function runCeremony(h: Harness, opts: { n: number; epochs: number;
   };
   const restart = async (err: Crashed) => {
     crashes.push(err.message);
-    h.driver.crash();
+    env.onCrash?.();
     const n0 = nodes[0]!;
-    n0.storage = new Storage({ backend: n0.backend, keyring: h.keyring, owner: n0.pk, metrics: h.metrics });
+    n0.storage = new Storage({ backend: n0.backend, keyring: env.keyring, owner: n0.pk, metrics: env.metrics });
     n0.dealer = null;
     n0.player = null;
     n0.info = null;

@@ -1,0 +1,97 @@
+/**
+ * The participant's journal on Kafka: appends are Avro records produced in one Kafka transaction
+ * (a fenced transactional producer per node, so a restarted node fences its zombie), keyed by the
+ * epoch; `append` resolves once the transaction committed **and** the local `dkg-journal` runtime
+ * has folded past the produced offsets (its stores' input offsets, written in the same RocksDB
+ * batch as the data), so every query afterwards sees the append — upstream's "append then sync".
+ *
+ * The local runtime must own every partition of the inputs (run the node's own `dkg-journal`
+ * instance, or a single-instance group); queries read its local stores.
+ */
+import type { KafkaPort, OutRecord, ProducedRange, TransactionalProducer } from '../../runtime/kafka/port.ts';
+import type { StreamRuntime } from '../../runtime/runtime.ts';
+import type { AvroSerde } from '../../runtime/schemas.ts';
+import type { TopicSpec } from '../../runtime/topology.ts';
+import { epochKey } from '../../state/keys.ts';
+import { tpKey } from '../../state/store.ts';
+import type { JournalBackend, JournalRecord } from './participant.ts';
+import { JournalQueries, type QueryOptions } from './queries.ts';
+import { JOURNAL_STORE, STATES_STORE, eventToAvro, stateToAvro } from './records.ts';
+
+export interface KafkaJournalBackendOptions extends QueryOptions {
+  port: KafkaPort;
+  serde: AvroSerde;
+  events: TopicSpec;
+  states: TopicSpec;
+  runtime: StreamRuntime;
+  /** Transactional id of this node's journal producer (stable across restarts: it fences zombies). */
+  transactionalId: string;
+  /** Bound of the wait for the fold (default 60 s). */
+  foldTimeoutMs?: number;
+}
+
+export class FoldTimeout extends Error {
+  override name = 'FoldTimeout';
+}
+
+export class KafkaJournalBackend implements JournalBackend {
+  readonly queries: JournalQueries;
+  private producer: TransactionalProducer | undefined;
+
+  constructor(private readonly opts: KafkaJournalBackendOptions) {
+    const rt = opts.runtime;
+    const local = (store: string) => rt.assignedPartitions().flatMap((p) => rt.localStore(store, p) ?? []);
+    this.queries = new JournalQueries(() => ({ journal: local(JOURNAL_STORE), states: local(STATES_STORE) }), opts);
+  }
+
+  private async tx(): Promise<TransactionalProducer> {
+    this.producer ??= await this.opts.port.transactionalProducer(this.opts.transactionalId);
+    return this.producer;
+  }
+
+  async append(records: JournalRecord[]): Promise<void> {
+    const out: OutRecord[] = [];
+    for (const r of records) {
+      if (r.kind === 'state') {
+        out.push({ topic: this.opts.states.name, key: epochKey(r.state.epoch), value: await this.opts.serde.encode(this.opts.states, stateToAvro(r.state)) });
+        continue;
+      }
+      const value = await this.opts.serde.encode(this.opts.events, eventToAvro(r.event));
+      if (r.event.kind === 'prune') {
+        for (let p = 0; p < this.opts.events.partitions; p++) out.push({ topic: this.opts.events.name, partition: p, key: epochKey(r.event.epoch), value });
+      } else out.push({ topic: this.opts.events.name, key: epochKey(r.event.epoch), value });
+    }
+    const producer = await this.tx();
+    const txn = await producer.begin();
+    let produced: ProducedRange[];
+    try {
+      produced = await txn.send(out);
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => {});
+      this.producer = undefined;
+      await producer.close().catch(() => {});
+      throw err;
+    }
+    await this.waitFolded(produced);
+  }
+
+  /** Resolves when every produced range is reflected in the local stores. */
+  async waitFolded(produced: ProducedRange[]): Promise<void> {
+    const deadline = Date.now() + (this.opts.foldTimeoutMs ?? 60_000);
+    for (const r of produced) {
+      for (;;) {
+        const store = this.opts.runtime.localStore(JOURNAL_STORE, r.partition);
+        const pos = store ? (await store.meta()).inputOffsets?.[tpKey(r.topic, r.partition)] : undefined;
+        if (pos !== undefined && pos > r.lastOffset) break;
+        if (Date.now() > deadline) throw new FoldTimeout(`dkg-journal did not fold ${r.topic}/${r.partition}@${r.lastOffset} in time`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.close().catch(() => {});
+    this.producer = undefined;
+  }
+}
