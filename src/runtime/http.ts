@@ -35,7 +35,15 @@ export interface OpsServerOptions {
   metrics: Metrics[];
   /** Query name → store. */
   queries: Map<string, QueryableStore>;
+  /**
+   * Processor-specific query routes, by first path segment: `/<name>/<rest…>` calls the handler
+   * with the remaining (URI-decoded) segments and the query string; it returns a status and a
+   * JSON body.
+   */
+  routes?: Map<string, QueryRoute>;
 }
+
+export type QueryRoute = (path: string[], query: URLSearchParams) => Promise<{ status: number; body: unknown }>;
 
 const HEX = /^([0-9a-fA-F]{2})*$/;
 
@@ -94,6 +102,11 @@ export async function startOpsServer(o: OpsServerOptions): Promise<{ url: string
           partitions: q.runtime.assignedPartitions().sort((a, b) => a - b),
           entries: entries.slice(0, limit).map((e) => ({ key: e.key.toString('hex'), value: e.value.toString('hex'), partition: e.partition })),
         });
+      }
+      const route = parts[0] !== undefined ? o.routes?.get(parts[0]) : undefined;
+      if (route) {
+        const r = await route(parts.slice(1), url.searchParams);
+        return send(r.status, r.body);
       }
       return send(404, { error: 'not found', routes: ['/healthz', '/readyz', '/metrics', '/stores/<name>/<keyHex>', '/stores/<name>?from=&to=&limit='] });
     })().catch((err) => {
