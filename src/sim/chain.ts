@@ -1,9 +1,11 @@
 /**
- * A short, real Tempo-style chain for tests (and a base for the simulator): hash-linked headers
- * (RLP + keccak digests), boundary blocks carrying an `OnchainDkgOutcome` in `extraData`, and
- * finalization certificates threshold-signed (partial signatures + Lagrange recovery) by the
- * committee of each epoch, taken from `test/fixtures/tempo/committee.json` (`committee` and
- * `wrong_committee`, n = 4, quorum 3).
+ * A real Tempo-style chain (moved here from `test/support/tempo-chain.ts`, which keeps the
+ * fixture committees and re-exports this module): hash-linked headers (RLP + keccak digests),
+ * boundary blocks carrying an `OnchainDkgOutcome` in `extraData`, and finalization certificates
+ * threshold-signed (partial signatures + Lagrange recovery) by the committee of each epoch.
+ * `buildChain` makes a whole chain from given committees (tests); the simulator grows one block
+ * at a time with {@link sealBlock} and signatures collected from its validators
+ * ({@link partialSignFinalization} / {@link recoverFinalization}).
  *
  * Epoch rules (tempo-follow.md §4, §1.3): epoch e spans heights [e·L, (e+1)·L − 1]; block 0 is
  * the genesis (outcome of epoch 0, no certificate); the boundary of e (height last(e)) carries
@@ -12,23 +14,19 @@
  * committee of e + 2 differs (a new identity). Certificates of epoch e are signed by
  * `committeeOf(e)`, so a change of committee is an identity rotation.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Reader } from '../../src/codec/index.ts';
 import {
   G1,
-  G2,
   MinSig,
   Sharing,
-  decodeScalar,
   partialSignMessage,
   thresholdSignatureRecover,
+  type G1Point,
   type G2Point,
+  type PartialSignature,
   type Share,
-} from '../../src/crypto/bls12381/index.ts';
-import { REPO_ROOT } from '../../src/paths.ts';
-import { FixedEpocher } from '../../src/tempo/epocher.ts';
+} from '../crypto/bls12381/index.ts';
+import { FixedEpocher } from '../tempo/epocher.ts';
 import {
   FINALIZE_NAMESPACE,
   SEED_NAMESPACE,
@@ -37,10 +35,9 @@ import {
   encodeRound,
   type Finalization,
   type Proposal,
-} from '../../src/tempo/finalization.ts';
-import { EMPTY_OMMERS_HASH, EMPTY_ROOT_HASH, encodeTempoHeader, tempoHeaderHash, type TempoHeader } from '../../src/tempo/header.ts';
-import { hexToBytes } from '../../src/tempo/hex.ts';
-import { MAX_VALIDATORS, encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../../src/tempo/outcome.ts';
+} from '../tempo/finalization.ts';
+import { EMPTY_OMMERS_HASH, EMPTY_ROOT_HASH, encodeTempoHeader, tempoHeaderHash, type TempoHeader } from '../tempo/header.ts';
+import { encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../tempo/outcome.ts';
 
 export interface Committee {
   name: string;
@@ -53,39 +50,31 @@ export interface Committee {
   identity: Uint8Array;
 }
 
-const committees = new Map<string, Committee>();
+/** One validator's partial signatures of a proposal: the finalize vote and the seed. */
+export interface PartialFinalization {
+  vote: PartialSignature<G1Point>;
+  seed: PartialSignature<G1Point>;
+}
 
-/** The fixture committees: `committee` (the default signer) and `wrong_committee`. */
-export function fixtureCommittee(which: 'committee' | 'wrong_committee' = 'committee'): Committee {
-  const hit = committees.get(which);
-  if (hit) return hit;
-  const doc = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/tempo/committee.json'), 'utf8'))[which] as {
-    participants: string[];
-    private_keys: string[];
-    sharing: string;
-    identity: string;
-    shares: Array<{ index: number; private: string }>;
+/** A validator's partial signatures (MinSig) over a proposal, with its own share. */
+export function partialSignFinalization(proposal: Proposal, share: Share): PartialFinalization {
+  return {
+    vote: partialSignMessage(MinSig, share, FINALIZE_NAMESPACE, encodeProposal(proposal)),
+    seed: partialSignMessage(MinSig, share, SEED_NAMESPACE, encodeRound(proposal)),
   };
-  const c: Committee = {
-    name: which,
-    participants: doc.participants.map((h) => hexToBytes(h)),
-    privateKeys: doc.private_keys.map((h) => hexToBytes(h)),
-    sharing: Sharing.read(new Reader(hexToBytes(doc.sharing)), G2, MAX_VALIDATORS),
-    shares: doc.shares.map((s) => ({ index: s.index, private: decodeScalar(hexToBytes(s.private)) })),
-    identity: hexToBytes(doc.identity),
-  };
-  committees.set(which, c);
-  return c;
+}
+
+/** Recovers the group signatures from at least `sharing.required()` partials (Lagrange at 0). */
+export function recoverFinalization(proposal: Proposal, sharing: Sharing<G2Point>, partials: readonly PartialFinalization[]): Finalization {
+  const vote = thresholdSignatureRecover(MinSig, sharing, partials.map((p) => p.vote));
+  const seed = thresholdSignatureRecover(MinSig, sharing, partials.map((p) => p.seed));
+  return { proposal, voteSignature: G1.encode(vote), seedSignature: G1.encode(seed) };
 }
 
 /** Threshold-signs a proposal's finalization with the first `quorum` shares of a committee. */
 export function signFinalization(proposal: Proposal, committee: Committee): Finalization {
   const shares = committee.shares.slice(0, committee.sharing.required());
-  const msg = encodeProposal(proposal);
-  const round = encodeRound(proposal);
-  const vote = thresholdSignatureRecover(MinSig, committee.sharing, shares.map((s) => partialSignMessage(MinSig, s, FINALIZE_NAMESPACE, msg)));
-  const seed = thresholdSignatureRecover(MinSig, committee.sharing, shares.map((s) => partialSignMessage(MinSig, s, SEED_NAMESPACE, round)));
-  return { proposal, voteSignature: G1.encode(vote), seedSignature: G1.encode(seed) };
+  return recoverFinalization(proposal, committee.sharing, shares.map((s) => partialSignFinalization(proposal, s)));
 }
 
 export interface ChainBlock {
@@ -109,8 +98,8 @@ export interface ChainOptions {
   epochLength: bigint;
   /** Build every height of epochs 0 .. epochs − 1 (height 0 is the genesis, not certified). */
   epochs: number;
-  /** Signer committee of each epoch (default: the fixture `committee` for all). */
-  committeeOf?: (epoch: bigint) => Committee;
+  /** Signer committee of each epoch. */
+  committeeOf: (epoch: bigint) => Committee;
   /** extraData of a non-boundary block (e.g. a SignedDealerLog); default empty. */
   extraData?: (height: bigint, epoch: bigint) => Uint8Array | undefined;
 }
@@ -145,7 +134,7 @@ export function outcomeFor(epoch: bigint, committeeOf: (e: bigint) => Committee)
   };
 }
 
-function header(parentHash: Uint8Array, number: bigint, extraData: Uint8Array, context?: TempoHeader['consensusContext']): TempoHeader {
+export function makeHeader(parentHash: Uint8Array, number: bigint, extraData: Uint8Array, context?: TempoHeader['consensusContext']): TempoHeader {
   return {
     generalGasLimit: 225_000_000n,
     sharedGasLimit: 50_000_000n,
@@ -175,10 +164,10 @@ function header(parentHash: Uint8Array, number: bigint, extraData: Uint8Array, c
 /** Builds (and signs) a chain; deterministic for the same options. */
 export function buildChain(opts: ChainOptions): Chain {
   const epocher = new FixedEpocher(opts.epochLength);
-  const committeeOf = opts.committeeOf ?? (() => fixtureCommittee());
+  const committeeOf = opts.committeeOf;
   const genesisOutcome = outcomeFor(0n, committeeOf);
   const genesisBytes = encodeOnchainDkgOutcome(genesisOutcome);
-  const gh = header(new Uint8Array(32), 0n, genesisBytes);
+  const gh = makeHeader(new Uint8Array(32), 0n, genesisBytes);
   const genesis = { header: gh, headerRlp: encodeTempoHeader(gh), hash: tempoHeaderHash(gh), outcome: genesisOutcome, outcomeBytes: genesisBytes };
   const blocks: ChainBlock[] = [];
   let parent = genesis.hash;
@@ -190,7 +179,7 @@ export function buildChain(opts: ChainOptions): Chain {
     const isBoundary = info.last === h;
     const outcome = isBoundary ? outcomeFor(info.epoch + 1n, committeeOf) : undefined;
     const extra = outcome ? encodeOnchainDkgOutcome(outcome) : (opts.extraData?.(h, info.epoch) ?? new Uint8Array(0));
-    const hd = header(parent, h, extra, { epoch: info.epoch, view, parentView: view - 1n, proposer: signer.participants[Number(h % BigInt(signer.participants.length))]! });
+    const hd = makeHeader(parent, h, extra, { epoch: info.epoch, view, parentView: view - 1n, proposer: signer.participants[Number(h % BigInt(signer.participants.length))]! });
     const hash = tempoHeaderHash(hd);
     const finalization = signFinalization({ epoch: info.epoch, view, parent: view - 1n, payload: hash }, signer);
     blocks.push({
