@@ -1,3 +1,4 @@
+import { type KeyObject, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { type Reader, type Writer, Wrapped, compareBytes, decode as decodeWith, unionUnique } from '../codec/index.ts';
 import { ChaCha20Rng } from './chacha.ts';
@@ -63,8 +64,56 @@ export function ed25519Verify(publicKey: Ed25519PublicKey, namespace: Uint8Array
 
 export function ed25519VerifyRaw(publicKey: Ed25519PublicKey, payload: Uint8Array, signature: Ed25519Signature): boolean {
   if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  if (nativeAccepts(publicKey, payload, signature)) return true;
   try {
     return ed25519.verify(signature, payload, publicKey, { zip215: true });
+  } catch {
+    return false;
+  }
+}
+
+// ---- fast path: Node's native (OpenSSL) Ed25519, only ever used to ACCEPT ----
+//
+// OpenSSL verifies RFC 8032 style: s < ℓ, and the encoding of [s]B − [k]A must equal R's bytes
+// (cofactorless), with k = SHA-512(R ‖ A ‖ M) over the given bytes. Whenever that holds, the
+// cofactored ZIP-215 equation [8]([s]B − R − [k]A) = 0 holds too, for the same decoded points and
+// the same k; so an OpenSSL accept is a ZIP-215 accept. Every other case (OpenSSL refuses the key
+// or the signature) is decided by noble's ZIP-215 verification above, the reference. Net effect:
+// identical decisions, ~10× faster for the honest signatures that dominate DKG ack/log checks
+// (n³ of them per ceremony). s < ℓ is checked here as well, not left to the OpenSSL version.
+const L_LE = Uint8Array.from(Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex'));
+const nativeKeys = new Map<string, KeyObject | null>();
+
+function sBelowL(signature: Ed25519Signature): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const a = signature[32 + i]!;
+    const b = L_LE[i]!;
+    if (a !== b) return a < b;
+  }
+  return false;
+}
+
+function nativeKey(publicKey: Ed25519PublicKey): KeyObject | null {
+  const id = Buffer.from(publicKey).toString('base64url');
+  let key = nativeKeys.get(id);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: id }, format: 'jwk' });
+    } catch {
+      key = null;
+    }
+    if (nativeKeys.size >= 4096) nativeKeys.clear();
+    nativeKeys.set(id, key);
+  }
+  return key;
+}
+
+function nativeAccepts(publicKey: Ed25519PublicKey, payload: Uint8Array, signature: Ed25519Signature): boolean {
+  if (!sBelowL(signature)) return false;
+  const key = nativeKey(publicKey);
+  if (key === null) return false;
+  try {
+    return nodeVerify(null, payload, key, signature);
   } catch {
     return false;
   }
