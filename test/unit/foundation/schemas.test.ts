@@ -31,7 +31,7 @@ test('secrets are only ever typed as Sealed, never plain bytes', () => {
 test('a record round-trips through its Avro type and trailing bytes are rejected', () => {
   const schemas = loadSchemas(schemasDir);
   const t = schemas.get('dkg-event')!.type;
-  const value = { epoch: 3, owner: Buffer.alloc(32, 1), event: { 'xyz.dkgstream.dkg.Ack': { player: Buffer.alloc(32, 2), ack: Buffer.alloc(64, 3) } } };
+  const value = { epoch: 3, owner: Buffer.alloc(32, 1), event: { 'xyz.dkgstream.dkg.Ack': { player: Buffer.alloc(32, 2), ack: Buffer.alloc(64, 3), digest: null } } };
   const buf = t.toBuffer(value);
   assert.equal(t.compare(t.fromBuffer(buf), value), 0);
   assert.notEqual(t.compare(t.fromBuffer(buf), { ...value, epoch: 4 }), 0);
