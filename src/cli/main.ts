@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./commands/verify.ts')).default,
   follow: async () => (await import('./commands/follow.ts')).default,
   ingest: async () => (await import('./commands/ingest.ts')).default,
+  sim: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/sim.ts')).default),
 };
 
 async function help(): Promise<string> {
