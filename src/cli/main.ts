@@ -9,13 +9,14 @@ import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  demo: async () => (await import('./commands/demo.ts')).default,
+  demo: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/demo.ts')).default),
   topology: async () => (await import('./commands/topology.ts')).default,
   stack: async () => (await import('./commands/stack.ts')).default,
   inspect: async () => (await import('./commands/inspect.ts')).default,
   verify: async () => (await import('./commands/verify.ts')).default,
   follow: async () => (await import('./commands/follow.ts')).default,
   ingest: async () => (await import('./commands/ingest.ts')).default,
+  subscribe: async () => (await import('./commands/subscribe.ts')).default,
   sim: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/sim.ts')).default),
 };
 

@@ -1,7 +1,8 @@
 /**
- * The main job's current body: bring up the local stack, apply the topology, and push a few DKG
- * journal records through Kafka and the registry inside a transaction, reading them back
- * read_committed. The full simulated committee (issue 9) replaces the middle part.
+ * The main job (`npm start` = `demo --stack`): the simulated committee of `dkg-stream sim`
+ * (issue 9) with its defaults — every other option is passed to `sim`. `--smoke` keeps the
+ * original smoke run: stack, topology, a few DKG journal records through a Kafka transaction
+ * and the registry, read back read_committed.
  */
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
@@ -15,18 +16,21 @@ import { stackConfig, up } from '../stack.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
-const usage = `Usage: dkg-stream demo [--stack] [--config FILE] [--records N]
+const usage = `Usage: dkg-stream demo [--stack] [sim options]      the simulation (see dkg-stream sim --help)
+       dkg-stream demo --smoke [--stack] [--config FILE] [--records N]
 
   --stack       start the local Kafka broker and registry first (npm start does this)
-  --records N   journal records to write and read back (default 4)`;
+  --smoke       the smoke run instead: journal records through a transaction and back
+  --records N   (smoke) journal records to write and read back (default 4)`;
 
 const say = (line: string) => process.stdout.write(line + '\n');
 
 const command: Command = {
-  summary: 'end-to-end smoke run: stack, topology, Avro records through a transaction',
+  summary: 'the main job behind npm start: the simulation with its defaults (--smoke: the smoke run)',
   usage,
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { strings: ['config', 'records'], booleans: ['stack'] });
+    if (!args.includes('--smoke')) return (await import('./sim.ts')).default.run(args);
+    const { flags, positionals } = parseArgs(args, { strings: ['config', 'records'], booleans: ['stack', 'smoke'] });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const n = flags.records === undefined ? 4 : Number(flags.records);
     if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('--records must be an integer from 1 to 10000');
