@@ -303,6 +303,10 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     follower.stdout!.pipe(followerLog, { end: false });
     follower.stderr!.pipe(followerLog, { end: false });
   };
+  // Never leave an orphaned follower behind (the CLI turns SIGINT/SIGTERM into process.exit).
+  const onExit = () => follower?.kill('SIGKILL');
+  process.once('exit', onExit);
+  cleanups.push(() => process.off('exit', onExit));
   const killFollower = () => {
     if (!follower || follower.exitCode !== null) return;
     follower.kill('SIGKILL');
@@ -382,29 +386,33 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     };
     for (const v of participants) await build(v);
 
-    // 2. Dealings → (persisted) → acks → (persisted), dealers in parallel.
-    let dealings = 0;
-    let acks = 0;
-    await Promise.all(
-      dealers.map(async (d) => {
-        const dealer = dealerOf.get(d.id);
-        if (!dealer) return;
-        const withheld = greedy === d ? players.filter((p) => p !== d).slice(0, info.maxReveals() + 1) : [];
-        for (const s of dealer.sharesToDistribute()) {
-          const p = byPk.get(toHex(s.player))!;
-          if (withheld.includes(p)) continue;
-          let privMsg = s.privMsg;
-          if (badDealer === d && p === players.find((x) => x !== d)) privMsg = new DealerPrivMsg(randomScalar(dealerRng(sha256(new TextEncoder().encode(`bad-${seed}-${e}`)))));
-          if (maybeRestart(p)) await build(p);
-          const ack = await p.lock.run(() => playerOf.get(p.id)!.handle(p.storage, E, d.pk, s.pubMsg, privMsg));
-          if (!ack) continue;
-          dealings++;
-          if (p === silent) continue;
-          await d.lock.run(() => dealer.handle(d.storage, E, p.pk, ack));
-          acks++;
-        }
-      }),
-    );
+    // 2. Dealings → (persisted) → acks → (persisted), dealers in parallel; a dealer re-sends to
+    // players that have not acked (after a restart its dealer is rebuilt from the journal).
+    for (let round = 0; round < 4; round++) {
+      let progressed = false;
+      await Promise.all(
+        dealers.map(async (d) => {
+          const start = dealerOf.get(d.id);
+          if (!start) return;
+          const withheld = greedy === d ? players.filter((p) => p !== d).slice(0, info.maxReveals() + 1) : [];
+          for (const s of start.sharesToDistribute()) {
+            const p = byPk.get(toHex(s.player))!;
+            if (withheld.includes(p) || p === silent && round > 0) continue;
+            let privMsg = s.privMsg;
+            if (badDealer === d && p === players.find((x) => x !== d)) {
+              if (round > 0) continue;
+              privMsg = new DealerPrivMsg(randomScalar(dealerRng(sha256(new TextEncoder().encode(`bad-${seed}-${e}`)))));
+            }
+            if (maybeRestart(p)) await p.lock.run(() => build(p));
+            const ack = await p.lock.run(() => playerOf.get(p.id)!.handle(p.storage, E, d.pk, s.pubMsg, privMsg));
+            if (!ack || p === silent) continue;
+            await d.lock.run(() => dealerOf.get(d.id)!.handle(d.storage, E, p.pk, ack));
+            progressed = true;
+          }
+        }),
+      );
+      if (!progressed) break;
+    }
     if (badDealer) epochFaults.push(`bad-share: ${badDealer.name} sent a bad share (refused, revealed in its log)`);
     if (silent) epochFaults.push(`no-ack: ${silent.name} never acked (its shares revealed)`);
     if (greedy) epochFaults.push(`too-many-reveals: ${greedy.name} withheld ${info.maxReveals() + 1} dealings (log rejected, dealer excluded)`);
@@ -449,6 +457,11 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
           next ??= res.output;
           await v.lock.run(() => v.storage.appendEpoch(E + 1n, { round: E + 1n, rngSeed: rngSeed(v, e + 1), output: res.output, share: res.share }));
         }
+        // What the journal holds (the evidence that dealings and acks were persisted).
+        let dealings = 0;
+        let acks = 0;
+        for (const v of players) dealings += (await v.storage.dealings(E)).length;
+        for (const v of dealers) acks += (await v.storage.acks(E)).length;
         const failed = next === output;
         const kind: EpochRow['kind'] = failed ? 'failed (kept previous)' : full ? 'full DKG' : 'reshare';
         const selected = next!.dealers.items;
@@ -523,7 +536,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     const row = rows[rows.length - 1]!;
     row.blocks = blocks;
     out(
-      `epoch ${e}  committee ${row.committee.join(' ')}${row.joined ? `  (+${row.joined} −${row.left})` : ''}  ${row.kind}  dealings ${dealings} acks ${acks} logs ${logsInBlocks}` +
+      `epoch ${e}  committee ${row.committee.join(' ')}${row.joined ? `  (+${row.joined} −${row.left})` : ''}  ${row.kind}  dealings ${row.dealings} acks ${row.acks} logs ${logsInBlocks}` +
         `  reveals ${row.reveals}${row.excluded.length ? `  excluded ${row.excluded.join(',')}` : ''}${row.revealed.length ? `  revealed ${row.revealed.join(',')}` : ''}` +
         `  → epoch ${e + 1} identity ${bytesToHex(expectedIdentity.get(e + 1)!).slice(0, 12)}  ${blocks} blocks published`,
     );
