@@ -22,8 +22,9 @@ import { BENCH_DIR, RESULTS_DIR, rate, runNative, type BenchContext, type BenchS
 import { backends } from './sections/backends.ts';
 import { certificates } from './sections/certificates.ts';
 import { dkg } from './sections/dkg.ts';
+import { kafka } from './sections/kafka.ts';
 
-const SECTIONS: BenchSection[] = [certificates, dkg, backends];
+const SECTIONS: BenchSection[] = [certificates, dkg, backends, kafka];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
