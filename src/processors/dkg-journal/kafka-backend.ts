@@ -37,6 +37,12 @@ export class FoldTimeout extends Error {
 export class KafkaJournalBackend implements JournalBackend {
   readonly queries: JournalQueries;
   private producer: TransactionalProducer | undefined;
+  /**
+   * A transactional producer runs one transaction at a time: concurrent appends (a node's dealer
+   * and player halves) are queued here, otherwise they would interleave inside one Kafka
+   * transaction (kafkajs rejects that as a "concurrent operation" and retries).
+   */
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: KafkaJournalBackendOptions) {
     const rt = opts.runtime;
@@ -61,19 +67,24 @@ export class KafkaJournalBackend implements JournalBackend {
         for (let p = 0; p < this.opts.events.partitions; p++) out.push({ topic: this.opts.events.name, partition: p, key: epochKey(r.event.epoch), value });
       } else out.push({ topic: this.opts.events.name, key: epochKey(r.event.epoch), value });
     }
+    const commit = this.sending.then(() => this.commitOne(out));
+    this.sending = commit.catch(() => {});
+    await this.waitFolded(await commit);
+  }
+
+  private async commitOne(out: OutRecord[]): Promise<ProducedRange[]> {
     const producer = await this.tx();
     const txn = await producer.begin();
-    let produced: ProducedRange[];
     try {
-      produced = await txn.send(out);
+      const produced = await txn.send(out);
       await txn.commit();
+      return produced;
     } catch (err) {
       await txn.abort().catch(() => {});
       this.producer = undefined;
       await producer.close().catch(() => {});
       throw err;
     }
-    await this.waitFolded(produced);
   }
 
   /** Resolves when every produced range is reflected in the local stores. */
