@@ -152,6 +152,28 @@ for (const b of availableBlsBackends() as AnyMinSigBackend[]) {
       assert.equal(hex(b.encodeSignature(b.msmG1([], []))), hex(nobleBackend.encodeSignature(nobleBackend.msmG1([], []))), 'empty MSM = identity');
     });
 
+    it('G2.mul while this backend is current: upstream generator multiples, same elements as noble', () => {
+      const previous = setBlsBackend(b.name);
+      try {
+        for (const tc of points.g2.valid) {
+          if (tc.scalar === null) continue;
+          assert.equal(hex(G2.encode(G2.mul(G2.GENERATOR, BigInt(`0x${tc.scalar}`)))), tc.hex, `G2 ${tc.why}`);
+        }
+        const rng = ChaCha20Rng.seedFromU64(0x6e2n);
+        const p = G2.mul(G2.GENERATOR, 0xabcdefn);
+        for (let i = 0; i < 8; i++) {
+          const s = randomScalar(rng);
+          setBlsBackend(b.name);
+          const got = [G2.mul(G2.GENERATOR, s), G2.mul(p, s), G2.mul(p, 0n), G2.mul(G2.ZERO, s)].map((x) => hex(G2.encode(x)));
+          setBlsBackend('noble');
+          const want = [G2.mul(G2.GENERATOR, s), G2.mul(p, s), G2.mul(p, 0n), G2.mul(G2.ZERO, s)].map((x) => hex(G2.encode(x)));
+          assert.deepEqual(got, want, `scalar ${i}`);
+        }
+      } finally {
+        setBlsBackend(previous.name);
+      }
+    });
+
     it('Tempo certificates: verify / batch / bisection decisions and reasons as upstream (tempo/*.json)', () => {
       const previous = setBlsBackend(b.name);
       try {

@@ -10,6 +10,7 @@
  * noble decoder re-decodes it, so the error (and its upstream message) is the reference
  * implementation's, and a disagreement can never turn a reject into an accept.
  */
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Invalid, type Reader, decode as decodeWith } from '../../codec/index.ts';
 import { G1 as NobleG1, G2 as NobleG2, type G1Point, type G2Point } from './group.ts';
 import type { MinSigBackend } from './backend.ts';
@@ -34,7 +35,14 @@ interface McModule {
   _malloc(n: number): number;
   _free(p: number): void;
   HEAP8: Int8Array;
+  HEAP32: Int32Array;
   _mclBnG1_hashAndMapToWithDst(out: number, msg: number, msgLen: number, dst: number, dstLen: number): number;
+  _mclBnG2_mulCT(out: number, p: number, s: number): void;
+}
+/** mcl-wasm keeps each value's limbs in `a_` (a Uint32Array copied to/from the wasm heap). */
+interface McRaw {
+  a_: Uint32Array;
+  _save(pos: number): void;
 }
 interface Mcl {
   init(curve: number): Promise<void>;
@@ -46,8 +54,8 @@ interface Mcl {
   verifyOrderG1(on: boolean): void;
   verifyOrderG2(on: boolean): void;
   G1: new () => McPoint & { _save(pos: number): void };
-  G2: new () => McPoint;
-  Fr: new () => McFr;
+  G2: new () => McPoint & McRaw & { normalize(): void; getStr(base?: number): string };
+  Fr: new () => McFr & McRaw;
   PrecomputedG2: new (q: McPoint) => McPrecomputedG2;
   neg<T>(x: T): T;
   mulVec<T>(points: T[], scalars: McFr[]): T;
@@ -97,7 +105,7 @@ function precheck(bytes: Uint8Array, name: 'G1' | 'G2', size: number): void {
   if (size === 96 && !fieldElementBelowP(bytes, 48, false)) throw new Invalid(name, 'Bad encoding');
 }
 
-export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoint>> {
+export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoint> & { g2Mul(p: G2Point, s: bigint): G2Point }> {
   const specifier = 'mcl-wasm';
   const imported = (await import(specifier)) as { default?: Mcl } & Mcl;
   const mcl: Mcl = imported.default ?? imported;
@@ -115,11 +123,22 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     q.setStr(`1 ${a.x.toString(16)} ${a.y.toString(16)}`, 16);
     return q;
   };
-  const fromNobleG2 = (p: G2Point): McPoint => {
+  const fromNobleG2 = (p: G2Point, checked = true) => {
     const a = p.toAffine();
     const q = new mcl.G2();
-    q.setStr(`1 ${a.x.c0.toString(16)} ${a.x.c1.toString(16)} ${a.y.c0.toString(16)} ${a.y.c1.toString(16)}`, 16);
+    if (!checked) mcl.verifyOrderG2(false);
+    try {
+      q.setStr(`1 ${a.x.c0.toString(16)} ${a.x.c1.toString(16)} ${a.y.c0.toString(16)} ${a.y.c1.toString(16)}`, 16);
+    } finally {
+      if (!checked) mcl.verifyOrderG2(true);
+    }
     return q;
+  };
+  const toNobleG2 = (q: McPoint & McRaw & { normalize(): void; getStr(base?: number): string }): G2Point => {
+    if (q.isZero()) return NobleG2.ZERO;
+    q.normalize();
+    const [, x0, x1, y0, y1] = q.getStr(16).split(' ').map((h) => BigInt(`0x${h}`));
+    return bls12_381.G2.Point.fromAffine({ x: { c0: x0!, c1: x1! }, y: { c0: y0!, c1: y1! } });
   };
   const prepare = (point: McPoint): MclPublic => {
     const prepared = new mcl.PrecomputedG2(point);
@@ -175,10 +194,33 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     return prepare(p);
   };
 
-  const fr = (s: bigint): McFr => {
+  const fr = (s: bigint) => {
     const x = new mcl.Fr();
     x.setStr(s.toString(16), 16);
     return x;
+  };
+
+  /**
+   * p·s in G2 with mcl's constant-time multiplication (`mclBnG2_mulCT`), for noble points: the
+   * DKG's commitments and share checks (G2 generator times a secret) are ~2.5× faster, other
+   * points ~9×. The result is the same group element (tested against noble).
+   */
+  const G2_BYTES = 288;
+  const g2Mul = (p: G2Point, s: bigint): G2Point => {
+    if (s === 0n || p.is0()) return NobleG2.ZERO;
+    const q = p === NobleG2.GENERATOR ? g2 : fromNobleG2(p, false);
+    const f = fr(s);
+    const out = new mcl.G2();
+    const pos = mod._malloc(2 * G2_BYTES + 32);
+    try {
+      mod.HEAP32.set(q.a_, pos / 4);
+      mod.HEAP32.set(f.a_, (pos + G2_BYTES) / 4);
+      mod._mclBnG2_mulCT(pos + G2_BYTES + 32, pos, pos + G2_BYTES);
+      out._save(pos + G2_BYTES + 32);
+    } finally {
+      mod._free(pos);
+    }
+    return toNobleG2(out);
   };
 
   return {
@@ -205,5 +247,6 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     },
     encodeSignature: (sig) => sig.serialize(),
     encodePublic: (pub) => pub.point.serialize(),
+    g2Mul,
   };
 }

@@ -179,7 +179,17 @@ function makeGroup<P extends WeierstrassPoint<any>>(
 /** G1: 48-byte compressed points. MinSig signatures and hashed messages; MinPk public keys. */
 export const G1: Group<G1Point> = makeGroup<G1Point>('G1', 48, bls12_381.G1.Point, readG1, (m, o) => bls12_381.G1.hashToCurve(m, o));
 /** G2: 96-byte compressed points (c1 limb first). MinSig public keys/commitments; MinPk signatures. */
-export const G2: Group<G2Point> = makeGroup<G2Point>('G2', 96, bls12_381.G2.Point, readG2, (m, o) => bls12_381.G2.hashToCurve(m, o));
+const nobleG2: Group<G2Point> = makeGroup<G2Point>('G2', 96, bls12_381.G2.Point, readG2, (m, o) => bls12_381.G2.hashToCurve(m, o));
+let g2MulAccelerator: ((p: G2Point, s: Scalar) => G2Point) | null = null;
+export const G2: Group<G2Point> = { ...nobleG2, mul: (p, s) => (g2MulAccelerator ? g2MulAccelerator(p, s) : nobleG2.mul(p, s)) };
+
+/**
+ * Installs (or removes, with null) a faster implementation of `G2.mul` that returns the same
+ * group element (the mcl BLS backend's constant-time multiplication; see `backend.ts`).
+ */
+export function setG2MulAccelerator(f: ((p: G2Point, s: Scalar) => G2Point) | null): void {
+  g2MulAccelerator = f;
+}
 
 // ---- pairings ----
 

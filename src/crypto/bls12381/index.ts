@@ -13,3 +13,4 @@ export { Poly, Interpolator, commit, indexInterpolator, randomPoly, randomPolyWi
 export { Mode, Sharing, modeScalar, subsetInterpolator } from './sharing.ts';
 export { decodeShare, encodeShare, readShare, sharePublic, writeShare, type Share } from './share.ts';
 export { BlsError, type BlsErrorCode } from './errors.ts';
+export { availableBlsBackends, blsBackend, setBlsBackend, type BlsBackendName, type MinSigBackend } from './backend.ts';
