@@ -49,7 +49,10 @@ export interface RuntimeOptions {
   fromBeginning?: boolean;
   /** host:port of this instance's HTTP server, advertised to the group for query routing. */
   endpoint?: string;
-  /** Upper bound of records per transaction (default 2000). */
+  /**
+   * Upper bound of records per transaction (default 10000; a transaction never spans more than one
+   * fetched batch, ≤ 1 MiB per partition, so this mostly stops a batch from being split).
+   */
   maxCommitRecords?: number;
   /** Partitions processed concurrently (default 2). */
   concurrency?: number;
@@ -350,7 +353,7 @@ export class StreamRuntime extends EventEmitter {
       const task = handle.task!;
       const pos = task.positionOf(batch.topic, p);
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
-      const max = this.opts.maxCommitRecords ?? 2000;
+      const max = this.opts.maxCommitRecords ?? 10_000;
       for (let i = 0; i < batch.records.length; i += max) {
         await this.commit(handle, batch.records.slice(i, i + max));
         if (!ctl.isRunning()) break;

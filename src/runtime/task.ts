@@ -24,18 +24,25 @@ type Entry = { key: Bytes; value: Bytes | null };
 type Layer = Map<string, Entry>;
 const hex = (b: Bytes) => b.toString('hex');
 
-/** Store view with two write layers (the commit's and the current record's) over the base store. */
+/**
+ * Store view with two write layers (the commit's and the current record's) over the base store,
+ * and the chunk's read-ahead (base values fetched in one multi-get; the base store does not change
+ * while a chunk is folded, so they stay valid until the chunk is applied).
+ */
 class LayeredStore implements KeyValueStore {
   constructor(
     private readonly base: StateStore,
     private readonly committed: Layer,
     private readonly current: Layer,
+    private readonly ahead?: Map<string, Bytes | null>,
   ) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
     const k = hex(key);
     const e = this.current.get(k) ?? this.committed.get(k);
     if (e) return e.value === null ? undefined : e.value;
+    const a = this.ahead?.get(k);
+    if (a !== undefined) return a === null ? undefined : a;
     return this.base.get(key);
   }
 
@@ -147,8 +154,8 @@ export class Task {
   /** Folds records (in order) into one pending commit. Records before the position are skipped. */
   async process(records: InRecord[]): Promise<PendingCommit> {
     const { def } = this.opts;
-    const fold = this.fold();
     const position = { ...this.position };
+    const fold = this.fold(def.prefetch ? await this.readAhead(records, position) : undefined);
     const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
 
     for (const record of records) {
@@ -200,13 +207,41 @@ export class Task {
     return fold.finish({ ...this.position }, stats);
   }
 
+  /** ProcessorDef.prefetch: one multi-get per store for the keys the chunk's records name. */
+  private async readAhead(records: InRecord[], position: InputOffsets): Promise<Map<string, Map<string, Bytes | null>>> {
+    const wanted = new Map<string, Map<string, Bytes>>();
+    for (const record of records) {
+      const pos = position[tpKey(record.topic, record.partition)];
+      if (pos !== undefined && record.offset < pos) continue;
+      let keys: Array<{ store: string; key: Bytes }>;
+      try {
+        keys = this.opts.def.prefetch!(record);
+      } catch {
+        continue;
+      }
+      for (const { store, key } of keys) {
+        if (!this.opts.stores.has(store)) continue;
+        let m = wanted.get(store);
+        if (!m) wanted.set(store, (m = new Map()));
+        m.set(hex(key), key);
+      }
+    }
+    const out = new Map<string, Map<string, Bytes | null>>();
+    for (const [store, m] of wanted) {
+      const keys = [...m.values()];
+      const values = await this.opts.stores.get(store)!.getMany(keys);
+      out.set(store, new Map(keys.map((k, i) => [hex(k), values[i] ?? null])));
+    }
+    return out;
+  }
+
   /** The write layers, the context and the outputs of one unit of work (a chunk or a hook call). */
-  private fold() {
+  private fold(ahead?: Map<string, Map<string, Bytes | null>>) {
     const { def, partition } = this.opts;
     const storeNames = [...this.opts.stores.keys()];
     const committed = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
     const current = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
-    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, committed.get(n)!, current.get(n)!)]));
+    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, committed.get(n)!, current.get(n)!, ahead?.get(n))]));
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
     const allowed = def.outputs ? new Set(def.outputs) : null;

@@ -24,6 +24,7 @@ interface NativeDb {
   open(opts: Record<string, unknown>, cb: Cb): void;
   close(cb: Cb): void;
   get(key: Bytes, opts: Record<string, unknown>, cb: Cb<Bytes>): void;
+  getMany(keys: Bytes[], opts: Record<string, unknown>, cb: Cb<Array<Bytes | undefined>>): void;
   put(key: Bytes, value: Bytes, opts: Record<string, unknown>, cb: Cb): void;
   del(key: Bytes, opts: Record<string, unknown>, cb: Cb): void;
   batch(ops: BatchOp[], opts: Record<string, unknown>, cb: Cb): void;
@@ -81,6 +82,13 @@ export class RocksKV implements KVStore {
         } else resolve(value);
       });
     });
+  }
+
+  /** One native multi-get (one snapshot, one thread-pool hop) instead of one per key. */
+  async getMany(keys: Bytes[]): Promise<Array<Bytes | undefined>> {
+    if (keys.length === 0) return [];
+    const values = await call<Array<Bytes | undefined>>('getMany', (cb) => this.db.getMany(keys, { asBuffer: true, fillCache: true }, cb));
+    return values.map((v) => v ?? undefined);
   }
 
   put(key: Bytes, value: Bytes): Promise<void> {

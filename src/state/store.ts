@@ -74,6 +74,12 @@ export class StateStore {
     return this.kv.get(dataKey(key));
   }
 
+  /** Several data keys at once (one multi-get when the backend has it). */
+  getMany(keys: Bytes[]): Promise<Array<Bytes | undefined>> {
+    const internal = keys.map((k) => dataKey(k));
+    return this.kv.getMany ? this.kv.getMany(internal) : Promise.all(internal.map((k) => this.kv.get(k)));
+  }
+
   /** Range scan over user keys (bounds are user keys). */
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
     const o: RangeOptions = { reverse: opts.reverse, limit: opts.limit };

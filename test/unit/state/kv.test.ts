@@ -35,6 +35,14 @@ for (const [name, open] of impls) {
       await kv.close();
     });
 
+    test('getMany (when implemented) answers like get, in key order of the request', async () => {
+      const kv = await open();
+      await kv.batch([{ type: 'put', key: b('x'), value: b('1') }, { type: 'put', key: b('z'), value: b('3') }]);
+      if (kv.getMany) assert.deepEqual(await kv.getMany([b('z'), b('y'), b('x'), b('z')]), [b('3'), undefined, b('1'), b('3')]);
+      if (kv.getMany) assert.deepEqual(await kv.getMany([]), []);
+      await kv.close();
+    });
+
     test('batch applies puts and deletes in order', async () => {
       const kv = await open();
       await kv.batch([
