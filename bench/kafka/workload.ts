@@ -17,7 +17,7 @@
  * The fold: state[epoch ‖ kind ‖ participant] = count u64 ‖ last seq u64 (last writer).
  */
 import type { KafkaPort, OutRecord } from '../../src/runtime/kafka/port.ts';
-import type { ProcessorDef } from '../../src/runtime/processor.ts';
+import type { InRecord, ProcessorDef } from '../../src/runtime/processor.ts';
 
 export const COMMITTEE = 10;
 export const PER_EPOCH = COMMITTEE + COMMITTEE * COMMITTEE + COMMITTEE;
@@ -83,6 +83,9 @@ export function foldProcessor(input: string, onFirst?: () => void): ProcessorDef
     name: 'fold',
     inputs: [input],
     stores: [STORE],
+    // Read-ahead of the one key each record folds into (one multi-get per chunk; set
+    // BENCH_NO_PREFETCH=1 to measure without it).
+    ...(process.env.BENCH_NO_PREFETCH ? {} : { prefetch: (record: InRecord) => (record.value && record.value.length >= 13 ? [{ store: STORE, key: record.value.subarray(0, 13) }] : []) }),
     decode(record) {
       const v = record.value;
       if (!v || v.length < 21) throw new Error('short record');
