@@ -9,17 +9,12 @@
  * - Every value schema is registered under `<topic>-value` with BACKWARD compatibility.
  */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { AdminPort } from './kafka/port.ts';
 import { type LoadedSchema, registerTopologySchemas } from './schemas.ts';
 import type { TopicSpec, Topology } from './topology.ts';
 
-/** The slice of a Kafka admin client that apply needs (implemented in kafka/admin.ts). */
-export interface TopicAdmin {
-  listTopics(): Promise<string[]>;
-  partitionCount(topic: string): Promise<number>;
-  describeConfigs(topic: string, names: string[]): Promise<Record<string, string>>;
-  createTopic(topic: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<void>;
-  alterConfigs(topic: string, configs: Record<string, string>): Promise<void>;
-}
+/** The slice of the Kafka {@link AdminPort} that apply needs. */
+export type TopicAdmin = Pick<AdminPort, 'listTopics' | 'partitionCount' | 'describeConfigs' | 'createTopics' | 'alterConfigs'>;
 
 export type TopicOutcome = 'created' | 'unchanged' | 'updated' | 'mismatch';
 
@@ -51,7 +46,7 @@ export async function applyTopology(
   for (const t of topology.topics.values()) {
     const wanted = topicConfigs(t);
     if (!existing.has(t.name)) {
-      await admin.createTopic(t.name, t.partitions, t.replicationFactor, wanted);
+      await admin.createTopics([{ topic: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: wanted }]);
       report.topics.push({ topic: t.name, outcome: 'created' });
       continue;
     }

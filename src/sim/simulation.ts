@@ -34,7 +34,7 @@ import { type Dealer, KafkaJournalBackend, type Player, Storage, dkgJournalProce
 import { avroFollowCodec, type FollowCodec } from '../processors/follow/codec.ts';
 import { applyTopology } from '../runtime/apply.ts';
 import { DLQ_HEADERS } from '../runtime/dlq.ts';
-import { connectAdmin } from '../runtime/kafka/admin.ts';
+import { connectAdmin } from '../runtime/kafka/kafkajs.ts';
 import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { Producer } from '../runtime/kafka/port.ts';
 import { StreamRuntime } from '../runtime/runtime.ts';

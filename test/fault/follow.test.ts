@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { decodeEpochEventKey } from '../../src/processors/follow/codec.ts';
 import { followEnv } from '../../src/processors/follow/env.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
-import { connectAdmin } from '../../src/runtime/kafka/admin.ts';
+import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { epochKey } from '../../src/state/keys.ts';
 import { bytesToHex } from '../../src/tempo/hex.ts';

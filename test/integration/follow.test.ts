@@ -14,7 +14,7 @@ import { decodeEpochEventKey } from '../../src/processors/follow/codec.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../src/processors/ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../src/processors/ingest/tempo-ws.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
-import { connectAdmin } from '../../src/runtime/kafka/admin.ts';
+import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import type { InRecord, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { FixedEpocher } from '../../src/tempo/epocher.ts';

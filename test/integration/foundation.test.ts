@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { applyTopology } from '../../src/runtime/apply.ts';
-import { BrokerUnreachable, connectAdmin } from '../../src/runtime/kafka/admin.ts';
+import { BrokerUnreachable, connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { AvroSerde, UnknownSchemaId, WireFormatError, AvroDecodeError, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';

@@ -16,7 +16,7 @@ import { KafkaJournalBackend } from '../../src/processors/dkg-journal/kafka-back
 import { JOURNAL_STORE, STATES_STORE, decodeDealing, eventToAvro, privMsgContext } from '../../src/processors/dkg-journal/records.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS } from '../../src/runtime/dlq.ts';
-import { connectAdmin } from '../../src/runtime/kafka/admin.ts';
+import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';

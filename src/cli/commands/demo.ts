@@ -5,16 +5,13 @@
  * and the registry, read back read_committed.
  */
 import { randomBytes } from 'node:crypto';
-import kafkajs from 'kafkajs';
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
-import { connectAdmin } from '../../runtime/kafka/admin.ts';
+import { KafkajsPort, connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology } from '../../runtime/topology.ts';
 import { stackConfig, up } from '../stack.ts';
-
-const { Kafka, logLevel } = kafkajs;
 
 const usage = `Usage: dkg-stream demo [--stack] [sim options]      the simulation (see dkg-stream sim --help)
        dkg-stream demo --smoke [--stack] [--config FILE] [--records N]
@@ -53,7 +50,7 @@ const command: Command = {
 
     const events = topology.topics.get('dkg.events')!;
     const serde = new AvroSerde(registry, schemas);
-    const kafka = new Kafka({ clientId: 'dkg-stream-demo', brokers: config.brokers, logLevel: logLevel.NOTHING });
+    const port = new KafkajsPort({ brokers: config.brokers, clientId: 'dkg-stream-demo' });
     const runId = randomBytes(4).toString('hex');
     const epoch = BigInt(Date.now());
     const key = Buffer.alloc(8);
@@ -61,44 +58,52 @@ const command: Command = {
     const owner = randomBytes(32);
     say(`${flags.stack ? 3 : 2}. journal records (epoch ${epoch}, owner ${owner.toString('hex').slice(0, 16)}…)`);
 
-    const producer = kafka.producer({ transactionalId: `dkg-stream-demo-${runId}`, idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const tx = await producer.transaction();
+    const producer = await port.transactionalProducer(`dkg-stream-demo-${runId}`);
     const players = Array.from({ length: n }, () => randomBytes(32));
-    await tx.send({
-      topic: events.name,
-      messages: await Promise.all(
-        players.map(async (player) => ({
-          key,
-          value: await serde.encode(events, { epoch: Number(epoch), owner, event: { 'xyz.dkgstream.dkg.Ack': { player, ack: randomBytes(64) } } }),
-        })),
-      ),
-    });
-    await tx.commit();
-    await producer.disconnect();
+    let ranges;
+    try {
+      const tx = await producer.begin();
+      ranges = await tx.send(
+        await Promise.all(
+          players.map(async (player) => ({
+            topic: events.name,
+            key,
+            value: await serde.encode(events, { epoch: Number(epoch), owner, event: { 'xyz.dkgstream.dkg.Ack': { player, ack: randomBytes(64) } } }),
+          })),
+        ),
+      );
+      await tx.commit();
+    } finally {
+      await producer.close();
+    }
     say(`   wrote ${n} Ack records in one committed transaction`);
 
-    const consumer = kafka.consumer({ groupId: `dkg-stream-demo-${runId}`, readUncommitted: false, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: events.name, fromBeginning: true });
+    // Read back, read_committed, from where the transaction wrote to the end of the partition.
+    const portAdmin = await port.admin();
+    const highs = new Map((await portAdmin.offsets(events.name)).map((o) => [o.partition, o.high]));
+    const from = new Map(ranges.map((r) => [r.partition, r.baseOffset]));
     const read: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read back only ${read.length} of ${n} records within 60 s`)), 60_000);
-      consumer
-        .run({
-          eachMessage: async ({ message, partition }) => {
-            if (!message.key?.equals(key)) return;
-            const { schemaId, value } = await serde.decode(message.value, 'dkg-event');
-            const ev = (value as { event: Record<string, { player: Buffer }> }).event['xyz.dkgstream.dkg.Ack'];
-            if (!ev) return;
-            read.push(ev.player.toString('hex'));
-            say(`   read  p${partition}@${message.offset}  schema ${schemaId}  Ack from ${ev.player.toString('hex').slice(0, 16)}…`);
-            if (read.length === n) (clearTimeout(timer), resolve());
-          },
-        })
-        .catch(reject);
+    const reader = await port.read({
+      topic: events.name,
+      from,
+      until: new Map([...from.keys()].map((p) => [p, highs.get(p) ?? 0])),
+      onRecords: async (partition, records) => {
+        for (const message of records) {
+          if (!message.key?.equals(key)) continue;
+          const { schemaId, value } = await serde.decode(message.value, 'dkg-event');
+          const ev = (value as { event: Record<string, { player: Buffer }> }).event['xyz.dkgstream.dkg.Ack'];
+          if (!ev) continue;
+          read.push(ev.player.toString('hex'));
+          say(`   read  p${partition}@${message.offset}  schema ${schemaId}  Ack from ${ev.player.toString('hex').slice(0, 16)}…`);
+        }
+      },
     });
-    await consumer.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([reader.done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`read back only ${read.length} of ${n} records within 60 s`)), 60_000)))]).finally(() => {
+      clearTimeout(timer);
+      return reader.stop();
+    });
+    await port.close();
     const ok = players.every((p) => read.includes(p.toString('hex')));
     say(ok ? `done: ${n}/${n} records round-tripped (read_committed, registry wire format)` : 'MISMATCH: records read back differ');
     if (flags.stack) say('the stack keeps running; stop it with `npm run stack:down`');

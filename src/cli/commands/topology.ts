@@ -1,7 +1,7 @@
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
-import { connectAdmin } from '../../runtime/kafka/admin.ts';
+import { connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { describeTopology, loadTopology } from '../../runtime/topology.ts';
 

@@ -1,6 +1,5 @@
 /**
- * kafkajs 2.2.4 adapter of the {@link KafkaPort}. The only module (with the lead's admin.ts)
- * that imports kafkajs.
+ * kafkajs 2.2.4 adapter of the {@link KafkaPort}. The only module that imports kafkajs.
  *
  * kafkajs facts this relies on (see reference §2.1):
  * - transactional producer: `idempotent: true, maxInFlightRequests: 1`; the producer id is
@@ -28,9 +27,11 @@ import type {
   RecordMetadata,
 } from 'kafkajs';
 import { logger } from '../log.ts';
+export { BrokerUnreachable } from './port.ts';
 import {
   type AdminPort,
   type BatchControl,
+  BrokerUnreachable,
   type GroupConsumer,
   type GroupConsumerOptions,
   type GroupMemberInfo,
@@ -50,7 +51,7 @@ import {
   type TransactionalProducer,
 } from './port.ts';
 
-const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
+const { Kafka, logLevel, AssignerProtocol, Partitioners, ConfigResourceTypes } = kafkajs;
 const log = logger('kafka');
 
 export interface KafkajsOptions {
@@ -58,6 +59,8 @@ export interface KafkajsOptions {
   clientId?: string;
   /** Transaction timeout in ms (default 30 s): how long an abandoned transaction blocks readers. */
   transactionTimeoutMs?: number;
+  /** Budget for connecting the shared admin client before {@link BrokerUnreachable} (default 30 s). */
+  adminConnectTimeoutMs?: number;
 }
 
 /** Errors kafkajs logs but retries or that fencing/rebalancing produce by design. */
@@ -309,6 +312,132 @@ class KafkajsGroupConsumer implements GroupConsumer {
   }
 }
 
+/**
+ * Connects an admin client within `budgetMs` (connect + one metadata request) or fails with
+ * {@link BrokerUnreachable}, instead of kafkajs' long default back-off.
+ */
+async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number): Promise<AdminPort> {
+  const admin: KAdmin = kafka.admin();
+  try {
+    await withDeadline(admin.connect(), budgetMs, `connecting to Kafka at ${brokers.join(',')}`);
+    await withDeadline(admin.describeCluster(), budgetMs, `asking Kafka at ${brokers.join(',')} for metadata`);
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw new BrokerUnreachable(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}. Is the broker running? (npm run stack:up)`);
+  }
+  return {
+    async createTopics(topics) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor ?? 1,
+          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    },
+    async deleteTopics(topics) {
+      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    },
+    listTopics: () => admin.listTopics(),
+    async partitionCount(topic) {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return md.topics[0]?.partitions.length ?? 0;
+    },
+    async offsets(topic): Promise<PartitionOffsets[]> {
+      const res = await admin.fetchTopicOffsets(topic);
+      return res.map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) })).sort((a, b) => a.partition - b.partition);
+    },
+    async offsetsForTimestamp(topic, ts) {
+      const res = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
+      const highs = new Map((await admin.fetchTopicOffsets(topic)).map((r) => [r.partition, Number(r.high)]));
+      return res.map((r) => ({ partition: r.partition, offset: Number(r.offset) < 0 ? highs.get(r.partition)! : Number(r.offset) }));
+    },
+    async groupOffsets(groupId, topic) {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+    },
+    async setGroupOffsets(groupId, topic, offsets) {
+      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+    },
+    async deleteRecords(topic, offsets) {
+      await admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+    },
+    async describeGroup(groupId) {
+      const res = await admin.describeGroups([groupId]);
+      const g = res.groups[0];
+      const members: GroupMemberInfo[] = (g?.members ?? []).map((m) => {
+        let userData: Buffer = Buffer.alloc(0);
+        let assignment: Record<string, number[]> = {};
+        try {
+          userData = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? userData;
+        } catch {
+          /* a member of another protocol */
+        }
+        try {
+          assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
+        } catch {
+          /* not yet assigned */
+        }
+        return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, userData, assignment };
+      });
+      return { state: g?.state ?? 'Dead', members };
+    },
+    async deleteGroups(groupIds) {
+      if (groupIds.length > 0) await admin.deleteGroups(groupIds).catch(() => {});
+    },
+    async describeConfigs(topic, names) {
+      const res = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: names }], includeSynonyms: false });
+      const out: Record<string, string> = {};
+      for (const e of res.resources[0]?.configEntries ?? []) out[e.configName] = e.configValue;
+      return out;
+    },
+    async alterConfigs(topic, configs) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      });
+    },
+    close: () => admin.disconnect(),
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface AdminOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Total time budget for connecting, in ms (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A standalone admin client (CLI commands, tools, tests) with a bounded connect: an unreachable
+ * broker fails within the budget with {@link BrokerUnreachable}. Close it with `close()`.
+ */
+export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
+  const budget = opts.connectTimeoutMs ?? 10_000;
+  const kafka = new Kafka({
+    clientId: opts.clientId ?? 'dkg-stream-admin',
+    brokers: opts.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(3000, budget),
+    requestTimeout: 30_000,
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: Math.max(500, budget / 3) },
+  });
+  return connectKafkaAdmin(kafka, opts.brokers, budget);
+}
+
 export class KafkajsPort implements KafkaPort {
   readonly kafka: KafkaT;
   private readonly clientId: string;
@@ -334,75 +463,10 @@ export class KafkajsPort implements KafkaPort {
   }
 
   private async newAdmin(): Promise<AdminPort> {
-    const admin: KAdmin = this.kafka.admin();
-    await admin.connect();
-    return {
-      async createTopics(topics) {
-        const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((t) => !existing.has(t.topic));
-        if (missing.length === 0) return;
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((t) => ({
-            topic: t.topic,
-            numPartitions: t.partitions,
-            replicationFactor: t.replicationFactor ?? 1,
-            configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-          })),
-        });
-      },
-      async deleteTopics(topics) {
-        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-      },
-      listTopics: () => admin.listTopics(),
-      async partitionCount(topic) {
-        const md = await admin.fetchTopicMetadata({ topics: [topic] });
-        return md.topics[0]?.partitions.length ?? 0;
-      },
-      async offsets(topic): Promise<PartitionOffsets[]> {
-        const res = await admin.fetchTopicOffsets(topic);
-        return res.map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) })).sort((a, b) => a.partition - b.partition);
-      },
-      async offsetsForTimestamp(topic, ts) {
-        const res = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
-        const highs = new Map((await admin.fetchTopicOffsets(topic)).map((r) => [r.partition, Number(r.high)]));
-        return res.map((r) => ({ partition: r.partition, offset: Number(r.offset) < 0 ? highs.get(r.partition)! : Number(r.offset) }));
-      },
-      async groupOffsets(groupId, topic) {
-        const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-        return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
-      },
-      async setGroupOffsets(groupId, topic, offsets) {
-        await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
-      },
-      async deleteRecords(topic, offsets) {
-        await admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
-      },
-      async describeGroup(groupId) {
-        const res = await admin.describeGroups([groupId]);
-        const g = res.groups[0];
-        const members: GroupMemberInfo[] = (g?.members ?? []).map((m) => {
-          let userData: Buffer = Buffer.alloc(0);
-          let assignment: Record<string, number[]> = {};
-          try {
-            userData = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? userData;
-          } catch {
-            /* a member of another protocol */
-          }
-          try {
-            assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
-          } catch {
-            /* not yet assigned */
-          }
-          return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, userData, assignment };
-        });
-        return { state: g?.state ?? 'Dead', members };
-      },
-      async deleteGroups(groupIds) {
-        if (groupIds.length > 0) await admin.deleteGroups(groupIds).catch(() => {});
-      },
-      close: () => admin.disconnect(),
-    };
+    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000).catch((err) => {
+      this.sharedAdmin = undefined; // the next call tries again
+      throw err;
+    });
   }
 
   async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {

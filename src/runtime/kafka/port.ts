@@ -76,6 +76,7 @@ export interface GroupMemberInfo {
 }
 
 export interface AdminPort {
+  /** Creates the topics that do not exist yet (with their configs); existing ones are left alone. */
   createTopics(topics: TopicSpec[]): Promise<void>;
   deleteTopics(topics: string[]): Promise<void>;
   listTopics(): Promise<string[]>;
@@ -92,7 +93,19 @@ export interface AdminPort {
   deleteRecords(topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void>;
   describeGroup(groupId: string): Promise<{ state: string; members: GroupMemberInfo[] }>;
   deleteGroups(groupIds: string[]): Promise<void>;
+  /** Current values of the named topic configs (names the broker does not report are absent). */
+  describeConfigs(topic: string, names: string[]): Promise<Record<string, string>>;
+  /**
+   * Sets topic configs. Not incremental: configs not named here go back to the broker default,
+   * so pass the whole wanted set.
+   */
+  alterConfigs(topic: string, configs: Record<string, string>): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The bootstrap brokers did not answer within the connect budget (a fast, bounded failure). */
+export class BrokerUnreachable extends Error {
+  override name = 'BrokerUnreachable';
 }
 
 /** One open transaction. After any error the producer must be closed and re-created. */
