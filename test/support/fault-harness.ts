@@ -54,11 +54,31 @@ function rng(seed: number): () => number {
   };
 }
 
+/**
+ * The pid of the broker this checkout's stack started (`.stack/run/broker.pid`). A broker started
+ * by another checkout's stack has no pid file here: that fails with the cause and the fix.
+ */
+export function stackBrokerPid(): number {
+  const c = stackConfig();
+  const pidFile = join(c.dir, 'run', 'broker.pid');
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch (err) {
+    throw new Error(
+      `cannot restart the broker: ${pidFile} is missing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}), so the broker at ` +
+        `${process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092'} was not started by this checkout's stack (another checkout's stack?). ` +
+        `Run with DKG_STREAM_FAULT_BROKER_RESTART=0 to skip the broker restart, or stop the other stack and let this checkout start its own.`,
+    );
+  }
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`cannot restart the broker: ${pidFile} does not hold a pid`);
+  return pid;
+}
+
 /** Stops the stack's broker (SIGTERM, as an operator restart) and starts it again. */
 export async function restartBroker(say: (s: string) => void): Promise<void> {
   const c = stackConfig();
-  const pidFile = join(c.dir, 'run', 'broker.pid');
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const pid = stackBrokerPid();
   say(`broker restart: stopping pid ${pid}`);
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
@@ -76,6 +96,7 @@ export async function restartBroker(say: (s: string) => void): Promise<void> {
 export async function runFaultHarness(o: FaultOptions): Promise<FaultReport> {
   const seed = o.seed ?? Number(process.env.DKG_STREAM_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const rand = rng(seed);
+  if (o.restartBroker !== false) stackBrokerPid(); // fail before any work when the broker is not ours to restart
   const logStream = createWriteStream(o.logFile, { flags: 'a' });
   const say = (s: string) => logStream.write(`[harness ${new Date().toISOString()}] ${s}\n`);
   say(`seed ${seed}`);
