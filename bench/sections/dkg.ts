@@ -5,7 +5,7 @@
  * log, every log is checked), finalize (every player: select + reckon + share).
  */
 import { toHex } from '../../src/codec/index.ts';
-import { MinSig } from '../../src/crypto/bls12381/index.ts';
+import { MinSig, blsBackend } from '../../src/crypto/bls12381/index.ts';
 import { Dealer, type DealerLog, Info, Player, dealerRng } from '../../src/crypto/dkg/index.ts';
 import { type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { Transcript } from '../../src/crypto/transcript.ts';
@@ -94,6 +94,6 @@ export const dkg: BenchSection = {
         metrics.push({ name: `n=${n} ${phase}`, unit: 's', higherIsBetter: false, ours: best[phase], anchor: nat.best_phases[phase] ?? null, chart: false });
       }
     }
-    return { metrics, data: { native, ours }, notes: ['best of the ceremonies run per size (n=32: one); TS uses @noble/curves for the DKG (the mcl backend covers certificate verification only)'] };
+    return { metrics, data: { native, ours }, notes: [`best of the ceremonies run per size (n=32: one); BLS backend ${blsBackend().name} (mcl accelerates G2.mul; the rest of the DKG is @noble/curves)`] };
   },
 };

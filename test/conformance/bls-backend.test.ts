@@ -49,6 +49,19 @@ it('mcl backend availability', { skip: mclUnavailableReason() ?? false }, () => 
   );
 });
 
+it('G1/G2 encode (blst compress) equals noble toBytes(true) on random points, the identity and negations', () => {
+  const rng = ChaCha20Rng.seedFromU64(0xc0dec0den);
+  for (const g of [G1, G2] as const) {
+    const grp = g as unknown as { GENERATOR: any; ZERO: any; mul(p: any, s: bigint): any; encode(p: any): Uint8Array };
+    const pts = [grp.ZERO, grp.GENERATOR, grp.GENERATOR.negate()];
+    for (let i = 0; i < 24; i++) {
+      const p = grp.mul(grp.GENERATOR, randomScalar(rng));
+      pts.push(p, p.negate());
+    }
+    for (const p of pts) assert.equal(hex(grp.encode(p)), hex(p.toBytes(true)));
+  }
+});
+
 for (const b of availableBlsBackends() as AnyMinSigBackend[]) {
   describe(`BLS backend ${b.name}`, () => {
     it('G1 / G2 decoding: same accept/reject, errors and re-encoding as upstream (points.json)', () => {

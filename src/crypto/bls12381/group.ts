@@ -146,6 +146,43 @@ function readG2(r: Reader): G2Point {
   return p;
 }
 
+function writeFp(out: Uint8Array, offset: number, x: bigint): void {
+  for (let i = offset + 47; i >= offset; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+}
+
+/**
+ * blst `p1_compress` / `p2_compress`: x big-endian (G2: c1 then c0), 0x80 = compressed, 0x40 =
+ * infinity (all other bits zero), 0x20 = y is the larger root. Like blst, no validity check: our
+ * points come from the checking decoders or from arithmetic on them. (noble's `toBytes` re-runs a
+ * subgroup check on every point it has not checked before, ~3 ms per G2 point; that dominated
+ * encoding DKG commitments for transcripts.)
+ */
+function compress(name: 'G1' | 'G2', p: WeierstrassPoint<any>): Uint8Array {
+  const size = name === 'G1' ? 48 : 96;
+  const out = new Uint8Array(size);
+  if (p.is0()) {
+    out[0] = 0xc0;
+    return out;
+  }
+  const a = p.toAffine();
+  let large: boolean;
+  if (name === 'G1') {
+    writeFp(out, 0, a.x as bigint);
+    large = (a.y as bigint) > HALF_P;
+  } else {
+    const x = a.x as Fp2;
+    const y = a.y as Fp2;
+    writeFp(out, 0, x.c1);
+    writeFp(out, 48, x.c0);
+    large = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
+  }
+  out[0]! |= large ? 0xa0 : 0x80;
+  return out;
+}
+
 function makeGroup<P extends WeierstrassPoint<any>>(
   name: 'G1' | 'G2',
   size: number,
@@ -153,7 +190,7 @@ function makeGroup<P extends WeierstrassPoint<any>>(
   read: (r: Reader) => P,
   hashToCurve: (msg: Uint8Array, opts: { DST: Uint8Array }) => P,
 ): Group<P> {
-  const encode = (p: P): Uint8Array => p.toBytes(true);
+  const encode = (p: P): Uint8Array => compress(name, p);
   return {
     name,
     SIZE: size,
