@@ -169,7 +169,8 @@ export function avroFollowCodec(serde: AvroSerde, topology: Topology): FollowCod
                 boundaryHash: buf(e.boundaryHash),
                 isFullDkg: e.isFullDkg,
                 players: e.players.map(buf),
-                observation: e.observation ? { [`${NS_EPOCHS}.Observation`]: e.observation } : null,
+                // ["null", Observation] is not ambiguous, so avsc ('auto' unions) does not wrap it.
+                observation: e.observation ? { matches: e.observation.matches, logs: e.observation.logs, reason: e.observation.reason } : null,
               },
             };
       return serde.encode(epochs, { epoch: num(e.epoch, 'epoch'), event });
@@ -180,7 +181,7 @@ export function avroFollowCodec(serde: AvroSerde, topology: Topology): FollowCod
       if (branch.endsWith('SchemeRegistered')) {
         return { type: 'SchemeRegistered', epoch: big(v.epoch), identity: b.identity as Buffer, outcome: (b.outcome as Buffer | null) ?? null, source: b.source as string };
       }
-      const obs = b.observation as Record<string, Observation> | null;
+      const obs = (b.observation as Observation | null | undefined) ?? null;
       return {
         type: 'EpochAdvanced',
         epoch: big(v.epoch),
@@ -189,7 +190,7 @@ export function avroFollowCodec(serde: AvroSerde, topology: Topology): FollowCod
         boundaryHash: b.boundaryHash as Buffer,
         isFullDkg: b.isFullDkg as boolean,
         players: b.players as Buffer[],
-        observation: obs ? Object.values(obs)[0]! : null,
+        observation: obs ? { matches: obs.matches, logs: obs.logs, reason: obs.reason ?? null } : null,
       };
     },
     encodeDkgLog(r) {

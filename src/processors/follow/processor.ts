@@ -25,6 +25,19 @@
  *  7. a boundary block (number == last(E)): `OnchainDkgOutcome` decodes strictly from extraData
  *     and its epoch is E + 1                                           else MalformedOutcome
  *     (the whole record is rejected: nothing is emitted for it).
+ *  8. a non-boundary block with non-empty extraData: a `SignedDealerLog` of the epoch's DKG round
+ *     (observer.ts: round from the outcome registered for the epoch). It is checked (decodes, the
+ *     dealer is a dealer of the round, the signature verifies for the round); the first log per
+ *     (epoch, dealer) is kept in `follow-state` and emitted to `dkg.events` as a Log (owner
+ *     CHAIN_OWNER, source `follower:<height>`); the same log again is skipped. A log that fails
+ *     goes to the DLQ as MalformedDealerLog / UnknownDealer / InvalidDealerLog /
+ *     ConflictingDealerLog *and the block is still verified* (the log is simply not used).
+ *  9. at a boundary, `observe(round, kept logs)` (or the previous output if the ceremony fails)
+ *     is compared with the outcome's output: EpochAdvanced.observation = {matches, logs, reason}
+ *     (null when the epoch's round is unknown, e.g. under the network-identity fallback). This is
+ *     the `dkg-observer` of the design, run inside the follower: all blocks of an epoch are in
+ *     one partition, and the observation is part of the boundary's single EpochAdvanced event.
+ *     Logs that arrive after their epoch's boundary are emitted but not observed.
  * Effects of an accepted record (one transaction): `finalizations.verified` gets the
  * VerifiedFinalization; the height is marked; for a boundary, `epochs` gets
  * SchemeRegistered{E+1, identity, outcome} and EpochAdvanced{E → E+1}, the scheme of E + 1 is
@@ -49,7 +62,8 @@ import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { decodeOnchainDkgOutcome, outcomeIdentity, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
 import { prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
-import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec } from './codec.ts';
+import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from './codec.ts';
+import { CHAIN_OWNER, DealerLogRejection, observeBoundary, readDealerLog, roundOf, type LogRejectReason } from './observer.ts';
 
 const log = logger('follow');
 
@@ -61,7 +75,8 @@ export type RejectReason =
   | 'IdentityUnavailable'
   | 'VerificationFailed'
   | 'MalformedOutcome'
-  | 'ConflictingFinalization';
+  | 'ConflictingFinalization'
+  | LogRejectReason;
 
 /** A record the follower rejects; `name` is the reason (the DLQ's `errorClass`). */
 export class FollowRejection extends Error {
@@ -129,10 +144,13 @@ const K_HEIGHT = 0x68; // 'h' ‖ height → block hash (verified)
 const K_SCHEME = 0x73; // 's' ‖ epoch → identity(96) ‖ outcome bytes (learned by this task)
 const K_WANTED = 0x77; // 'w' ‖ epoch → boundary height whose outcome would unlock it
 const K_BOOT = 0x62; //   'b' → bootstrap registration emitted
+const K_LOG = 0x6c; //    'l' ‖ epoch ‖ dealer(32) → checked DealerLog bytes (from a block of the epoch)
 const heightKey = (h: bigint) => Buffer.concat([Buffer.of(K_HEIGHT), u64(h)]);
 const schemeKey = (e: bigint) => Buffer.concat([Buffer.of(K_SCHEME), u64(e)]);
 const wantedKey = (e: bigint) => Buffer.concat([Buffer.of(K_WANTED), u64(e)]);
 const BOOT_KEY = Buffer.of(K_BOOT);
+const logKey = (e: bigint, dealer: Uint8Array) => Buffer.concat([Buffer.of(K_LOG), u64(e), buf(dealer)]);
+const logEpochRange = (e: bigint) => ({ gte: Buffer.concat([Buffer.of(K_LOG), u64(e)]), lt: e === U64_MAX ? Buffer.of(K_LOG + 1) : Buffer.concat([Buffer.of(K_LOG), u64(e + 1n)]) });
 
 // pending keys: epoch ‖ height ‖ source offset (a height may be parked more than once)
 const pendingKey = (r: InRecord, e: bigint, h: bigint) => Buffer.concat([u64(e), u64(h), u64(r.offset)]);
@@ -317,14 +335,76 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
         isBoundary: c.isBoundary,
       }),
     });
-    if (outcome) await boundary(ctx, c, outcome);
+    if (outcome) await boundary(ctx, c, outcome, scheme);
+    else if (c.header.inner.extraData.length > 0) await dealerLog(ctx, record, c, scheme);
     return 'verified';
   }
 
-  async function boundary(ctx: ProcessorContext, c: Checked, outcome: OnchainDkgOutcome): Promise<void> {
+  /**
+   * A verified non-boundary block's extraData: a dealer log of the epoch's round. A checked log
+   * is kept (first per dealer) and emitted to `dkg.events`; a log that is not usable goes to the
+   * DLQ with its reason, and the block itself stays verified.
+   */
+  async function dealerLog(ctx: ProcessorContext, record: InRecord, c: Checked, scheme: Scheme): Promise<void> {
+    if (!scheme.outcome || scheme.outcome.length === 0) {
+      log.warn({ epoch: c.epoch.toString(), height: c.height.toString(), scheme: scheme.source }, 'dealer log not checked: the outcome that defines this epoch\'s DKG round is unknown');
+      return;
+    }
+    const round = roundOf(c.epoch, scheme.outcome);
+    if (typeof round === 'string') {
+      log.warn({ epoch: c.epoch.toString(), height: c.height.toString(), reason: round }, 'dealer log not checked: no DKG round for this epoch');
+      return;
+    }
+    let checked: { dealer: Uint8Array; log: { bytes(): Uint8Array } };
+    try {
+      checked = readDealerLog(c.header.inner.extraData, round);
+    } catch (err) {
+      if (!(err instanceof DealerLogRejection)) throw err;
+      ctx.deadLetter(record, new FollowRejection(err.reason, `block ${c.height} of epoch ${c.epoch}: ${err.message}`));
+      return;
+    }
+    const state = ctx.store('follow-state');
+    const key = logKey(c.epoch, checked.dealer);
+    const logBytes = checked.log.bytes();
+    const seen = await state.get(key);
+    if (seen) {
+      // A dealer re-posts its log in every block it proposes until it sees it finalized.
+      if (equalBytes(seen, logBytes)) return;
+      ctx.deadLetter(record, new FollowRejection('ConflictingDealerLog', `block ${c.height} of epoch ${c.epoch}: dealer ${bytesToHex(checked.dealer)} already has a different log in this round (the first one is kept)`));
+      return;
+    }
+    state.put(key, buf(logBytes));
+    ctx.send({
+      topic: topics.dkgEvents,
+      key: epochKey(c.epoch),
+      value: await codec.encodeDkgLog({ epoch: c.epoch, owner: CHAIN_OWNER, dealer: checked.dealer, log: logBytes, source: `follower:${c.height}` }),
+    });
+  }
+
+  /** The boundary's observation: `observe` over the epoch's logs vs the on-chain output (null if the round is unknown). */
+  async function observation(ctx: ProcessorContext, c: Checked, scheme: Scheme): Promise<Observation | null> {
+    const state = ctx.store('follow-state');
+    const round = scheme.outcome && scheme.outcome.length > 0 ? roundOf(c.epoch, scheme.outcome) : 'the outcome that defines this epoch\'s round is unknown';
+    const logs: Array<readonly [Uint8Array, Uint8Array]> = [];
+    for await (const [k, v] of state.range(logEpochRange(c.epoch))) logs.push([k.subarray(9), v] as const);
+    // Logs of older epochs are no longer needed (upstream keeps the current and previous epoch).
+    const old: Buffer[] = [];
+    for await (const [k] of state.range({ gte: Buffer.of(K_LOG), lt: Buffer.concat([Buffer.of(K_LOG), u64(c.epoch)]) })) old.push(k);
+    for (const k of old) state.delete(k);
+    if (typeof round === 'string') {
+      log.warn({ epoch: c.epoch.toString(), reason: round }, 'boundary outcome not observed');
+      return null;
+    }
+    const obs = observeBoundary(round, logs, c.header.inner.extraData);
+    if (!obs.matches) log.warn({ epoch: c.epoch.toString(), boundary: c.height.toString(), logs: obs.logs, reason: obs.reason }, 'the on-chain DKG outcome differs from what the dealer logs on chain give');
+    return obs;
+  }
+
+  async function boundary(ctx: ProcessorContext, c: Checked, outcome: OnchainDkgOutcome, scheme: Scheme): Promise<void> {
     const next = outcome.epoch;
     const identity = outcomeIdentity(outcome);
     const outcomeBytes = c.header.inner.extraData;
+    const observed = await observation(ctx, c, scheme);
     if (netId && next >= netId.fromEpoch && !equalBytes(netId.identity, identity)) {
       log.warn(
         { compiledFromEpoch: netId.fromEpoch.toString(), onchainEpoch: next.toString(), compiledNetworkIdentity: bytesToHex(netId.identity), onchainNetworkIdentity: bytesToHex(identity) },
@@ -350,7 +430,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
         boundaryHash: c.hash,
         isFullDkg: outcome.isNextFullDkg,
         players: outcome.output.players,
-        observation: null,
+        observation: observed,
       }),
     });
     log.info({ from: c.epoch.toString(), to: next.toString(), boundary: c.height.toString(), identity: bytesToHex(identity).slice(0, 16) }, 'epoch advanced');
