@@ -26,7 +26,7 @@ test('topology.yaml declares every topic of the design with a schema', () => {
     assert.ok(topic.value, `${name} has no value schema`);
   }
   assert.equal(t.topics.get('epochs')?.cleanup, 'compact');
-  assert.deepEqual([...t.processors.keys()].sort(), ['dkg-journal', 'dkg-observer', 'follow']);
+  assert.deepEqual([...t.processors.keys()].sort(), ['dkg-journal', 'follow']);
 });
 
 test('every store gets a compacted changelog with its processor partition count', () => {
