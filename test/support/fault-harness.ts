@@ -188,14 +188,15 @@ export async function runFaultHarness(o: FaultOptions): Promise<FaultReport> {
   await prod.close().catch(() => {});
   say(`all ${report.produced} records produced; waiting for the processor to catch up`);
 
-  // Caught up = the group's committed offsets reached the end of the input.
+  // Caught up = the group's committed offsets reached the end of the input, on every partition
+  // that has records (an empty partition, high = low, never gets a committed offset).
   const admin = await o.port.admin();
   for (;;) {
     if (Date.now() > deadline) throw new Error(`fault harness deadline while catching up (see ${o.logFile})`);
     if (exited(child!)) startWorker();
     const ends = await admin.offsets(o.input).catch(() => []);
     const committed = await admin.groupOffsets(o.groupId, o.input).catch(() => []);
-    const done = ends.length > 0 && ends.every((e) => (committed.find((c) => c.partition === e.partition)?.offset ?? -1) >= e.high);
+    const done = ends.length > 0 && ends.every((e) => e.high <= e.low || (committed.find((c) => c.partition === e.partition)?.offset ?? -1) >= e.high);
     if (done) break;
     await sleep(500);
   }
