@@ -25,7 +25,8 @@ import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
 import { StateStore, tpKey } from '../state/store.ts';
 import type { DlqEncoder } from './dlq.ts';
 import { GlobalTable } from './global.ts';
-import type { BatchControl, GroupConsumer, InBatch, KafkaPort, TopicPartition, TransactionalProducer } from './kafka/port.ts';
+import type { BatchControl, GroupConsumer, InBatch, KafkaPort, Producer, ProducedRange, TopicPartition, TransactionalProducer } from './kafka/port.ts';
+import type { PendingCommit } from './task.ts';
 import { logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import type { ProcessorDef } from './processor.ts';
@@ -61,6 +62,13 @@ export interface RuntimeOptions {
   metrics?: Metrics;
   /** Test hook: called after a transaction committed and before the stores are written. */
   afterCommitHook?: () => void;
+  /**
+   * `exactly_once` (default): one transaction per chunk as described above. `at_least_once`: no
+   * transactions — outputs and changelog records through a plain idempotent producer, then the
+   * stores (state + input offsets, as with EOS), then the group offsets; a crash may repeat
+   * outputs, and a restart continues from the stores' own position.
+   */
+  guarantee?: 'exactly_once' | 'at_least_once';
   /** Stop once every assigned partition reached these end offsets (replay); topic/partition → offset. */
   stopAt?: Map<string, number>;
 }
@@ -72,6 +80,8 @@ interface TaskHandle {
   state: TaskState;
   task?: Task;
   producer?: TransactionalProducer;
+  /** At-least-once: the plain producer used instead of transactions. */
+  plain?: Producer;
   stores: Map<string, StateStore>;
   closed: boolean;
   lock: Promise<unknown>;
@@ -250,7 +260,8 @@ export class StreamRuntime extends EventEmitter {
     const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve() };
     this.handles.set(p, handle);
     try {
-      handle.producer = await this.opts.port.transactionalProducer(`${this.groupId}-${p}`);
+      if (this.alos) handle.plain = await this.opts.port.producer();
+      else handle.producer = await this.opts.port.transactionalProducer(`${this.groupId}-${p}`);
       const admin = await this.opts.port.admin();
       const group: Record<string, number> = {};
       for (const topic of def.inputs) {
@@ -262,7 +273,9 @@ export class StreamRuntime extends EventEmitter {
         handle.stores.set(name, store);
         await this.restore(handle, name, store);
         const meta = await store.meta();
-        if (meta.inputOffsets && !samePosition(meta.inputOffsets, group)) {
+        // At-least-once commits the group offsets after the stores: the stores may be ahead, and
+        // their position is the one to continue from.
+        if (!this.alos && meta.inputOffsets && !samePosition(meta.inputOffsets, group)) {
           log.warn({ partition: p, store: name, state: meta.inputOffsets, group }, 'local state does not match the group offsets: rebuilding it from the changelog');
           await store.wipe();
           await this.restore(handle, name, store);
@@ -378,18 +391,7 @@ export class StreamRuntime extends EventEmitter {
     const t0 = performance.now();
     const pc = await task.process(records);
     if (pc.stats.processed === 0) return;
-    const txn = await handle.producer!.begin();
-    let produced;
-    try {
-      produced = await txn.send(pc.records);
-      await txn.sendOffsets(this.groupId, pc.offsets);
-      await txn.commit();
-    } catch (err) {
-      await txn.abort().catch(() => {});
-      throw err;
-    }
-    this.opts.afterCommitHook?.();
-    await task.apply(pc, produced);
+    await this.commitUnit(handle, pc);
     const name = this.opts.processor.name;
     const m = this.metrics;
     m.observe('dkg_stream_commit_seconds', 'Latency of one transaction (fold + produce + commit + store write)', { processor: name }, (performance.now() - t0) / 1000);
@@ -398,6 +400,37 @@ export class StreamRuntime extends EventEmitter {
     if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
     m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
     this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
+  }
+
+  /**
+   * Makes one unit of work durable. Exactly-once: records + offsets in one transaction, then the
+   * stores. At-least-once: records, then the stores, then the group offsets.
+   */
+  private async commitUnit(handle: TaskHandle, pc: PendingCommit): Promise<void> {
+    const task = handle.task!;
+    if (this.alos) {
+      const produced: ProducedRange[] = pc.records.length > 0 ? await handle.plain!.send(pc.records) : [];
+      this.opts.afterCommitHook?.();
+      await task.apply(pc, produced);
+      if (pc.offsets.length > 0) await this.consumer!.commitOffsets(pc.offsets);
+      return;
+    }
+    const txn = await handle.producer!.begin();
+    let produced;
+    try {
+      produced = await txn.send(pc.records);
+      if (pc.offsets.length > 0) await txn.sendOffsets(this.groupId, pc.offsets);
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => {});
+      throw err;
+    }
+    this.opts.afterCommitHook?.();
+    await task.apply(pc, produced);
+  }
+
+  private get alos(): boolean {
+    return this.opts.guarantee === 'at_least_once';
   }
 
   /** A global table applied records: every running task reacts (ProcessorDef.onGlobalUpdate). */
@@ -411,17 +444,7 @@ export class StreamRuntime extends EventEmitter {
       if (handle.closed || !handle.task) return;
       const pc = await handle.task.globalUpdate(topic, records);
       if (!pc) return;
-      const txn = await handle.producer!.begin();
-      let produced;
-      try {
-        produced = await txn.send(pc.records);
-        if (pc.offsets.length > 0) await txn.sendOffsets(this.groupId, pc.offsets);
-        await txn.commit();
-      } catch (err) {
-        await txn.abort().catch(() => {});
-        throw err;
-      }
-      await handle.task.apply(pc, produced);
+      await this.commitUnit(handle, pc);
       if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
       this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
     });
@@ -478,6 +501,8 @@ export class StreamRuntime extends EventEmitter {
     if (this.handles.get(h.partition) === h) this.handles.delete(h.partition);
     await h.producer?.close().catch(() => {});
     h.producer = undefined;
+    await h.plain?.close().catch(() => {});
+    h.plain = undefined;
     for (const s of h.stores.values()) await s.close().catch(() => {});
     h.stores.clear();
     this.emit('task', { partition: h.partition, state: 'closed' });

@@ -301,6 +301,9 @@ class KafkajsGroupConsumer implements GroupConsumer {
   seek(tp: TopicPartitionOffset): void {
     this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(tp.offset) });
   }
+  async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length > 0) await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+  }
   pause(tps: TopicPartition[]): void {
     for (const tp of tps) this.consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]);
   }

@@ -180,6 +180,8 @@ export interface GroupConsumer {
   /** Joins the group and delivers batches until stop(). Resolves once running. */
   start(handler: (batch: InBatch, ctl: BatchControl) => Promise<void>): Promise<void>;
   seek(tp: TopicPartitionOffset): void;
+  /** Commits the group's offsets outside any transaction (at-least-once processing). */
+  commitOffsets(offsets: TopicPartitionOffset[]): Promise<void>;
   pause(tps: TopicPartition[]): void;
   resume(tps: TopicPartition[]): void;
   /** Leaves the group (waits for the batch in progress). */
