@@ -1,9 +1,10 @@
 /**
  * One dkg-stream fold instance for the Kafka benchmarks (bench/kafka/section.ts spawns it, so
  * both systems run as child processes of the harness). Configured by environment:
- * W_BROKERS, W_APP, W_INPUT, W_DATA_DIR, W_SESSION_MS, W_MAX_COMMIT.
+ * W_BROKERS, W_APP, W_INPUT, W_DATA_DIR, W_SESSION_MS, W_MAX_COMMIT, W_GUARANTEE (eos|alos),
+ * W_EXPECT (records: "processed" is printed once that many were folded and stored).
  * Prints one JSON line per event on stdout ({"event":…,"t":ms}): started, first (first record
- * folded), assignment, restore (per store instance), ready (every assigned task running),
+ * folded), processed (W_EXPECT records folded and stored), assignment, restore (per store instance), ready (every assigned task running),
  * stopped. SIGTERM = clean stop; the harness uses SIGKILL for the unclean one.
  */
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
@@ -28,6 +29,14 @@ const rt = new StreamRuntime({
   dlqTopic: `${env('W_APP')}-dlq`,
   sessionTimeoutMs: Number(process.env.W_SESSION_MS ?? 6000),
   ...(process.env.W_MAX_COMMIT ? { maxCommitRecords: Number(process.env.W_MAX_COMMIT) } : {}),
+  guarantee: process.env.W_GUARANTEE === 'alos' ? 'at_least_once' : 'exactly_once',
+});
+const expect = Number(process.env.W_EXPECT ?? 0);
+let folded = 0;
+rt.on('commit', (c: { stats: { processed: number } }) => {
+  const before = folded;
+  folded += c.stats.processed;
+  if (expect > 0 && before < expect && folded >= expect) say({ event: 'processed', n: folded });
 });
 rt.on('assignment', (a: number[]) => say({ event: 'assignment', partitions: a }));
 rt.on('restore', (p: RestoreProgress) => p.done && say({ event: 'restore', partition: p.partition, restored: p.restored }));
