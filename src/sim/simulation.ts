@@ -115,7 +115,8 @@ export interface SimResult {
   ms: number;
 }
 
-const NAMESPACE = new TextEncoder().encode('_DKG_STREAM_SIM');
+// Tempo's DKG namespace: the follower checks the dealer logs in blocks against Tempo's round.
+const NAMESPACE = new TextEncoder().encode('TEMPO');
 const MAX_READ = 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -585,6 +586,8 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     if (row.verified !== row.blocks) problem(`epoch ${row.epoch}: ${row.verified} verified finalizations for ${row.blocks} blocks`);
     if (row.reverified !== row.blocks) problem(`epoch ${row.epoch}: ${row.reverified}/${row.blocks} re-verified by the subscriber`);
     if (!row.outcomeMatches) problem(`epoch ${row.epoch}: identity/outcome downstream differ from the validators' ceremony`);
+    const obs = nx?.observation;
+    if (!obs?.matches) problem(`epoch ${row.epoch} → ${row.epoch + 1}: the follower's observation of the dealer logs on chain ${obs ? `does not match the boundary outcome (${obs.reason})` : 'is missing'}`);
   }
   const got = dlq.map((d) => d.reason).sort();
   const want = [...expectedDlq].sort();

@@ -11,7 +11,7 @@
  * follower never show).
  */
 import { equalBytes } from '../codec/bytes.ts';
-import type { EpochEvent, FollowCodec, VerifiedRecord } from '../processors/follow/codec.ts';
+import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../processors/follow/codec.ts';
 import type { KafkaPort, ReadHandle } from '../runtime/kafka/port.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
 import { decodeFinalization } from '../tempo/finalization.ts';
@@ -40,6 +40,8 @@ export interface SubscriberEpoch {
   advances: number;
   isFullDkg: boolean | null;
   players: number | null;
+  /** The follower's observation (dealer logs on chain → observe vs the boundary outcome) of the advance into this epoch. */
+  observation: Observation | null;
   /** Verified records of this epoch, distinct heights, duplicates. */
   verified: number;
   heights: Set<bigint>;
@@ -67,7 +69,7 @@ export class Subscriber {
   epoch(e: bigint): SubscriberEpoch {
     let v = this.epochs.get(e);
     if (!v) {
-      v = { epoch: e, schemes: 0, identity: null, outcome: null, schemeSource: null, advances: 0, isFullDkg: null, players: null, verified: 0, heights: new Set(), duplicates: 0, reverified: 0, failures: [], complete: false };
+      v = { epoch: e, schemes: 0, identity: null, outcome: null, schemeSource: null, advances: 0, isFullDkg: null, players: null, observation: null, verified: 0, heights: new Set(), duplicates: 0, reverified: 0, failures: [], complete: false };
       this.epochs.set(e, v);
     }
     return v;
@@ -143,6 +145,7 @@ export class Subscriber {
       v.advances++;
       v.isFullDkg = ev.isFullDkg;
       v.players = ev.players.length;
+      v.observation = ev.observation;
     }
     this.maybeComplete(ev.epoch);
     if (ev.epoch > 0n) this.maybeComplete(ev.epoch - 1n);
