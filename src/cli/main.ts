@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   follow: async () => (await import('./commands/follow.ts')).default,
   ingest: async () => (await import('./commands/ingest.ts')).default,
   subscribe: async () => (await import('./commands/subscribe.ts')).default,
+  run: async () => (await import('./commands/run.ts')).default,
+  replay: async () => (await import('./commands/replay.ts')).default,
   sim: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/sim.ts')).default),
 };
 

@@ -6,11 +6,12 @@
 import type { Config } from '../../config.ts';
 import { KafkajsPort } from '../../runtime/kafka/kafkajs.ts';
 import type { KafkaPort } from '../../runtime/kafka/port.ts';
-import { StreamRuntime, type RuntimeOptions } from '../../runtime/runtime.ts';
+import type { RuntimeOptions, StreamRuntime } from '../../runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../../runtime/topology.ts';
 import { avroFollowCodec, type FollowCodec } from './codec.ts';
-import { followProcessor, type FollowConfig } from './processor.ts';
+import type { FollowConfig } from './processor.ts';
+import { startableProcessor } from '../registry.ts';
 
 export interface FollowEnv {
   topology: Topology;
@@ -35,22 +36,6 @@ export function followRuntime(
   cfg: Omit<FollowConfig, 'topics' | 'codec'>,
   opts: Pick<RuntimeOptions, 'dataDir'> & Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>,
 ): StreamRuntime {
-  const spec = env.topology.processors.get('follow');
-  if (!spec) throw new Error('topology has no follow processor');
-  const dlq = env.topology.topics.get('dlq')!;
-  const processor = followProcessor({
-    ...cfg,
-    topics: { input: name(env, 'consensus.finalizations'), verified: name(env, 'finalizations.verified'), epochs: name(env, 'epochs'), dkgEvents: name(env, 'dkg.events') },
-    codec: env.codec,
-  });
-  const changelogs = new Map(spec.stores.map((s) => [s.name, s.changelog]));
-  return new StreamRuntime({
-    ...opts,
-    port: env.port,
-    processor,
-    applicationId: env.topology.applicationId,
-    dlqTopic: dlq.name,
-    changelogTopic: (store) => changelogs.get(store) ?? `${env.topology.applicationId}-follow-${store}-changelog`,
-    dlqEncode: (dl) => env.serde.encode(dlq, dl),
-  });
+  if (!env.topology.processors.get('follow')) throw new Error('topology has no follow processor');
+  return startableProcessor(env, { secretKeyFile: null }, 'follow', { follow: cfg }, opts).runtime;
 }

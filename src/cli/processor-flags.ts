@@ -1,0 +1,56 @@
+/**
+ * Command-line settings of the processors, shared by `follow`, `run` and `replay`: the
+ * follower's epoch length and trust root. Parsed only when the follower is among the processors.
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './command.ts';
+import type { ProcessorSettings } from '../processors/registry.ts';
+import { bootstrapFromHeader, bootstrapFromOutcome, type FollowBootstrap } from '../processors/follow/processor.ts';
+import { hexToBytes } from '../tempo/hex.ts';
+import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, type NetworkIdentity } from '../tempo/network-identity.ts';
+
+export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain'];
+
+export const FOLLOW_USAGE = `Follower (processor follow) — epoch length and trust root (at least one):
+  --epoch-length L               blocks per epoch
+  --genesis-outcome HEX|@FILE    the genesis block's extraData (OnchainDkgOutcome of epoch 0)
+  --bootstrap-header HEX|@FILE   RLP of a trusted boundary header (or the genesis header)
+  --network-identity HEX         96-byte G2 identity, with --network-identity-from-epoch N
+  --chain presto|moderato        the compiled network identity of that chain`;
+
+const bytesArg = (v: string, what: string): Uint8Array => {
+  const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8').trim() : v;
+  try {
+    return hexToBytes(text.replace(/^0x/, ''), what);
+  } catch (err) {
+    throw new UsageError(`${what}: ${(err as Error).message}`);
+  }
+};
+
+/** The follower's settings from the flags (usage errors for missing or malformed ones). */
+export function followSettings(flags: Record<string, string | boolean | undefined>): NonNullable<ProcessorSettings['follow']> {
+  if (typeof flags['epoch-length'] !== 'string' || !/^[1-9]\d*$/.test(flags['epoch-length'])) throw new UsageError('--epoch-length must be a positive integer');
+  const L = BigInt(flags['epoch-length']);
+  let bootstrap: FollowBootstrap | undefined;
+  if (typeof flags['bootstrap-header'] === 'string') bootstrap = bootstrapFromHeader(bytesArg(flags['bootstrap-header'], '--bootstrap-header'), L);
+  else if (typeof flags['genesis-outcome'] === 'string') bootstrap = bootstrapFromOutcome(bytesArg(flags['genesis-outcome'], '--genesis-outcome'));
+  let networkIdentity: NetworkIdentity | undefined;
+  if (typeof flags['network-identity'] === 'string') {
+    const from = flags['network-identity-from-epoch'];
+    if (typeof from !== 'string' || !/^\d+$/.test(from)) throw new UsageError('--network-identity needs --network-identity-from-epoch N');
+    networkIdentity = { identity: bytesArg(flags['network-identity'], '--network-identity'), fromEpoch: BigInt(from) };
+  } else if (flags.chain === 'presto') networkIdentity = MAINNET_NETWORK_IDENTITY;
+  else if (flags.chain === 'moderato') networkIdentity = TESTNET_NETWORK_IDENTITY;
+  else if (flags.chain !== undefined) throw new UsageError('--chain must be presto or moderato');
+  if (!bootstrap && !networkIdentity) throw new UsageError('give a trust root: --genesis-outcome, --bootstrap-header, --network-identity or --chain');
+  return { epochLength: L, bootstrap, networkIdentity };
+}
+
+/** Processor names from `--processor a,b` (repeatable through commas). */
+export function processorList(flag: string | boolean | undefined): string[] | undefined {
+  if (flag === undefined) return undefined;
+  if (typeof flag !== 'string') throw new UsageError('--processor needs a name');
+  const names = flag.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--processor needs a name');
+  return [...new Set(names)];
+}
