@@ -183,7 +183,7 @@ export function ratioChart(title: string, subtitle: string[], rows: ChartRow[]):
     const lab = d >= 0 ? `${10 ** d}×` : `${(10 ** d).toFixed(-d)}×`;
     img.text(x - Raster.textWidth(lab) / 2, bottom + 8, lab, MUTED);
   }
-  img.text(16, bottom + 28, 'speed relative to the anchor (log scale; 1× = as fast as native)', MUTED);
+  img.text(16, bottom + 28, 'speed relative to the anchor (log scale; 1× = as fast as the anchor)', MUTED);
 
   let y = top;
   for (const g of groups) {

@@ -129,7 +129,7 @@ const rows: ChartRow[] = reports.flatMap((r) =>
 );
 if (rows.length > 0) {
   const png = ratioChart(
-    'dkg-stream vs native anchors',
+    'dkg-stream vs its anchors',
     [
       `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${gitCommit}${quick ? ', quick run' : ''}, BLS backend ${blsBackend().name}`,
       `${cpus().length} cores, load average ${loadBefore[0]!.toFixed(2)}; blue tick = target`,
