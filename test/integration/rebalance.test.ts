@@ -12,6 +12,7 @@ import { startOpsServer } from '../../src/runtime/http.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { checkOutputs, countOf, readTopic, referenceCounts } from '../support/count-check.ts';
+import { killWorker, spawnWorker } from '../support/fault-harness.ts';
 import { newPort, tempDir, unique, waitFor } from '../support/runtime.ts';
 
 const port = newPort('dkg-test-rebalance');
@@ -123,4 +124,64 @@ test('two instances share partitions; after one leaves the other restores the ga
   }
   assert.deepEqual(got, referenceCounts(inputs));
   assert.deepEqual(checkOutputs(inputs, await readTopic(port, output)), []);
+});
+
+test('an instance SIGKILLed (no leave) loses its partitions after the session timeout; the survivor restores them and the fold stays exactly-once', { timeout: 180_000 }, async () => {
+  const app = unique('rbk');
+  const input = unique('rbk-in');
+  const output = unique('rbk-out');
+  const dlq = unique('rbk-dlq');
+  const admin = await port.admin();
+  await admin.createTopics([{ topic: input, partitions: 4 }, { topic: output, partitions: 4 }]);
+  const def = countProcessor({ input, output });
+  const inputs: Array<{ key: string; value: string }> = [];
+  const produce = async (n: number) => {
+    const prod = await port.producer();
+    const batch = Array.from({ length: n }, (_, i) => ({ key: `k${(inputs.length + i) % 29}`, value: `id-${inputs.length + i}` }));
+    inputs.push(...batch);
+    await prod.send(batch.map((r) => ({ topic: input, key: Buffer.from(r.key), value: Buffer.from(r.value) })));
+    await prod.close();
+  };
+  const caughtUp = async (rts: StreamRuntime[]) =>
+    waitFor('caught up', async () => {
+      const ends = await admin.offsets(input);
+      const c = await admin.groupOffsets(`${app}-count`, input);
+      const ok = ends.every((e) => (c.find((x) => x.partition === e.partition)?.offset ?? -1) >= e.high) && rts.every((r) => r.ready());
+      return ok ? true : undefined;
+    }, 90_000);
+
+  const a = new StreamRuntime({ port, processor: def, applicationId: app, dataDir: join(dir, 'ka'), dlqTopic: dlq, sessionTimeoutMs: 6000 });
+  await a.ensureTopics();
+  await a.start();
+  // b is another process: the count worker of the fault harness.
+  const b = spawnWorker('test/support/count-worker.ts', { W_APP: app, W_INPUT: input, W_OUTPUT: output, W_DLQ: dlq, W_DATA_DIR: join(dir, 'kb'), W_SESSION_MS: '6000' });
+  try {
+    await waitFor('partitions split with the worker', () => (a.assignedPartitions().length === 2 ? true : undefined), 60_000);
+    await produce(1000);
+    await caughtUp([a]);
+    const moved = [0, 1, 2, 3].filter((p) => !a.assignedPartitions().includes(p));
+    assert.equal(moved.length, 2);
+
+    // Crash: no LeaveGroup. a gets b's partitions once the broker expires b's session.
+    await killWorker(b);
+    const restored: Array<{ partition: number; restored: number }> = [];
+    a.on('restore', (p: { done: boolean; partition: number; restored: number }) => p.done && restored.push(p));
+    await produce(1000);
+    await waitFor('a owns everything after the session timeout', () => (a.assignedPartitions().length === 4 ? true : undefined), 60_000);
+    await caughtUp([a]);
+    assert.ok(moved.every((p) => restored.some((r) => r.partition === p && r.restored > 0)), 'the moved partitions were restored from their changelogs');
+  } finally {
+    await killWorker(b);
+    await a.stop();
+  }
+  const got = new Map<string, bigint>();
+  const { RocksKV, storeDir } = await import('../../src/state/rocksdb.ts');
+  const { StateStore } = await import('../../src/state/store.ts');
+  for (let p = 0; p < 4; p++) {
+    const s = new StateStore('counts', await RocksKV.open(storeDir(join(dir, 'ka'), 'count', 'counts', p)));
+    for await (const [k, v] of s.range()) got.set(k.toString(), countOf(v));
+    await s.close();
+  }
+  assert.deepEqual(got, referenceCounts(inputs));
+  assert.deepEqual(checkOutputs(inputs, await readTopic(port, output)), [], 'every output exactly once (the killed instance\'s open transactions aborted)');
 });

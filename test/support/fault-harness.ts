@@ -93,6 +93,28 @@ export async function restartBroker(say: (s: string) => void): Promise<void> {
   await up(c, (l) => say(`broker restart: ${l}`));
 }
 
+/** Starts a processor worker script (`node --import tsx <worker>`) with its environment; output goes to `log`. */
+export function spawnWorker(worker: string, workerEnv: Record<string, string>, log?: NodeJS.WritableStream): ChildProcess {
+  const c = spawn(process.execPath, ['--import', 'tsx', worker], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...workerEnv, DKG_STREAM_LOG_LEVEL: process.env.DKG_STREAM_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (log) {
+    c.stdout!.pipe(log, { end: false });
+    c.stderr!.pipe(log, { end: false });
+  }
+  return c;
+}
+
+/** SIGKILLs a worker (a crash: no leave-group, no cleanup) and waits until it is gone. */
+export async function killWorker(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise((r) => c.once('exit', r));
+  c.kill('SIGKILL');
+  await gone;
+}
+
 export async function runFaultHarness(o: FaultOptions): Promise<FaultReport> {
   const seed = o.seed ?? Number(process.env.DKG_STREAM_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const rand = rng(seed);
@@ -108,23 +130,12 @@ export async function runFaultHarness(o: FaultOptions): Promise<FaultReport> {
   void sleep;
   const startWorker = () => {
     report.workerStarts++;
-    const c = spawn(process.execPath, ['--import', 'tsx', o.worker], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...o.workerEnv, DKG_STREAM_LOG_LEVEL: process.env.DKG_STREAM_LOG_LEVEL ?? 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    c.stdout!.pipe(logStream, { end: false });
-    c.stderr!.pipe(logStream, { end: false });
+    const c = spawnWorker(o.worker, o.workerEnv, logStream);
     child = c;
     return c;
   };
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-  const kill = async (c: ChildProcess) => {
-    if (exited(c)) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await gone;
-  };
+  const kill = killWorker;
 
   // The input arrives in chunks, one per worker life, while that worker is processing.
   const kills = o.kills ?? 10;
