@@ -69,8 +69,6 @@ export interface RuntimeOptions {
    * outputs, and a restart continues from the stores' own position.
    */
   guarantee?: 'exactly_once' | 'at_least_once';
-  /** Stop once every assigned partition reached these end offsets (replay); topic/partition → offset. */
-  stopAt?: Map<string, number>;
 }
 
 export type TaskState = 'restoring' | 'running';
@@ -373,7 +371,6 @@ export class StreamRuntime extends EventEmitter {
       }
       ctl.resolve(batch.lastOffset);
       seen.position = Math.max(seen.position, batch.lastOffset + 1);
-      this.checkStopAt();
     });
     handle.lock = run.catch(() => {});
     try {
@@ -456,18 +453,6 @@ export class StreamRuntime extends EventEmitter {
         if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
       });
     });
-  }
-
-  private checkStopAt(): void {
-    const stopAt = this.opts.stopAt;
-    if (!stopAt || this.stopped) return;
-    for (const [k, end] of stopAt) {
-      const i = k.lastIndexOf('/');
-      const h = this.handles.get(Number(k.slice(i + 1)));
-      const pos = h?.task?.positionOf(k.slice(0, i), Number(k.slice(i + 1))) ?? 0;
-      if (pos < end && (this.lastSeen.get(k)?.position ?? 0) < end) return;
-    }
-    this.emit('caught-up');
   }
 
   private async withHeartbeat<T>(p: Promise<T>, ctl: BatchControl): Promise<T> {
