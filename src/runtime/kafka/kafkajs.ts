@@ -334,7 +334,9 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION while a fresh broker is
+        // still propagating metadata; wait below instead, tolerating exactly those answers.
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.partitions,
@@ -342,6 +344,7 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
           configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });
+      await waitForLeaders(admin, missing.map((t) => t.topic));
     },
     async deleteTopics(topics) {
       if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
@@ -579,5 +582,20 @@ export class KafkajsPort implements KafkaPort {
   async close(): Promise<void> {
     if (this.sharedAdmin) await (await this.sharedAdmin).close().catch(() => {});
     this.sharedAdmin = undefined;
+  }
+}
+
+/** Polls metadata until every partition of `topics` has a leader (bounded: 30 s). */
+async function waitForLeaders(admin: KAdmin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics });
+      if (md.topics.length === topics.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
