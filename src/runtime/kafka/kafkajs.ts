@@ -72,7 +72,8 @@ function kafkaLogCreator() {
     ({ level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
       // kafkajs logs expected events (rebalances, fencing) as ERROR; keep them one level lower.
-      if (EXPECTED.test(String((rest as { error?: unknown }).error ?? ''))) kl.debug(rest, message);
+      // (The retry of a broker CONCURRENT_TRANSACTIONS answer names it only in the message.)
+      if (EXPECTED.test(`${String((rest as { error?: unknown }).error ?? '')} ${message}`)) kl.debug(rest, message);
       else if (level <= logLevel.ERROR) kl.warn(rest, message);
       else if (level === logLevel.WARN) kl.info(rest, message);
       else kl.debug(rest, message);
