@@ -93,12 +93,15 @@ export async function restartBroker(say: (s: string) => void): Promise<void> {
   await up(c, (l) => say(`broker restart: ${l}`));
 }
 
-/** Starts a processor worker script (`node --import tsx <worker>`) with its environment; output goes to `log`. */
-export function spawnWorker(worker: string, workerEnv: Record<string, string>, log?: NodeJS.WritableStream): ChildProcess {
+/**
+ * Starts a processor worker script (`node --import tsx <worker>`) with its environment; output goes
+ * to `log`. `stdin: true` gives the worker a pipe on stdin (workers driven by requests).
+ */
+export function spawnWorker(worker: string, workerEnv: Record<string, string>, log?: NodeJS.WritableStream, opts: { stdin?: boolean } = {}): ChildProcess {
   const c = spawn(process.execPath, ['--import', 'tsx', worker], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...workerEnv, DKG_STREAM_LOG_LEVEL: process.env.DKG_STREAM_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   if (log) {
     c.stdout!.pipe(log, { end: false });
