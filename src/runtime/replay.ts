@@ -208,16 +208,24 @@ async function recreateEmpty(admin: AdminPort, topic: string): Promise<void> {
   const configs = await admin.describeConfigs(topic, CHANGELOG_CONFIGS);
   await admin.deleteTopics([topic]);
   const deadline = Date.now() + 60_000;
+  let created = false;
   for (;;) {
     try {
-      if (!(await admin.listTopics()).includes(topic)) {
+      if (!created && !(await admin.listTopics()).includes(topic)) {
         await admin.createTopics([{ topic, partitions, configs }]);
+        created = true;
+      }
+      // Once created, keep asking until the broker reports every partition empty: a first
+      // answer right after creation can still be incomplete.
+      if (created) {
         const marks = await admin.offsets(topic);
         if (marks.length === partitions && marks.every((m) => m.high === 0)) break;
       }
     } catch (err) {
-      // The broker may still be finishing the deletion (topic marked for deletion).
+      // The broker may still be finishing the deletion (topic marked for deletion); if the topic
+      // vanished after all, create it again.
       if (Date.now() > deadline) throw err;
+      if (created) created = (await admin.listTopics().catch(() => [] as string[])).includes(topic);
     }
     if (Date.now() > deadline) throw new Error(`changelog ${topic} could not be recreated within 60 s`);
     await sleep(250);
