@@ -210,6 +210,9 @@ async function run(label: string, faults: Faults | null): Promise<RunResult> {
   const onCall = (node: RemoteNode, cmd: string) => {
     if (!faults || ceremonyDone) return;
     if (faults.points.has(++calls)) owed++;
+    // The first life must live until its own kill between a dealing's commit and its ack; a
+    // random kill due before that is owed to the next life instead.
+    if (faults.selfKillFirstLife && lives === 1) return;
     if (owed === 0 || armed === node) return;
     owed--;
     armed = node;
