@@ -8,13 +8,9 @@ import { countProcessor } from '../../src/runtime/builtin.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { RestoreProgress } from '../../src/runtime/restore.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
+import { runWorker, say, workerEnv } from './worker.ts';
 
-const env = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`count-worker: ${k} is not set`);
-  return v;
-};
-const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ t: Date.now(), ...o }) + '\n');
+const env = workerEnv('count-worker');
 
 const port = new KafkajsPort({ brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(','), clientId: 'count-worker' });
 const rt = new StreamRuntime({
@@ -34,19 +30,4 @@ const rt = new StreamRuntime({
   },
 });
 rt.on('restore', (p: RestoreProgress) => p.done && say({ event: 'restore', store: p.store, partition: p.partition, restored: p.restored }));
-rt.on('task', (t: { partition: number; state: string }) => say({ event: 'task', ...t }));
-let stopping = false;
-process.on('SIGTERM', () => {
-  if (stopping) return;
-  stopping = true;
-  void rt
-    .stop()
-    .then(() => port.close())
-    .finally(() => {
-      say({ event: 'stopped' });
-      process.exit(0);
-    });
-});
-await rt.ensureTopics();
-await rt.start();
-say({ event: 'started' });
+await runWorker(rt, () => port.close());

@@ -9,13 +9,9 @@ import { REPO_ROOT } from '../../src/paths.ts';
 import { followEnv, followRuntime } from '../../src/processors/follow/env.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
+import { runWorker, workerEnv } from './worker.ts';
 
-const env = (k: string): string => {
-  const v = process.env[k];
-  if (!v) throw new Error(`follow-worker: ${k} is not set`);
-  return v;
-};
-const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ t: Date.now(), ...o }) + '\n');
+const env = workerEnv('follow-worker');
 
 const fe = followEnv(
   {
@@ -29,19 +25,4 @@ const fe = followEnv(
   'follow-worker',
 );
 const rt = followRuntime(fe, { epochLength: BigInt(env('W_EPOCH_LENGTH')), bootstrap: bootstrapFromOutcome(hexToBytes(env('W_GENESIS_OUTCOME'))) }, { dataDir: env('W_DATA_DIR') });
-rt.on('task', (t: { partition: number; state: string }) => say({ event: 'task', ...t }));
-let stopping = false;
-process.on('SIGTERM', () => {
-  if (stopping) return;
-  stopping = true;
-  void rt
-    .stop()
-    .then(() => fe.close())
-    .finally(() => {
-      say({ event: 'stopped' });
-      process.exit(0);
-    });
-});
-await rt.ensureTopics();
-await rt.start();
-say({ event: 'started' });
+await runWorker(rt, () => fe.close());
