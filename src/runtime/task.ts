@@ -21,42 +21,78 @@ import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from '.
 import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
 
 type Entry = { key: Bytes; value: Bytes | null };
-type Layer = Map<string, Entry>;
-const hex = (b: Bytes) => b.toString('hex');
+/** Map key of a store key: latin1 maps each byte to one char, so it is injective and cheap. */
+const mapKey = (b: Bytes) => b.toString('latin1');
 
 /**
- * Store view with two write layers (the commit's and the current record's) over the base store,
- * and the chunk's read-ahead (base values fetched in one multi-get; the base store does not change
- * while a chunk is folded, so they stay valid until the chunk is applied).
+ * The writes of one unit of work (a chunk or a hook call) to one store, with an undo log of the
+ * record being folded: a record that fails is rolled back entry by entry, so keeping a record
+ * costs nothing and its writes are never copied. Insertion order is the order of first writes
+ * (a rolled-back overwrite puts the old entry back in place).
+ */
+class WriteLayer {
+  readonly entries = new Map<string, Entry>();
+  private undo: Array<[string, Entry | undefined]> = [];
+
+  get(k: string): Entry | undefined {
+    return this.entries.get(k);
+  }
+
+  set(k: string, e: Entry): void {
+    this.undo.push([k, this.entries.get(k)]);
+    this.entries.set(k, e);
+  }
+
+  /** The current record is kept: forget how to undo it. */
+  keep(): void {
+    if (this.undo.length > 0) this.undo = [];
+  }
+
+  /** The current record failed: put back what it overwrote, drop what it added. */
+  rollback(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const [k, prev] = this.undo[i]!;
+      if (prev === undefined) this.entries.delete(k);
+      else this.entries.set(k, prev);
+    }
+    this.undo = [];
+  }
+}
+
+/**
+ * Store view: the unit's writes over the base store, and the chunk's read-ahead (base values
+ * fetched in one multi-get; the base store does not change while a chunk is folded, so they stay
+ * valid until the chunk is applied).
  */
 class LayeredStore implements KeyValueStore {
   constructor(
     private readonly base: StateStore,
-    private readonly committed: Layer,
-    private readonly current: Layer,
+    private readonly writes: WriteLayer,
     private readonly ahead?: Map<string, Bytes | null>,
   ) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
-    const k = hex(key);
-    const e = this.current.get(k) ?? this.committed.get(k);
+    const k = mapKey(key);
+    const e = this.writes.get(k);
     if (e) return e.value === null ? undefined : e.value;
     const a = this.ahead?.get(k);
     if (a !== undefined) return a === null ? undefined : a;
     return this.base.get(key);
   }
 
+  // Copies: the processor may reuse its buffers, and keys sliced from a record would otherwise
+  // keep the whole fetched batch alive.
   put(key: Bytes, value: Bytes): void {
-    this.current.set(hex(key), { key: Buffer.from(key), value: Buffer.from(value) });
+    this.writes.set(mapKey(key), { key: Buffer.from(key), value: Buffer.from(value) });
   }
 
   delete(key: Bytes): void {
-    this.current.set(hex(key), { key: Buffer.from(key), value: null });
+    this.writes.set(mapKey(key), { key: Buffer.from(key), value: null });
   }
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
     const over = new Map<string, Entry>();
-    for (const layer of [this.committed, this.current]) for (const [k, e] of layer) if (inRange(e.key, opts)) over.set(k, e);
+    for (const [k, e] of this.writes.entries) if (inRange(e.key, opts)) over.set(k, e);
     const dir = opts.reverse ? -1 : 1;
     const mine = [...over.values()].sort((a, b) => dir * compareBytes(a.key, b.key));
     const limit = opts.limit ?? Infinity;
@@ -71,7 +107,7 @@ class LayeredStore implements KeyValueStore {
           if (++emitted >= limit) return;
         }
       }
-      if (over.has(hex(k))) continue; // shadowed by a pending write (emitted from `mine`)
+      if (over.has(mapKey(k))) continue; // shadowed by a pending write (emitted from `mine`)
       yield [k, v];
       if (++emitted >= limit) return;
     }
@@ -157,9 +193,17 @@ export class Task {
     const position = { ...this.position };
     const fold = this.fold(def.prefetch ? await this.readAhead(records, position) : undefined);
     const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
+    // Records of a chunk share one topic-partition almost always: keep its position key at hand.
+    let lastTopic: string | undefined;
+    let lastPartition = -1;
+    let tp = '';
 
     for (const record of records) {
-      const tp = tpKey(record.topic, record.partition);
+      if (record.topic !== lastTopic || record.partition !== lastPartition) {
+        lastTopic = record.topic;
+        lastPartition = record.partition;
+        tp = tpKey(record.topic, record.partition);
+      }
       const pos = position[tp];
       if (pos !== undefined && record.offset < pos) {
         stats.skipped++;
@@ -171,7 +215,8 @@ export class Task {
         let value: unknown = record;
         if (def.decode) {
           try {
-            value = await def.decode(record);
+            value = def.decode(record);
+            if (isThenable(value)) value = await value;
           } catch (err) {
             if (err instanceof StoreError) throw err;
             if (err instanceof Error && err.name && err.name !== 'Error') throw err;
@@ -179,10 +224,13 @@ export class Task {
           }
         }
         stage = 'process';
-        await def.process(fold.ctx, value, record);
-        await fold.keep(stats);
+        const done = def.process(fold.ctx, value, record);
+        if (isThenable(done)) await done;
+        await fold.deadLetters(stats);
+        fold.keep(stats);
       } catch (err) {
         if (err instanceof StoreError) throw err;
+        fold.rollback();
         await fold.deadLetter(record, err, stage, stats);
       }
       stats.processed++;
@@ -202,7 +250,8 @@ export class Task {
     const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
     fold.begin();
     await hook.call(this.opts.def, fold.ctx, topic, records);
-    await fold.keep(stats);
+    await fold.deadLetters(stats);
+    fold.keep(stats);
     if (!fold.changed()) return null;
     return fold.finish({ ...this.position }, stats);
   }
@@ -223,14 +272,14 @@ export class Task {
         if (!this.opts.stores.has(store)) continue;
         let m = wanted.get(store);
         if (!m) wanted.set(store, (m = new Map()));
-        m.set(hex(key), key);
+        m.set(mapKey(key), key);
       }
     }
     const out = new Map<string, Map<string, Bytes | null>>();
     for (const [store, m] of wanted) {
       const keys = [...m.values()];
       const values = await this.opts.stores.get(store)!.getMany(keys);
-      out.set(store, new Map(keys.map((k, i) => [hex(k), values[i] ?? null])));
+      out.set(store, new Map(keys.map((k, i) => [mapKey(k), values[i] ?? null])));
     }
     return out;
   }
@@ -239,13 +288,13 @@ export class Task {
   private fold(ahead?: Map<string, Map<string, Bytes | null>>) {
     const { def, partition } = this.opts;
     const storeNames = [...this.opts.stores.keys()];
-    const committed = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
-    const current = new Map<string, Layer>(storeNames.map((n) => [n, new Map()]));
-    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, committed.get(n)!, current.get(n)!, ahead?.get(n))]));
+    const layers = new Map<string, WriteLayer>(storeNames.map((n) => [n, new WriteLayer()]));
+    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, ahead?.get(n))]));
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
     const allowed = def.outputs ? new Set(def.outputs) : null;
-    let pendingOut: OutRecord[] = [];
+    // Outputs of the current record are appended right away; a failure truncates back to the mark.
+    let mark = 0;
     let pendingDead: Array<{ record: InRecord; err: unknown }> = [];
     const dead = async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
       const dl = deadLetter(record, def.name, err, this.now());
@@ -276,7 +325,7 @@ export class Task {
         const r: OutRecord = { topic: out.topic, key: out.key, value: out.value };
         if (out.partition !== undefined) r.partition = out.partition;
         if (out.headers) r.headers = out.headers;
-        pendingOut.push(r);
+        outputs.push(r);
       },
       deadLetter: (record, err) => {
         pendingDead.push({ record, err });
@@ -286,27 +335,39 @@ export class Task {
       ctx,
       /** Starts a unit whose effects are all kept or all dropped. */
       begin: () => {
-        pendingOut = [];
+        mark = outputs.length;
+        if (pendingDead.length > 0) pendingDead = [];
+      },
+      /** Adds the dead letters the unit named (ProcessorContext.deadLetter) after its outputs. */
+      deadLetters: async (stats: CommitStats) => {
+        if (pendingDead.length === 0) return;
+        const named = pendingDead;
         pendingDead = [];
-        for (const l of current.values()) l.clear();
+        const before = outputs.length;
+        for (const d of named) await dead(d.record, d.err, 'process', stats);
+        mark += outputs.length - before; // dead letters are not outputs in the stats
       },
-      /** Keeps the current unit's writes, outputs and dead letters. */
-      keep: async (stats: CommitStats) => {
-        for (const [n, l] of current) for (const [k, e] of l) committed.get(n)!.set(k, e);
-        outputs.push(...pendingOut);
-        stats.outputs += pendingOut.length;
-        for (const d of pendingDead) await dead(d.record, d.err, 'process', stats);
+      /** Keeps the current unit's writes and outputs. */
+      keep: (stats: CommitStats) => {
+        for (const l of layers.values()) l.keep();
+        stats.outputs += outputs.length - mark;
       },
-      /** Drops the current unit and dead-letters its record instead. */
+      /** Drops the current unit's writes and outputs. */
+      rollback: () => {
+        for (const l of layers.values()) l.rollback();
+        outputs.length = mark;
+        pendingDead = [];
+      },
+      /** Dead-letters a record (after {@link rollback}, in place of its effects). */
       deadLetter: async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
         await dead(record, err, stage, stats);
       },
-      changed: () => outputs.length > 0 || [...committed.values()].some((l) => l.size > 0),
+      changed: () => outputs.length > 0 || [...layers.values()].some((l) => l.entries.size > 0),
       finish: (position: InputOffsets, stats: CommitStats): PendingCommit => {
         const changes = new Map<string, Change[]>();
         const encodedPosition = encodeInputOffsets(position);
-        for (const [n, layer] of committed) {
-          const list = [...layer.values()].map((e) => ({ key: e.key, value: e.value }));
+        for (const [n, layer] of layers) {
+          const list: Change[] = [...layer.entries.values()];
           changes.set(n, list);
           const topic = this.opts.changelogTopic(n);
           for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
@@ -341,6 +402,10 @@ export class Task {
   private now(): number {
     return (this.opts.now ?? Date.now)();
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function mergeMin(a: InputOffsets, b: InputOffsets): InputOffsets {
