@@ -82,7 +82,16 @@ interface TaskHandle {
   plain?: Producer;
   stores: Map<string, StateStore>;
   closed: boolean;
+  /** A transaction or fold of this task failed (it is being closed and re-created). */
+  failed?: boolean;
+  /** Serialises folding: batches and global-table reactions of the task, one at a time. */
   lock: Promise<unknown>;
+  /**
+   * The task's transactions, chained in fold order: a unit's transaction starts when the previous
+   * one is done, and the next unit folds while it runs (at most one in flight). Rejected once a
+   * transaction failed (every later unit is dropped with it).
+   */
+  commits: Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -255,7 +264,7 @@ export class StreamRuntime extends EventEmitter {
 
   private async createTask(p: number): Promise<TaskHandle> {
     const def = this.opts.processor;
-    const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve() };
+    const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve(), commits: Promise.resolve() };
     this.handles.set(p, handle);
     try {
       if (this.alos) handle.plain = await this.opts.port.producer();
@@ -372,9 +381,13 @@ export class StreamRuntime extends EventEmitter {
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
       const max = this.opts.maxCommitRecords ?? 10_000;
       for (let i = 0; i < batch.records.length; i += max) {
-        await this.commit(handle, batch.records.slice(i, i + max));
+        const t0 = performance.now();
+        const pc = await task.process(batch.records.slice(i, i + max));
+        if (pc.stats.processed > 0) await this.submit(handle, pc, t0);
         if (!ctl.isRunning()) break;
       }
+      // The last unit may still be committing: the consumer fetches ahead meanwhile. If that
+      // transaction fails, the task is re-created and the consumer sought back to its position.
       ctl.resolve(batch.lastOffset);
       seen.position = Math.max(seen.position, batch.lastOffset + 1);
     });
@@ -382,27 +395,55 @@ export class StreamRuntime extends EventEmitter {
     try {
       await run;
     } catch (err) {
-      log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name }, 'transaction failed: restarting the task');
-      this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
-      await this.closeTask(p);
+      await this.taskFailed(handle, err);
       await sleep(200);
     }
   }
 
-  private async commit(handle: TaskHandle, records: InBatch['records']): Promise<void> {
-    const task = handle.task!;
-    const t0 = performance.now();
-    const pc = await task.process(records);
-    if (pc.stats.processed === 0) return;
-    await this.commitUnit(handle, pc);
+  /**
+   * Queues a folded unit's transaction behind the one in flight. Resolves when the previous one is
+   * done (so at most one is in flight while the caller folds the next unit); rejects if it failed.
+   */
+  private submit(handle: TaskHandle, pc: PendingCommit, t0: number): Promise<void> {
+    const prev = handle.commits;
+    const mine = prev.then(async () => {
+      await this.commitUnit(handle, pc);
+      if (pc.stats.processed > 0) this.committed(pc, t0);
+      else if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
+      this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
+    });
+    handle.commits = mine;
+    // Nobody may be waiting for the last transaction of a batch: its failure restarts the task here.
+    mine.catch((err: unknown) => {
+      if (handle.commits === mine) void this.taskFailed(handle, err);
+    });
+    return prev;
+  }
+
+  /**
+   * A transaction failed (or folding threw): its effects and every unit folded after it are gone
+   * with the task. The task is re-created at once (fencing + gap restore) and the consumer sought
+   * back to the restored position, even if no further batch arrives.
+   */
+  private async taskFailed(handle: TaskHandle, err: unknown): Promise<void> {
+    const p = handle.partition;
+    if (handle.failed) return;
+    handle.failed = true;
+    log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name }, 'transaction failed: restarting the task');
+    this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
+    if (this.handles.get(p) !== handle) return; // already replaced
+    await this.closeTask(p);
+    if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
+  }
+
+  private committed(pc: PendingCommit, t0: number): void {
     const name = this.opts.processor.name;
     const m = this.metrics;
-    m.observe('dkg_stream_commit_seconds', 'Latency of one transaction (fold + produce + commit + store write)', { processor: name }, (performance.now() - t0) / 1000);
+    m.observe('dkg_stream_commit_seconds', 'Latency of one unit of work (fold + produce + commit + store write)', { processor: name }, (performance.now() - t0) / 1000);
     m.inc('dkg_stream_consumed_records_total', 'Input records folded', { processor: name }, pc.stats.processed);
     m.inc('dkg_stream_produced_records_total', 'Output records committed (excluding changelogs and DLQ)', { processor: name }, pc.stats.outputs);
     if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
     m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
-    this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
   }
 
   /**
@@ -441,23 +482,16 @@ export class StreamRuntime extends EventEmitter {
     for (const h of this.handles.values()) if (h.state === 'running') this.enqueueGlobalUpdate(h, topic, records);
   }
 
-  /** One transaction per reaction, serialised with the task's batches (same lock). */
+  /** One transaction per reaction, folded in turn with the task's batches (same lock and commit chain). */
   private enqueueGlobalUpdate(handle: TaskHandle, topic: string, records: InBatch['records']): void {
     const run = handle.lock.then(async () => {
       if (handle.closed || !handle.task) return;
       const pc = await handle.task.globalUpdate(topic, records);
-      if (!pc) return;
-      await this.commitUnit(handle, pc);
-      if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
-      this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
+      if (pc) await this.submit(handle, pc, performance.now());
     });
-    handle.lock = run.catch((err: Error) => {
-      // Effects were discarded; the task restarts (fencing + gap restore) and reacts again at start.
-      log.warn({ processor: this.opts.processor.name, partition: handle.partition, topic, err: err.message }, 'global update reaction failed: restarting the task');
-      const p = handle.partition;
-      void this.closeTask(p).then(() => {
-        if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
-      });
+    // Effects are discarded on failure; the task restarts (fencing + gap restore) and reacts again at start.
+    handle.lock = run.catch((err: unknown) => {
+      void this.taskFailed(handle, err); // not awaited: closing the task waits for this lock
     });
   }
 
@@ -489,6 +523,7 @@ export class StreamRuntime extends EventEmitter {
   private async disposeHandle(h: TaskHandle): Promise<void> {
     h.closed = true;
     await h.lock.catch(() => {});
+    await h.commits.catch(() => {});
     if (this.handles.get(h.partition) === h) this.handles.delete(h.partition);
     await h.producer?.close().catch(() => {});
     h.producer = undefined;

@@ -60,20 +60,24 @@ class WriteLayer {
 }
 
 /**
- * Store view: the unit's writes over the base store, and the chunk's read-ahead (base values
- * fetched in one multi-get; the base store does not change while a chunk is folded, so they stay
- * valid until the chunk is applied).
+ * Store view, newest first: the unit's writes, the writes of earlier units whose transactions are
+ * still committing (folded, not yet applied to the base store), the chunk's read-ahead (base
+ * values fetched in one multi-get; the base store does not change while a chunk is folded, so
+ * they stay valid until the chunk is applied), and the base store.
  */
 class LayeredStore implements KeyValueStore {
   constructor(
     private readonly base: StateStore,
     private readonly writes: WriteLayer,
+    /** Writes of unapplied units, oldest first. */
+    private readonly unapplied: ReadonlyArray<Map<string, Entry>>,
     private readonly ahead?: Map<string, Bytes | null>,
   ) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
     const k = mapKey(key);
-    const e = this.writes.get(k);
+    let e = this.writes.get(k);
+    for (let i = this.unapplied.length - 1; e === undefined && i >= 0; i--) e = this.unapplied[i]!.get(k);
     if (e) return e.value === null ? undefined : e.value;
     const a = this.ahead?.get(k);
     if (a !== undefined) return a === null ? undefined : a;
@@ -92,7 +96,7 @@ class LayeredStore implements KeyValueStore {
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
     const over = new Map<string, Entry>();
-    for (const [k, e] of this.writes.entries) if (inRange(e.key, opts)) over.set(k, e);
+    for (const layer of [...this.unapplied, this.writes.entries]) for (const [k, e] of layer) if (inRange(e.key, opts)) over.set(k, e);
     const dir = opts.reverse ? -1 : 1;
     const mine = [...over.values()].sort((a, b) => dir * compareBytes(a.key, b.key));
     const limit = opts.limit ?? Infinity;
@@ -147,14 +151,25 @@ export interface PendingCommit {
   /** New consumer positions (next offset) of every input partition seen so far. */
   offsets: TopicPartitionOffset[];
   changes: Map<string, Change[]>;
+  /** The same changes by store and map key (what later units read until this one is applied). */
+  writes: Map<string, Map<string, Entry>>;
   inputOffsets: InputOffsets;
   stats: CommitStats;
   deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
 }
 
+/**
+ * Units are folded ahead of their transactions: `process` may run again before the previous
+ * unit's transaction committed, reading that unit's writes and continuing from its position. The
+ * caller applies units in the order they were folded; after a failed transaction it closes the
+ * task (the folded-ahead units are dropped with it).
+ */
 export class Task {
   readonly name: string;
+  /** Where the next unit continues: the position after the last folded unit. */
   private position: InputOffsets;
+  /** Folded units not yet applied to the stores, oldest first. */
+  private readonly unapplied: PendingCommit[] = [];
 
   private constructor(
     private readonly opts: TaskOptions,
@@ -178,7 +193,7 @@ export class Task {
     return this.opts.partition;
   }
 
-  /** Next offset to process for an input partition (undefined: nothing processed yet). */
+  /** Next offset to process for an input partition (undefined: nothing processed yet), counting folded units not yet applied. */
   positionOf(topic: string, partition = this.opts.partition): number | undefined {
     return this.position[tpKey(topic, partition)];
   }
@@ -236,7 +251,15 @@ export class Task {
       stats.processed++;
       position[tp] = record.offset + 1;
     }
-    return fold.finish(position, stats);
+    const pc = fold.finish(position, stats);
+    if (stats.processed > 0) this.folded(pc);
+    return pc;
+  }
+
+  /** Later units read this one's writes and continue from its position until it is applied. */
+  private folded(pc: PendingCommit): void {
+    this.unapplied.push(pc);
+    this.position = pc.inputOffsets;
   }
 
   /**
@@ -253,7 +276,9 @@ export class Task {
     await fold.deadLetters(stats);
     fold.keep(stats);
     if (!fold.changed()) return null;
-    return fold.finish({ ...this.position }, stats);
+    const pc = fold.finish({ ...this.position }, stats);
+    this.folded(pc);
+    return pc;
   }
 
   /** ProcessorDef.prefetch: one multi-get per store for the keys the chunk's records name. */
@@ -289,7 +314,9 @@ export class Task {
     const { def, partition } = this.opts;
     const storeNames = [...this.opts.stores.keys()];
     const layers = new Map<string, WriteLayer>(storeNames.map((n) => [n, new WriteLayer()]));
-    const views = new Map<string, LayeredStore>(storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, ahead?.get(n))]));
+    const views = new Map<string, LayeredStore>(
+      storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, this.unapplied.map((u) => u.writes.get(n)!), ahead?.get(n))]),
+    );
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
     const allowed = def.outputs ? new Set(def.outputs) : null;
@@ -365,10 +392,12 @@ export class Task {
       changed: () => outputs.length > 0 || [...layers.values()].some((l) => l.entries.size > 0),
       finish: (position: InputOffsets, stats: CommitStats): PendingCommit => {
         const changes = new Map<string, Change[]>();
+        const writes = new Map<string, Map<string, Entry>>();
         const encodedPosition = encodeInputOffsets(position);
         for (const [n, layer] of layers) {
           const list: Change[] = [...layer.entries.values()];
           changes.set(n, list);
+          writes.set(n, layer.entries);
           const topic = this.opts.changelogTopic(n);
           for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
           // The position travels with the data, so a restore knows which input the state reflects.
@@ -378,25 +407,25 @@ export class Task {
           const i = k.lastIndexOf('/');
           return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
         });
-        return { records: outputs, offsets, changes, inputOffsets: position, stats, deadLetters };
+        return { records: outputs, offsets, changes, writes, inputOffsets: position, stats, deadLetters };
       },
     };
   }
 
-  /** After the transaction committed: state, input offsets and changelog offsets, one batch per store. */
+  /**
+   * After the unit's transaction committed: state, input offsets and changelog offsets, one batch
+   * per store. Units are applied in the order they were folded.
+   */
   async apply(pc: PendingCommit, produced: ProducedRange[]): Promise<void> {
+    // A unit that folded nothing was never queued (nothing reads it); any other must be the oldest.
+    const i = this.unapplied.indexOf(pc);
+    if (i > 0 || (i < 0 && pc.stats.processed > 0)) throw new Error(`task ${this.name}: units must be applied in the order they were folded`);
     for (const [n, store] of this.opts.stores) {
       const topic = this.opts.changelogTopic(n);
       const r = produced.find((x) => x.topic === topic && x.partition === this.opts.partition);
       await store.commit(pc.changes.get(n) ?? [], pc.inputOffsets, r ? r.lastOffset + 1 : null);
     }
-    this.position = pc.inputOffsets;
-  }
-
-  /** Resets the in-memory position (after a failed transaction, to what the stores hold). */
-  async reload(fallback: InputOffsets = {}): Promise<void> {
-    const t = await Task.open(this.opts, fallback);
-    this.position = t.position;
+    if (i === 0) this.unapplied.shift();
   }
 
   private now(): number {
