@@ -25,7 +25,7 @@ import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
 import { StateStore, tpKey } from '../state/store.ts';
 import type { DlqEncoder } from './dlq.ts';
 import { GlobalTable } from './global.ts';
-import type { BatchControl, GroupConsumer, InBatch, KafkaPort, Producer, ProducedRange, TopicPartition, TransactionalProducer } from './kafka/port.ts';
+import type { BatchControl, GroupConsumer, InBatch, KafkaPort, Producer, ProducedRange, TopicPartition, TopicPartitionOffset, TransactionalProducer } from './kafka/port.ts';
 import type { PendingCommit } from './task.ts';
 import { logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -69,6 +69,12 @@ export interface RuntimeOptions {
    * outputs, and a restart continues from the stores' own position.
    */
   guarantee?: 'exactly_once' | 'at_least_once';
+  /**
+   * At-least-once: the group offsets are committed in the background at most this often (default
+   * 1000 ms) and when the task closes. They are informational there (a restart continues from the
+   * stores' own position), so no unit waits for them.
+   */
+  commitIntervalMs?: number;
 }
 
 export type TaskState = 'restoring' | 'running';
@@ -80,6 +86,11 @@ interface TaskHandle {
   producer?: TransactionalProducer;
   /** At-least-once: the plain producer used instead of transactions. */
   plain?: Producer;
+  /** At-least-once: the newest applied position not yet committed to the group, and its timer. */
+  offsetsDue?: TopicPartitionOffset[];
+  offsetsTimer?: NodeJS.Timeout;
+  lastOffsetsCommit?: number;
+  offsetsCommit?: Promise<void>;
   stores: Map<string, StateStore>;
   closed: boolean;
   /** A transaction or fold of this task failed (it is being closed and re-created). */
@@ -110,6 +121,12 @@ export class StreamRuntime extends EventEmitter {
   private readonly restoreProgress = new Map<string, RestoreProgress>();
   private readonly changelog: (store: string) => string;
   private readonly lastSeen = new Map<string, { position: number; high: number }>();
+  /**
+   * First offset delivered per input partition while its task had no position yet: where a
+   * re-created task seeks back to when its first transaction failed after the consumer had
+   * already moved on (batches are resolved before their transaction commits).
+   */
+  private readonly firstDelivered = new Map<string, number>();
 
   constructor(private readonly opts: RuntimeOptions) {
     super();
@@ -226,6 +243,9 @@ export class StreamRuntime extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Drain first (no new batch is taken once stopped): in-flight transactions finish and
+    // at-least-once offsets are committed while the consumer is still connected.
+    for (const h of this.handles.values()) await this.drain(h);
     await this.consumer?.stop().catch((e) => log.warn({ err: (e as Error).message }, 'consumer stop'));
     for (const p of [...this.tasks.keys()]) await this.closeTask(p);
     for (const g of this.globals.values()) await g.close();
@@ -302,7 +322,7 @@ export class StreamRuntime extends EventEmitter {
         group,
       );
       for (const topic of def.inputs) {
-        const pos = handle.task.positionOf(topic, p);
+        const pos = handle.task.positionOf(topic, p) ?? this.firstDelivered.get(tpKey(topic, p));
         if (pos !== undefined) this.consumer?.seek({ topic, partition: p, offset: pos });
         this.lastSeen.set(tpKey(topic, p), { position: pos ?? 0, high: this.lastSeen.get(tpKey(topic, p))?.high ?? 0 });
       }
@@ -378,6 +398,7 @@ export class StreamRuntime extends EventEmitter {
       if (handle.closed || ctl.isStale()) return;
       const task = handle.task!;
       const pos = task.positionOf(batch.topic, p);
+      if (pos === undefined && !this.firstDelivered.has(k) && batch.records.length > 0) this.firstDelivered.set(k, batch.records[0]!.offset);
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
       const max = this.opts.maxCommitRecords ?? 10_000;
       for (let i = 0; i < batch.records.length; i += max) {
@@ -456,7 +477,7 @@ export class StreamRuntime extends EventEmitter {
       const produced: ProducedRange[] = pc.records.length > 0 ? await handle.plain!.send(pc.records) : [];
       this.opts.afterCommitHook?.();
       await task.apply(pc, produced);
-      if (pc.offsets.length > 0) await this.consumer!.commitOffsets(pc.offsets);
+      if (pc.offsets.length > 0) this.scheduleOffsets(handle, pc.offsets);
       return;
     }
     const txn = await handle.producer!.begin();
@@ -471,6 +492,31 @@ export class StreamRuntime extends EventEmitter {
     }
     this.opts.afterCommitHook?.();
     await task.apply(pc, produced);
+  }
+
+  /** At-least-once: commits the newest applied position within commitIntervalMs (trailing). */
+  private scheduleOffsets(handle: TaskHandle, offsets: TopicPartitionOffset[]): void {
+    handle.offsetsDue = offsets;
+    if (handle.offsetsTimer) return;
+    const interval = this.opts.commitIntervalMs ?? 1000;
+    const wait = Math.max(0, (handle.lastOffsetsCommit ?? 0) + interval - Date.now());
+    handle.offsetsTimer = setTimeout(() => {
+      handle.offsetsTimer = undefined;
+      void this.flushOffsets(handle);
+    }, wait);
+  }
+
+  private async flushOffsets(handle: TaskHandle): Promise<void> {
+    await handle.offsetsCommit;
+    const due = handle.offsetsDue;
+    if (!due || !this.consumer) return;
+    handle.offsetsDue = undefined;
+    handle.lastOffsetsCommit = Date.now();
+    handle.offsetsCommit = this.consumer.commitOffsets(due).catch((err: Error) => {
+      // Informational under at-least-once: the next commit carries a newer position anyway.
+      log.warn({ processor: this.opts.processor.name, partition: handle.partition, err: err.message }, 'committing group offsets failed');
+    });
+    await handle.offsetsCommit;
   }
 
   private get alos(): boolean {
@@ -520,10 +566,20 @@ export class StreamRuntime extends EventEmitter {
     else if (h) await this.disposeHandle(h);
   }
 
-  private async disposeHandle(h: TaskHandle): Promise<void> {
-    h.closed = true;
+  /** Waits for the task's folding and transactions, then commits any at-least-once offsets due. */
+  private async drain(h: TaskHandle): Promise<void> {
     await h.lock.catch(() => {});
     await h.commits.catch(() => {});
+    if (h.offsetsTimer) {
+      clearTimeout(h.offsetsTimer);
+      h.offsetsTimer = undefined;
+    }
+    await this.flushOffsets(h);
+  }
+
+  private async disposeHandle(h: TaskHandle): Promise<void> {
+    h.closed = true;
+    await this.drain(h);
     if (this.handles.get(h.partition) === h) this.handles.delete(h.partition);
     await h.producer?.close().catch(() => {});
     h.producer = undefined;
