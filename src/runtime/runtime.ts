@@ -103,6 +103,10 @@ interface TaskHandle {
    * transaction failed (every later unit is dropped with it).
    */
   commits: Promise<void>;
+  /** Transactions queued or running. */
+  inFlight: number;
+  /** When the open unit absorbed its first batch (commit latency metric). */
+  unitStart?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -284,7 +288,7 @@ export class StreamRuntime extends EventEmitter {
 
   private async createTask(p: number): Promise<TaskHandle> {
     const def = this.opts.processor;
-    const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve(), commits: Promise.resolve() };
+    const handle: TaskHandle = { partition: p, state: 'restoring', stores: new Map(), closed: false, lock: Promise.resolve(), commits: Promise.resolve(), inFlight: 0 };
     this.handles.set(p, handle);
     try {
       if (this.alos) handle.plain = await this.opts.port.producer();
@@ -402,12 +406,15 @@ export class StreamRuntime extends EventEmitter {
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
       const max = this.opts.maxCommitRecords ?? 10_000;
       for (let i = 0; i < batch.records.length; i += max) {
-        const t0 = performance.now();
-        const pc = await task.process(batch.records.slice(i, i + max));
-        if (pc.stats.processed > 0) await this.submit(handle, pc, t0);
+        handle.unitStart ??= performance.now();
+        await task.absorb(batch.records.slice(i, i + max));
+        // Group commit: a unit is sealed as soon as no transaction is in flight; while one is, it
+        // keeps absorbing batches, up to `max` records, then waits for it.
+        if (handle.inFlight > 0 && task.openRecords >= max) await handle.commits;
+        if (handle.inFlight === 0) this.sealAndSubmit(handle);
         if (!ctl.isRunning()) break;
       }
-      // The last unit may still be committing: the consumer fetches ahead meanwhile. If that
+      // The unit may still be open or committing: the consumer fetches ahead meanwhile. If its
       // transaction fails, the task is re-created and the consumer sought back to its position.
       ctl.resolve(batch.lastOffset);
       seen.position = Math.max(seen.position, batch.lastOffset + 1);
@@ -421,24 +428,40 @@ export class StreamRuntime extends EventEmitter {
     }
   }
 
+  /** Seals the task's open unit (if it folded anything) and queues its transaction. */
+  private sealAndSubmit(handle: TaskHandle): void {
+    const pc = handle.task?.seal();
+    const t0 = handle.unitStart ?? performance.now();
+    handle.unitStart = undefined;
+    if (pc && pc.stats.processed > 0) this.submit(handle, pc, t0);
+  }
+
   /**
-   * Queues a folded unit's transaction behind the one in flight. Resolves when the previous one is
-   * done (so at most one is in flight while the caller folds the next unit); rejects if it failed.
+   * Queues a unit's transaction behind the ones before it (fold order). When the task's last
+   * transaction is done, whatever was absorbed meanwhile is sealed and submitted.
    */
-  private submit(handle: TaskHandle, pc: PendingCommit, t0: number): Promise<void> {
-    const prev = handle.commits;
-    const mine = prev.then(async () => {
+  private submit(handle: TaskHandle, pc: PendingCommit, t0: number): void {
+    handle.inFlight++;
+    const mine = handle.commits.then(async () => {
       await this.commitUnit(handle, pc);
       if (pc.stats.processed > 0) this.committed(pc, t0);
       else if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
       this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
     });
     handle.commits = mine;
-    // Nobody may be waiting for the last transaction of a batch: its failure restarts the task here.
-    mine.catch((err: unknown) => {
-      if (handle.commits === mine) void this.taskFailed(handle, err);
-    });
-    return prev;
+    mine.then(
+      () => {
+        handle.inFlight--;
+        if (handle.inFlight > 0 || handle.closed) return;
+        handle.lock = handle.lock
+          .then(() => {
+            if (handle.inFlight === 0 && !handle.closed) this.sealAndSubmit(handle);
+          })
+          .catch((err: unknown) => void this.taskFailed(handle, err));
+      },
+      // Nobody may be waiting for this transaction: its failure restarts the task here.
+      (err: unknown) => void this.taskFailed(handle, err),
+    );
   }
 
   /**
@@ -532,8 +555,9 @@ export class StreamRuntime extends EventEmitter {
   private enqueueGlobalUpdate(handle: TaskHandle, topic: string, records: InBatch['records']): void {
     const run = handle.lock.then(async () => {
       if (handle.closed || !handle.task) return;
+      this.sealAndSubmit(handle); // units commit in fold order: the open one first
       const pc = await handle.task.globalUpdate(topic, records);
-      if (pc) await this.submit(handle, pc, performance.now());
+      if (pc) this.submit(handle, pc, performance.now());
     });
     // Effects are discarded on failure; the task restarts (fencing + gap restore) and reacts again at start.
     handle.lock = run.catch((err: unknown) => {
@@ -569,7 +593,13 @@ export class StreamRuntime extends EventEmitter {
   /** Waits for the task's folding and transactions, then commits any at-least-once offsets due. */
   private async drain(h: TaskHandle): Promise<void> {
     await h.lock.catch(() => {});
-    await h.commits.catch(() => {});
+    // Whatever was absorbed and not sealed yet is committed now (a clean stop leaves nothing open).
+    if (!h.closed && !h.failed && h.task) this.sealAndSubmit(h);
+    for (let c = h.commits; ; c = h.commits) {
+      await c.catch(() => {});
+      await h.lock.catch(() => {});
+      if (c === h.commits) break;
+    }
     if (h.offsetsTimer) {
       clearTimeout(h.offsetsTimer);
       h.offsetsTimer = undefined;

@@ -71,8 +71,10 @@ class LayeredStore implements KeyValueStore {
     private readonly writes: WriteLayer,
     /** Writes of unapplied units, oldest first. */
     private readonly unapplied: ReadonlyArray<Map<string, Entry>>,
-    private readonly ahead?: Map<string, Bytes | null>,
   ) {}
+
+  /** Read-ahead of the records being folded (replaced per batch). */
+  ahead: Map<string, Bytes | null> | undefined;
 
   async get(key: Bytes): Promise<Bytes | undefined> {
     const k = mapKey(key);
@@ -170,6 +172,8 @@ export class Task {
   private position: InputOffsets;
   /** Folded units not yet applied to the stores, oldest first. */
   private readonly unapplied: PendingCommit[] = [];
+  /** The unit records are being folded into, until {@link seal}. */
+  private open: { fold: Fold; position: InputOffsets; stats: CommitStats } | null = null;
 
   private constructor(
     private readonly opts: TaskOptions,
@@ -202,13 +206,24 @@ export class Task {
     return { ...this.position };
   }
 
-  /** Folds records (in order) into one pending commit. Records before the position are skipped. */
+  /** Folds records (in order) into one unit of work and closes it. Records before the position are skipped. */
   async process(records: InRecord[]): Promise<PendingCommit> {
+    await this.absorb(records);
+    return this.seal()!;
+  }
+
+  /**
+   * Folds records (in order) into the open unit, opening one if needed; a unit may absorb several
+   * batches before it is sealed (the runtime keeps absorbing while the previous transaction
+   * commits). Records before the position are skipped.
+   */
+  async absorb(records: InRecord[]): Promise<void> {
     const { def } = this.opts;
-    const position = { ...this.position };
-    const fold = this.fold(def.prefetch ? await this.readAhead(records, position) : undefined);
-    const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
-    // Records of a chunk share one topic-partition almost always: keep its position key at hand.
+    const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 } });
+    const { fold, position, stats } = unit;
+    this.position = position;
+    if (def.prefetch) fold.readAhead(await this.readAhead(records, position));
+    // Records of a batch share one topic-partition almost always: keep its position key at hand.
     let lastTopic: string | undefined;
     let lastPartition = -1;
     let tp = '';
@@ -251,8 +266,23 @@ export class Task {
       stats.processed++;
       position[tp] = record.offset + 1;
     }
-    const pc = fold.finish(position, stats);
-    if (stats.processed > 0) this.folded(pc);
+  }
+
+  /** Input records folded into the open unit so far (0 when none is open). */
+  get openRecords(): number {
+    return this.open?.stats.processed ?? 0;
+  }
+
+  /**
+   * Closes the open unit (null when none is open). A unit that folded records is queued: later
+   * units read its writes until it is applied.
+   */
+  seal(): PendingCommit | null {
+    const unit = this.open;
+    if (!unit) return null;
+    this.open = null;
+    const pc = unit.fold.finish(unit.position, unit.stats);
+    if (unit.stats.processed > 0) this.folded(pc);
     return pc;
   }
 
@@ -269,6 +299,7 @@ export class Task {
   async globalUpdate(topic: string, records: InRecord[]): Promise<PendingCommit | null> {
     const hook = this.opts.def.onGlobalUpdate;
     if (!hook) return null;
+    if (this.open) throw new Error(`task ${this.name}: seal the open unit before a global-table reaction`);
     const fold = this.fold();
     const stats: CommitStats = { processed: 0, skipped: 0, dlq: 0, outputs: 0 };
     fold.begin();
@@ -310,12 +341,12 @@ export class Task {
   }
 
   /** The write layers, the context and the outputs of one unit of work (a chunk or a hook call). */
-  private fold(ahead?: Map<string, Map<string, Bytes | null>>) {
+  private fold() {
     const { def, partition } = this.opts;
     const storeNames = [...this.opts.stores.keys()];
     const layers = new Map<string, WriteLayer>(storeNames.map((n) => [n, new WriteLayer()]));
     const views = new Map<string, LayeredStore>(
-      storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, this.unapplied.map((u) => u.writes.get(n)!), ahead?.get(n))]),
+      storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, this.unapplied.map((u) => u.writes.get(n)!))]),
     );
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
@@ -360,6 +391,10 @@ export class Task {
     };
     return {
       ctx,
+      /** The read-ahead of the records about to be folded. */
+      readAhead: (ahead: Map<string, Map<string, Bytes | null>>) => {
+        for (const [n, v] of views) v.ahead = ahead.get(n);
+      },
       /** Starts a unit whose effects are all kept or all dropped. */
       begin: () => {
         mark = outputs.length;
@@ -432,6 +467,8 @@ export class Task {
     return (this.opts.now ?? Date.now)();
   }
 }
+
+type Fold = ReturnType<Task['fold']>;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
