@@ -20,7 +20,7 @@ import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders
 import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
 import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
 
-type Entry = { key: Bytes; value: Bytes | null };
+type Entry = Change;
 /** Map key of a store key: latin1 maps each byte to one char, so it is injective and cheap. */
 const mapKey = (b: Bytes) => b.toString('latin1');
 
@@ -32,30 +32,37 @@ const mapKey = (b: Bytes) => b.toString('latin1');
  */
 class WriteLayer {
   readonly entries = new Map<string, Entry>();
-  private undo: Array<[string, Entry | undefined]> = [];
+  // Parallel arrays (no allocation per write): key, and the entry it replaced (undefined: none).
+  private undoKeys: string[] = [];
+  private undoPrev: Array<Entry | undefined> = [];
 
   get(k: string): Entry | undefined {
     return this.entries.get(k);
   }
 
   set(k: string, e: Entry): void {
-    this.undo.push([k, this.entries.get(k)]);
+    this.undoKeys.push(k);
+    this.undoPrev.push(this.entries.get(k));
     this.entries.set(k, e);
   }
 
   /** The current record is kept: forget how to undo it. */
   keep(): void {
-    if (this.undo.length > 0) this.undo = [];
+    if (this.undoKeys.length > 0) {
+      this.undoKeys.length = 0;
+      this.undoPrev.length = 0;
+    }
   }
 
   /** The current record failed: put back what it overwrote, drop what it added. */
   rollback(): void {
-    for (let i = this.undo.length - 1; i >= 0; i--) {
-      const [k, prev] = this.undo[i]!;
+    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
+      const k = this.undoKeys[i]!;
+      const prev = this.undoPrev[i];
       if (prev === undefined) this.entries.delete(k);
       else this.entries.set(k, prev);
     }
-    this.undo = [];
+    this.keep();
   }
 }
 
@@ -315,8 +322,15 @@ export class Task {
   /** ProcessorDef.prefetch: one multi-get per store for the keys the chunk's records name. */
   private async readAhead(records: InRecord[], position: InputOffsets): Promise<Map<string, Map<string, Bytes | null>>> {
     const wanted = new Map<string, Map<string, Bytes>>();
+    let lastTopic: string | undefined;
+    let lastPartition = -1;
+    let pos: number | undefined;
     for (const record of records) {
-      const pos = position[tpKey(record.topic, record.partition)];
+      if (record.topic !== lastTopic || record.partition !== lastPartition) {
+        lastTopic = record.topic;
+        lastPartition = record.partition;
+        pos = position[tpKey(record.topic, record.partition)];
+      }
       if (pos !== undefined && record.offset < pos) continue;
       let keys: Array<{ store: string; key: Bytes }>;
       try {
@@ -325,17 +339,21 @@ export class Task {
         continue;
       }
       for (const { store, key } of keys) {
-        if (!this.opts.stores.has(store)) continue;
         let m = wanted.get(store);
-        if (!m) wanted.set(store, (m = new Map()));
+        if (!m) {
+          if (!this.opts.stores.has(store)) continue;
+          wanted.set(store, (m = new Map()));
+        }
         m.set(mapKey(key), key);
       }
     }
     const out = new Map<string, Map<string, Bytes | null>>();
     for (const [store, m] of wanted) {
-      const keys = [...m.values()];
-      const values = await this.opts.stores.get(store)!.getMany(keys);
-      out.set(store, new Map(keys.map((k, i) => [mapKey(k), values[i] ?? null])));
+      const names = [...m.keys()];
+      const values = await this.opts.stores.get(store)!.getMany([...m.values()]);
+      const got = new Map<string, Bytes | null>();
+      for (let i = 0; i < names.length; i++) got.set(names[i]!, values[i] ?? null);
+      out.set(store, got);
     }
     return out;
   }
@@ -434,7 +452,10 @@ export class Task {
           changes.set(n, list);
           writes.set(n, layer.entries);
           const topic = this.opts.changelogTopic(n);
-          for (const c of list) outputs.push({ topic, partition, key: dataKey(c.key), value: c.value });
+          for (const c of list) {
+            c.internalKey = dataKey(c.key);
+            outputs.push({ topic, partition, key: c.internalKey, value: c.value });
+          }
           // The position travels with the data, so a restore knows which input the state reflects.
           outputs.push({ topic, partition, key: INPUT_OFFSETS_KEY, value: encodedPosition });
         }

@@ -21,7 +21,12 @@ const META = 0x00;
 const DATA_LO = Buffer.of(DATA);
 const DATA_HI = Buffer.of(DATA + 1);
 
-export const dataKey = (userKey: Bytes): Bytes => Buffer.concat([DATA_LO, userKey]);
+export function dataKey(userKey: Bytes): Bytes {
+  const k = Buffer.allocUnsafe(userKey.length + 1);
+  k[0] = DATA;
+  k.set(userKey, 1);
+  return k;
+}
 export const metaKey = (name: string): Bytes => Buffer.concat([Buffer.of(META), Buffer.from(name, 'utf8')]);
 export const INPUT_OFFSETS_KEY = metaKey('input-offsets');
 export const CHANGELOG_OFFSET_KEY = metaKey('changelog-offset');
@@ -49,6 +54,8 @@ function sortKeys(o: InputOffsets): InputOffsets {
 export interface Change {
   key: Bytes;
   value: Bytes | null;
+  /** `dataKey(key)`, when the caller already built it (the task does, for the changelog). */
+  internalKey?: Bytes;
 }
 
 /** A raw change in internal key space (what the changelog carries). */
@@ -103,7 +110,7 @@ export class StateStore {
    */
   async commit(changes: Change[], inputOffsets: InputOffsets, changelogOffset: number | null): Promise<void> {
     const ops: BatchOp[] = changes.map((c) =>
-      c.value === null ? { type: 'del', key: dataKey(c.key) } : { type: 'put', key: dataKey(c.key), value: c.value },
+      c.value === null ? { type: 'del', key: c.internalKey ?? dataKey(c.key) } : { type: 'put', key: c.internalKey ?? dataKey(c.key), value: c.value },
     );
     ops.push({ type: 'put', key: INPUT_OFFSETS_KEY, value: encodeInputOffsets(inputOffsets) });
     if (changelogOffset !== null) ops.push({ type: 'put', key: CHANGELOG_OFFSET_KEY, value: u64(changelogOffset) });
