@@ -260,7 +260,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
       rebalanceTimeout: 30_000,
       heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
-      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1 << 20,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 << 20,
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 250,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
