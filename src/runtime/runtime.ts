@@ -4,10 +4,14 @@
  * task (`<group>-<partition>`), RocksDB stores per (store, partition), changelogs, restore,
  * global tables, DLQ, metrics.
  *
- * Per committed chunk of records (the processing contract):
- *   1. Task.process → outputs + dead letters + changelog records + new positions;
+ * Per unit of work (the processing contract):
+ *   1. Task.absorb folds batches into the open unit, Task.seal closes it → outputs + dead letters
+ *      + changelog records + new positions;
  *   2. one Kafka transaction: all those records + sendOffsets(group, positions) → commit;
  *   3. one RocksDB batch per store: changes + input offsets + changelog offset.
+ * Group commit: a task seals its open unit as soon as none of its transactions is in flight;
+ * while one is, later batches keep folding into the open unit (reading the in-flight unit's
+ * writes), up to maxCommitRecords. Units commit and apply strictly in fold order.
  * A crash between 2 and 3 leaves RocksDB behind the changelog; task start replays exactly that
  * gap. Task start (on assignment or after an error):
  *   a. init the transactional producer: fences the previous owner and aborts its open transaction;
