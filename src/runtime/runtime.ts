@@ -55,8 +55,9 @@ export interface RuntimeOptions {
   /** host:port of this instance's HTTP server, advertised to the group for query routing. */
   endpoint?: string;
   /**
-   * Upper bound of records per transaction (default 10000; a transaction never spans more than one
-   * fetched batch, ≤ 1 MiB per partition, so this mostly stops a batch from being split).
+   * Records a unit absorbs while the previous transaction is in flight before it waits for it
+   * (default 10000; batches are folded in slices of at most this many, so a unit holds fewer than
+   * twice this). An idle task commits each batch at once.
    */
   maxCommitRecords?: number;
   /** Partitions processed concurrently (default 2). */
