@@ -180,6 +180,7 @@ function portOpen(port: number): Promise<boolean> {
 /** Asks the broker for cluster metadata; true when it answers with at least one broker. */
 export async function brokerReady(c: StackConfig): Promise<boolean> {
   if (!(await portOpen(c.kafkaPort))) return false;
+  await import('../runtime/kafka/kafkajs-patches.ts'); // before kafkajs: this process may use the adapter later
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({
     clientId: 'dkg-stream-stack-probe',

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs, so its hot paths are the patched ones
 import kafkajs from 'kafkajs';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { BrokerUnreachable, connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';

@@ -12,6 +12,7 @@
  * - batches made only of control/aborted records never reach eachBatch, but END_BATCH_PROCESS
  *   reports their last offset, which is how positions advance past commit markers.
  */
+import './kafkajs-patches.ts'; // first: replaces kafkajs' per-record hot paths before kafkajs loads
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type {
