@@ -49,11 +49,27 @@
  * transaction); the `epochs` events of a boundary exist once because the boundary height does.
  * A different digest at a verified height (two finalized blocks at one height) is rejected as
  * ConflictingFinalization.
+ *
+ * Bounded state (retention): the height marks, the locally learned schemes, the `wanted` marks
+ * and the kept dealer logs are per height or per epoch, so they would grow for ever. When this
+ * task verifies the boundary of epoch E (the chain enters E + 1), it keeps the last
+ * `retainEpochs` epochs (default 2: E + 1 and E) and prunes everything of the epochs below
+ * F = E + 2 − retainEpochs, except that F never passes the lowest epoch that still has records
+ * parked in this partition (they are not handled yet). It raises the horizon (key 'p': "pruned
+ * below height H", H = first(F), never lowered) and deletes the entries below it with store
+ * deletes in the same fold, so the changelog gets tombstones and a replay gives the same store.
+ * A record whose height is below H counts as already handled: it is skipped after the decode and
+ * epoch checks (outcome `BelowPrunedHorizon`, nothing emitted, nothing verified). Consequences:
+ * a conflicting digest, or a forged certificate, below H is not detected; a height that was never
+ * delivered before its epoch fell below H is not verified later. Height marks are deleted at most
+ * `pruneBatch` per boundary (older state without a horizon drains over several boundaries; marks
+ * below H are never read, so the leftovers are only space).
  */
 import { equalBytes } from '../../codec/bytes.ts';
 import { CodecError } from '../../codec/index.ts';
 import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
 import { logger } from '../../runtime/log.ts';
+import type { Metrics } from '../../runtime/metrics.ts';
 import { decodeU64, epochKey, u64 } from '../../state/keys.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { decodeFinalization, type Finalization } from '../../tempo/finalization.ts';
@@ -115,8 +131,45 @@ export interface FollowConfig {
   codec: FollowCodec;
   /** Records parked per partition before further ones are rejected (default 10 000). */
   maxPending?: number;
+  /**
+   * Epochs whose verified heights stay deduplicated (default {@link DEFAULT_RETAIN_EPOCHS}): at
+   * the boundary of E the entries of epochs below E + 2 − retainEpochs are pruned (records below
+   * the pruned horizon are skipped as `BelowPrunedHorizon`). An integer ≥ 1.
+   */
+  retainEpochs?: number;
+  /** Most height marks deleted per boundary (default max(2·L, 10 000)); an integer ≥ 1. */
+  pruneBatch?: number;
+  metrics?: Metrics;
   name?: string;
 }
+
+/** Default {@link FollowConfig.retainEpochs}: the current epoch and the previous one. */
+export const DEFAULT_RETAIN_EPOCHS = 2;
+
+/** A follow configuration value that cannot be used. */
+export class FollowConfigError extends Error {
+  override name = 'FollowConfigError';
+}
+
+/** Checks `retainEpochs` (the CLI's `--retain-epochs` and the processor share the message). */
+export function checkRetainEpochs(v: unknown, what = 'retainEpochs'): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+    throw new FollowConfigError(
+      `${what} must be an integer ≥ 1 (epochs whose verified heights stay deduplicated: 1 = only the current epoch, ${DEFAULT_RETAIN_EPOCHS} = the current and the previous one), got ${typeof v === 'number' ? v : JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
+export const FOLLOW_METRICS = {
+  records: 'follow_records_total',
+  ignored: 'follow_ignored_total',
+  pruned: 'follow_pruned_entries_total',
+  horizon: 'follow_pruned_below_height',
+} as const;
+
+/** What happened to a finalization that was not rejected. */
+export type HandleOutcome = 'verified' | 'parked' | 'Duplicate' | 'BelowPrunedHorizon';
 
 /**
  * Reads the trust root from a trusted header (RLP): the genesis (height 0, outcome of epoch 0)
@@ -145,12 +198,16 @@ const K_SCHEME = 0x73; // 's' ‖ epoch → identity(96) ‖ outcome bytes (lear
 const K_WANTED = 0x77; // 'w' ‖ epoch → boundary height whose outcome would unlock it
 const K_BOOT = 0x62; //   'b' → bootstrap registration emitted
 const K_LOG = 0x6c; //    'l' ‖ epoch ‖ dealer(32) → checked DealerLog bytes (from a block of the epoch)
+const K_PRUNED = 0x70; // 'p' → u64 H: heights below H count as handled (their entries are pruned)
 const heightKey = (h: bigint) => Buffer.concat([Buffer.of(K_HEIGHT), u64(h)]);
 const schemeKey = (e: bigint) => Buffer.concat([Buffer.of(K_SCHEME), u64(e)]);
 const wantedKey = (e: bigint) => Buffer.concat([Buffer.of(K_WANTED), u64(e)]);
 const BOOT_KEY = Buffer.of(K_BOOT);
 const logKey = (e: bigint, dealer: Uint8Array) => Buffer.concat([Buffer.of(K_LOG), u64(e), buf(dealer)]);
 const logEpochRange = (e: bigint) => ({ gte: Buffer.concat([Buffer.of(K_LOG), u64(e)]), lt: e === U64_MAX ? Buffer.of(K_LOG + 1) : Buffer.concat([Buffer.of(K_LOG), u64(e + 1n)]) });
+const PRUNED_KEY = Buffer.of(K_PRUNED);
+/** Keys of a family whose next 8 bytes are a height or an epoch below `below`. */
+const familyBelow = (family: number, below: bigint) => ({ gte: Buffer.of(family), lt: Buffer.concat([Buffer.of(family), u64(below)]) });
 
 // pending keys: epoch ‖ height ‖ source offset (a height may be parked more than once)
 const pendingKey = (r: InRecord, e: bigint, h: bigint) => Buffer.concat([u64(e), u64(h), u64(r.offset)]);
@@ -203,9 +260,33 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const epocher = new FixedEpocher(cfg.epochLength);
   const { topics, codec } = cfg;
   const maxPending = cfg.maxPending ?? 10_000;
+  const retain = BigInt(checkRetainEpochs(cfg.retainEpochs ?? DEFAULT_RETAIN_EPOCHS));
+  const pruneBatch = cfg.pruneBatch === undefined ? Math.max(2 * Number(cfg.epochLength), 10_000) : cfg.pruneBatch;
+  if (!Number.isSafeInteger(pruneBatch) || pruneBatch < 1) throw new FollowConfigError(`pruneBatch must be an integer ≥ 1 (height marks deleted per boundary), got ${pruneBatch}`);
   const netId = cfg.networkIdentity;
   const netPrepared = netId ? prepare(netId.identity) : undefined;
   const boot = cfg.bootstrap;
+  const metrics = cfg.metrics;
+  /** Last horizon reported per partition (metrics only; the store holds the truth). */
+  const reported = new Map<number, bigint>();
+
+  const count = (outcome: HandleOutcome) => {
+    metrics?.inc(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', { outcome });
+    if (outcome === 'Duplicate' || outcome === 'BelowPrunedHorizon') {
+      metrics?.inc(FOLLOW_METRICS.ignored, 'Finalizations skipped as already handled: a verified height with the same digest (Duplicate) or a height below the pruned horizon (BelowPrunedHorizon)', { reason: outcome });
+    }
+  };
+
+  /** The pruned horizon of this task: heights below it count as handled. */
+  async function horizonOf(ctx: ProcessorContext): Promise<bigint> {
+    const v = await ctx.store('follow-state').get(PRUNED_KEY);
+    const h = v ? decodeU64(v) : 0n;
+    if (metrics && reported.get(ctx.partition) !== h) {
+      reported.set(ctx.partition, h);
+      metrics.set(FOLLOW_METRICS.horizon, 'Pruned horizon of each follow task: records below this height are skipped as BelowPrunedHorizon', { partition: ctx.partition }, Number(h));
+    }
+    return h;
+  }
 
   function check(r: FinalizationRecord, record: InRecord): Checked {
     let fin: Finalization;
@@ -262,11 +343,22 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
    * before any write, so a rejection leaves no effect even outside the per-record rollback
    * (released records). Returns what happened.
    */
-  async function handle(ctx: ProcessorContext, record: InRecord, r: FinalizationRecord, mayPark: boolean): Promise<'verified' | 'duplicate' | 'parked'> {
-    const c = check(r, record);
+  async function handle(ctx: ProcessorContext, record: InRecord, r: FinalizationRecord, mayPark: boolean): Promise<HandleOutcome> {
+    const outcome = await handleChecked(ctx, record, check(r, record), r, mayPark);
+    count(outcome);
+    return outcome;
+  }
+
+  async function handleChecked(ctx: ProcessorContext, record: InRecord, c: Checked, r: FinalizationRecord, mayPark: boolean): Promise<HandleOutcome> {
+    const horizon = await horizonOf(ctx);
+    if (c.height < horizon) {
+      // Its epoch was pruned: handled before (or never delivered in time), nothing to emit again.
+      log.debug({ height: c.height.toString(), epoch: c.epoch.toString(), horizon: horizon.toString() }, 'finalization below the pruned horizon skipped');
+      return 'BelowPrunedHorizon';
+    }
     const state = ctx.store('follow-state');
     const done = await state.get(heightKey(c.height));
-    if (done && equalBytes(done, c.hash)) return 'duplicate';
+    if (done && equalBytes(done, c.hash)) return 'Duplicate';
     // Records of this epoch parked earlier go first (their scheme may have arrived before this
     // record, ahead of the reaction to the table update): outputs stay in height order per epoch.
     if (mayPark && (await hasParked(ctx, c.epoch))) await release(ctx, c.epoch);
@@ -387,10 +479,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     const round = scheme.outcome && scheme.outcome.length > 0 ? roundOf(c.epoch, scheme.outcome) : 'the outcome that defines this epoch\'s round is unknown';
     const logs: Array<readonly [Uint8Array, Uint8Array]> = [];
     for await (const [k, v] of state.range(logEpochRange(c.epoch))) logs.push([k.subarray(9), v] as const);
-    // Logs of older epochs are no longer needed (upstream keeps the current and previous epoch).
-    const old: Buffer[] = [];
-    for await (const [k] of state.range({ gte: Buffer.of(K_LOG), lt: Buffer.concat([Buffer.of(K_LOG), u64(c.epoch)]) })) old.push(k);
-    for (const k of old) state.delete(k);
+    // Logs of older epochs go with the other entries of pruned epochs (prune, after the boundary).
     if (typeof round === 'string') {
       log.warn({ epoch: c.epoch.toString(), reason: round }, 'boundary outcome not observed');
       return null;
@@ -435,6 +524,45 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     });
     log.info({ from: c.epoch.toString(), to: next.toString(), boundary: c.height.toString(), identity: bytesToHex(identity).slice(0, 16) }, 'epoch advanced');
     await release(ctx, next);
+    await prune(ctx, c.epoch);
+  }
+
+  /**
+   * After the boundary of `epoch`: raises the horizon to the first height of epoch
+   * `epoch + 2 − retainEpochs` (not past the lowest epoch with parked records, never lowered)
+   * and deletes the per-height and per-epoch entries below it (height marks at most `pruneBatch`
+   * per call). Depends only on the store, so a replay prunes the same keys.
+   */
+  async function prune(ctx: ProcessorContext, epoch: bigint): Promise<void> {
+    const state = ctx.store('follow-state');
+    let floor = epoch + 2n - retain;
+    for await (const [k] of ctx.store('pending').range({ limit: 1 })) {
+      const parked = decodeU64(k);
+      if (parked < floor) {
+        log.info({ epoch: epoch.toString(), floor: floor.toString(), parkedEpoch: parked.toString() }, 'pruning held back: records of an older epoch are still parked in this partition');
+        floor = parked;
+      }
+    }
+    const current = await horizonOf(ctx);
+    const target = floor > 0n ? (epocher.first(floor) ?? current) : 0n;
+    const horizon = target > current ? target : current;
+    if (horizon === 0n) return;
+    if (horizon > current) {
+      state.put(PRUNED_KEY, u64(horizon));
+      await horizonOf(ctx); // reports the new horizon
+      log.info({ boundaryEpoch: epoch.toString(), prunedBelowHeight: horizon.toString(), retainEpochs: Number(retain) }, 'follow state pruned below the horizon');
+    }
+    const floorEpoch = epocher.containing(horizon)!.epoch;
+    const sweep = async (family: string, range: { gte: Buffer; lt: Buffer }, limit?: number) => {
+      const keys: Buffer[] = [];
+      for await (const [k] of state.range(limit === undefined ? range : { ...range, limit })) keys.push(k);
+      for (const k of keys) state.delete(k);
+      if (keys.length > 0) metrics?.inc(FOLLOW_METRICS.pruned, 'follow-state entries deleted below the pruned horizon (tombstoned in the changelog), by key family', { family }, keys.length);
+    };
+    await sweep('height', familyBelow(K_HEIGHT, horizon), pruneBatch);
+    await sweep('scheme', familyBelow(K_SCHEME, floorEpoch));
+    await sweep('wanted', familyBelow(K_WANTED, floorEpoch));
+    await sweep('log', familyBelow(K_LOG, floorEpoch));
   }
 
   async function park(ctx: ProcessorContext, record: InRecord, c: Checked): Promise<void> {
