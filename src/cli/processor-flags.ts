@@ -1,22 +1,25 @@
 /**
  * Command-line settings of the processors, shared by `follow`, `run` and `replay`: the
- * follower's epoch length and trust root. Parsed only when the follower is among the processors.
+ * follower's epoch length, trust root and retention. Parsed only when the follower is among the
+ * processors.
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './command.ts';
 import type { ProcessorSettings } from '../processors/registry.ts';
-import { bootstrapFromHeader, bootstrapFromOutcome, type FollowBootstrap } from '../processors/follow/processor.ts';
+import { DEFAULT_RETAIN_EPOCHS, FollowConfigError, bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, type FollowBootstrap } from '../processors/follow/processor.ts';
 import { hexToBytes } from '../tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, type NetworkIdentity } from '../tempo/network-identity.ts';
 
-export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain'];
+export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain', 'retain-epochs'];
 
 export const FOLLOW_USAGE = `Follower (processor follow) — epoch length and trust root (at least one):
   --epoch-length L               blocks per epoch
   --genesis-outcome HEX|@FILE    the genesis block's extraData (OnchainDkgOutcome of epoch 0)
   --bootstrap-header HEX|@FILE   RLP of a trusted boundary header (or the genesis header)
   --network-identity HEX         96-byte G2 identity, with --network-identity-from-epoch N
-  --chain presto|moderato        the compiled network identity of that chain`;
+  --chain presto|moderato        the compiled network identity of that chain
+  --retain-epochs N              epochs whose verified heights stay deduplicated (default ${DEFAULT_RETAIN_EPOCHS});
+                                 older heights are pruned and skipped as BelowPrunedHorizon`;
 
 const bytesArg = (v: string, what: string): Uint8Array => {
   const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8').trim() : v;
@@ -43,7 +46,16 @@ export function followSettings(flags: Record<string, string | boolean | undefine
   else if (flags.chain === 'moderato') networkIdentity = TESTNET_NETWORK_IDENTITY;
   else if (flags.chain !== undefined) throw new UsageError('--chain must be presto or moderato');
   if (!bootstrap && !networkIdentity) throw new UsageError('give a trust root: --genesis-outcome, --bootstrap-header, --network-identity or --chain');
-  return { epochLength: L, bootstrap, networkIdentity };
+  let retainEpochs = DEFAULT_RETAIN_EPOCHS;
+  const retain = flags['retain-epochs'];
+  if (retain !== undefined) {
+    try {
+      retainEpochs = checkRetainEpochs(typeof retain === 'string' && /^\d+$/.test(retain) ? Number(retain) : retain, '--retain-epochs');
+    } catch (err) {
+      throw err instanceof FollowConfigError ? new UsageError(err.message) : err;
+    }
+  }
+  return { epochLength: L, bootstrap, networkIdentity, retainEpochs };
 }
 
 /** Processor names from `--processor a,b` (repeatable through commas). */

@@ -25,7 +25,7 @@ export const DEFAULT_MAX_READ_SIZE = 1024;
 
 /** Processor-specific settings (command-line flags and configuration). */
 export interface ProcessorSettings {
-  /** follow: epoch length and trust root. */
+  /** follow: epoch length, trust root and retention (metrics default to {@link metrics}). */
   follow?: Omit<FollowConfig, 'topics' | 'codec'>;
   /** dkg-journal: the keyring that opens sealed secrets (default: from config.secretKeyFile). */
   keyring?: Keyring;
@@ -104,6 +104,7 @@ export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<stri
         if (!s.follow) throw new ProcessorSetupError('follow needs --epoch-length and a trust root (--genesis-outcome, --bootstrap-header, --network-identity or --chain)');
         return followProcessor({
           ...s.follow,
+          ...(s.metrics && !s.follow.metrics ? { metrics: s.metrics } : {}),
           topics: { input: topicName(env, 'consensus.finalizations'), verified: topicName(env, 'finalizations.verified'), epochs: topicName(env, 'epochs'), dkgEvents: topicName(env, 'dkg.events') },
           codec: env.codec,
         });

@@ -21,11 +21,12 @@ const command: Command = {
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: [...FOLLOW_FLAGS, 'config'] });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const { epochLength: L, bootstrap, networkIdentity } = followSettings(flags);
+    const settings = followSettings(flags);
+    const { bootstrap, networkIdentity } = settings;
 
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const env = followEnv(config);
-    const rt = followRuntime(env, { epochLength: L, bootstrap, networkIdentity }, { dataDir: config.dataDir });
+    const rt = followRuntime(env, settings, { dataDir: config.dataDir });
     await rt.ensureTopics();
     await rt.start();
     process.stdout.write(JSON.stringify({ event: 'following', group: rt.groupId, trustEpoch: bootstrap?.epoch.toString() ?? null, networkIdentityFrom: networkIdentity?.fromEpoch.toString() ?? null }) + '\n');
