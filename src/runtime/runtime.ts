@@ -371,19 +371,27 @@ export class StreamRuntime extends EventEmitter {
     this.progress({ ...base, restored, total, done: total === 0 });
     if (total === 0) return;
     const t0 = Date.now();
+    // Batches are written in order, one RocksDB write in flight while the next batch is fetched
+    // and decoded (each write carries its own next changelog offset, so any prefix is consistent).
+    let writes: Promise<void> = Promise.resolve();
     const h = await this.opts.port.read({
       topic,
       from: new Map([[p, from]]),
       until: new Map([[p, marks.high]]),
       onRecords: async (_p, records, next) => {
         if (handle.closed) throw new Error('task closed during restore');
-        await applyChangelogBatch(store, records, next);
-        restored += records.length;
-        this.metrics.inc('dkg_stream_restored_records_total', 'Changelog records applied by restores', { processor: base.processor, store: name });
-        this.progress({ ...base, restored, total, done: false });
+        const prev = writes;
+        writes = prev.then(async () => {
+          await applyChangelogBatch(store, records, next);
+          restored += records.length;
+          this.metrics.inc('dkg_stream_restored_records_total', 'Changelog records applied by restores', { processor: base.processor, store: name }, records.length);
+          this.progress({ ...base, restored, total, done: false });
+        });
+        await prev;
       },
     });
-    await h.done;
+    await h.done.finally(() => writes.catch(() => {}));
+    await writes;
     this.progress({ ...base, restored, total, done: true });
     log.info({ ...base, from, to: marks.high, restored, ms: Date.now() - t0 }, 'restored');
   }
