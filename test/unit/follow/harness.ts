@@ -1,5 +1,5 @@
 /** Drives the follow processor through the broker-less test driver with real Avro values. */
-import { TestDriver } from '../../../src/runtime/test-driver.ts';
+import { TestDriver, type TestDriverOptions } from '../../../src/runtime/test-driver.ts';
 import { epochKey } from '../../../src/state/keys.ts';
 import { avroFollowCodec, decodeEpochEventKey, type EpochEvent, type FollowCodec, type VerifiedRecord } from '../../../src/processors/follow/codec.ts';
 import { followProcessor, type FollowConfig } from '../../../src/processors/follow/processor.ts';
@@ -38,9 +38,9 @@ export interface Feed {
   key?: Buffer;
 }
 
-export function harness(cfg: Omit<FollowConfig, 'topics' | 'codec'>, partitions = 2): Harness {
+export function harness(cfg: Omit<FollowConfig, 'topics' | 'codec'>, partitions = 2, driverOpts: Omit<TestDriverOptions, 'partitions'> = {}): Harness {
   const c = codec();
-  const driver = new TestDriver(followProcessor({ ...cfg, topics: TOPICS, codec: c }), { partitions });
+  const driver = new TestDriver(followProcessor({ ...cfg, topics: TOPICS, codec: c }), { ...driverOpts, partitions });
   let synced = 0;
   const h: Harness = {
     driver,
