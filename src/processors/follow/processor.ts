@@ -10,8 +10,9 @@
  *  2. proposal.payload == keccak(rlp(header))                          else BlockDigestMismatch
  *  3. proposal.epoch == floor(number / L), and the record key is that epoch
  *                                                                      else EpochMismatch
- *  4. a height already verified with the same digest: skipped (re-proposed boundary, duplicate
- *     delivery); nothing is emitted twice.
+ *  4. a height below the pruned horizon (see "Bounded state"): skipped as BelowPrunedHorizon;
+ *     a height already verified with the same digest: skipped as Duplicate (re-proposed
+ *     boundary, duplicate delivery); nothing is emitted twice.
  *  5. scheme of the epoch: this task's own registrations (`follow-state`), then the `epochs`
  *     global table, then the bootstrap outcome, then the network identity if epoch ≥ fromEpoch.
  *     None yet, and the epoch is after the trust root: the record is PARKED in `pending` and
