@@ -12,8 +12,9 @@
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Invalid, type Reader, decode as decodeWith } from '../../codec/index.ts';
-import { G1 as NobleG1, G2 as NobleG2, type G1Point, type G2Point } from './group.ts';
+import { G1 as NobleG1, NOBLE_G2 as NobleG2, type G1Point, type G2Accelerator, type G2Point } from './group.ts';
 import type { MinSigBackend } from './backend.ts';
+import { type MclG2Module, createMclG2Accelerator, precheck } from './g2-mcl.ts';
 
 // ---- the part of mcl-wasm's API used here (kept local: the package is optional) ----
 interface McPoint {
@@ -31,13 +32,8 @@ interface McGT {
 interface McPrecomputedG2 {
   destroy(): void;
 }
-interface McModule {
-  _malloc(n: number): number;
-  _free(p: number): void;
-  HEAP8: Int8Array;
-  HEAP32: Int32Array;
+interface McModule extends MclG2Module {
   _mclBnG1_hashAndMapToWithDst(out: number, msg: number, msgLen: number, dst: number, dstLen: number): number;
-  _mclBnG2_mulCT(out: number, p: number, s: number): void;
 }
 /** mcl-wasm keeps each value's limbs in `a_` (a Uint32Array copied to/from the wasm heap). */
 interface McRaw {
@@ -71,41 +67,7 @@ export interface MclPublic {
   readonly prepared: McPrecomputedG2;
 }
 
-const P_BYTES = (() => {
-  const p = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
-  const out = new Uint8Array(48);
-  let x = p;
-  for (let i = 47; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-})();
-
-/** x (48 bytes, flag bits masked off) < p, compared big-endian. */
-function fieldElementBelowP(bytes: Uint8Array, offset: number, masked: boolean): boolean {
-  for (let i = 0; i < 48; i++) {
-    const b = i === 0 && masked ? bytes[offset]! & 0x1f : bytes[offset + i]!;
-    const q = P_BYTES[i]!;
-    if (b !== q) return b < q;
-  }
-  return false;
-}
-
-/** The cheap part of upstream's rules (as `group.ts`): flags, infinity, x < p. */
-function precheck(bytes: Uint8Array, name: 'G1' | 'G2', size: number): void {
-  const b0 = bytes[0]!;
-  if ((b0 & 0x80) === 0) throw new Invalid(name, 'Bad encoding');
-  if ((b0 & 0x40) !== 0) {
-    if ((b0 & 0x3f) !== 0) throw new Invalid(name, 'Bad encoding');
-    for (let i = 1; i < bytes.length; i++) if (bytes[i] !== 0) throw new Invalid(name, 'Bad encoding');
-    throw new Invalid(name, 'Infinity');
-  }
-  if (!fieldElementBelowP(bytes, 0, true)) throw new Invalid(name, 'Bad encoding');
-  if (size === 96 && !fieldElementBelowP(bytes, 48, false)) throw new Invalid(name, 'Bad encoding');
-}
-
-export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoint> & { g2Mul(p: G2Point, s: bigint): G2Point }> {
+export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoint> & { g2: G2Accelerator }> {
   const specifier = 'mcl-wasm';
   const imported = (await import(specifier)) as { default?: Mcl } & Mcl;
   const mcl: Mcl = imported.default ?? imported;
@@ -123,22 +85,11 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     q.setStr(`1 ${a.x.toString(16)} ${a.y.toString(16)}`, 16);
     return q;
   };
-  const fromNobleG2 = (p: G2Point, checked = true) => {
+  const fromNobleG2 = (p: G2Point) => {
     const a = p.toAffine();
     const q = new mcl.G2();
-    if (!checked) mcl.verifyOrderG2(false);
-    try {
-      q.setStr(`1 ${a.x.c0.toString(16)} ${a.x.c1.toString(16)} ${a.y.c0.toString(16)} ${a.y.c1.toString(16)}`, 16);
-    } finally {
-      if (!checked) mcl.verifyOrderG2(true);
-    }
+    q.setStr(`1 ${a.x.c0.toString(16)} ${a.x.c1.toString(16)} ${a.y.c0.toString(16)} ${a.y.c1.toString(16)}`, 16);
     return q;
-  };
-  const toNobleG2 = (q: McPoint & McRaw & { normalize(): void; getStr(base?: number): string }): G2Point => {
-    if (q.isZero()) return NobleG2.ZERO;
-    q.normalize();
-    const [, x0, x1, y0, y1] = q.getStr(16).split(' ').map((h) => BigInt(`0x${h}`));
-    return bls12_381.G2.Point.fromAffine({ x: { c0: x0!, c1: x1! }, y: { c0: y0!, c1: y1! } });
   };
   const prepare = (point: McPoint): MclPublic => {
     const prepared = new mcl.PrecomputedG2(point);
@@ -200,29 +151,6 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     return x;
   };
 
-  /**
-   * p·s in G2 with mcl's constant-time multiplication (`mclBnG2_mulCT`), for noble points: the
-   * DKG's commitments and share checks (G2 generator times a secret) are ~2.5× faster, other
-   * points ~9×. The result is the same group element (tested against noble).
-   */
-  const G2_BYTES = 288;
-  const g2Mul = (p: G2Point, s: bigint): G2Point => {
-    if (s === 0n || p.is0()) return NobleG2.ZERO;
-    const q = p === NobleG2.GENERATOR ? g2 : fromNobleG2(p, false);
-    const f = fr(s);
-    const out = new mcl.G2();
-    const pos = mod._malloc(2 * G2_BYTES + 32);
-    try {
-      mod.HEAP32.set(q.a_, pos / 4);
-      mod.HEAP32.set(f.a_, (pos + G2_BYTES) / 4);
-      mod._mclBnG2_mulCT(pos + G2_BYTES + 32, pos, pos + G2_BYTES);
-      out._save(pos + G2_BYTES + 32);
-    } finally {
-      mod._free(pos);
-    }
-    return toNobleG2(out);
-  };
-
   return {
     name: 'mcl',
     decodePublic: (bytes) => decodeWith(bytes, readPublic),
@@ -247,6 +175,6 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
     },
     encodeSignature: (sig) => sig.serialize(),
     encodePublic: (pub) => pub.point.serialize(),
-    g2Mul,
+    g2: createMclG2Accelerator(mod),
   };
 }

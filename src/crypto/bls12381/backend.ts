@@ -13,10 +13,11 @@
  * when `mcl-wasm` is installed, else noble). `mcl` fails loudly when it cannot be loaded.
  * {@link setBlsBackend} switches at run time (tests, benchmarks).
  *
- * The current backend may also accelerate `G2.mul` (DKG commitments and share checks: G2
- * generator times a secret); mcl does, with the same results.
+ * The current backend may also accelerate the G2 arithmetic of `group.ts`'s `G2` (the DKG's
+ * commitments, Feldman checks, commitment sums, MSMs, G2 encoding and decoding); mcl does
+ * (`g2-mcl.ts`), with the same results.
  */
-import { G1, G2, prepareG2Point, setG2MulAccelerator, type G1Point, type G2Point } from './group.ts';
+import { G1, G2, prepareG2Point, setG2Accelerator, type G1Point, type G2Accelerator, type G2Point } from './group.ts';
 import { MinSig } from './variant.ts';
 
 export type BlsBackendName = 'noble' | 'mcl';
@@ -41,8 +42,8 @@ export interface MinSigBackend<Pub = unknown, Sig = unknown> {
   /** Compressed encodings (tests compare them with noble's and upstream's bytes). */
   encodeSignature(sig: Sig): Uint8Array;
   encodePublic(pub: Pub): Uint8Array;
-  /** A faster `G2.mul` for noble points (same results), installed while this backend is current. */
-  g2Mul?(p: G2Point, s: bigint): G2Point;
+  /** Faster G2 arithmetic on noble points (same results), installed while this backend is current. */
+  g2?: G2Accelerator;
 }
 
 export type AnyMinSigBackend = MinSigBackend<any, any>;
@@ -82,7 +83,7 @@ if (requested === 'mcl' && mclLoaded instanceof Error) {
 }
 
 let current: AnyMinSigBackend = requested !== 'noble' && !(mclLoaded instanceof Error) ? mclLoaded : nobleBackend;
-setG2MulAccelerator(current.g2Mul ?? null);
+setG2Accelerator(current.g2 ?? null);
 
 /** The backend certificate verification uses now. */
 export function blsBackend(): AnyMinSigBackend {
@@ -105,6 +106,6 @@ export function setBlsBackend(name: BlsBackendName): AnyMinSigBackend {
   const next = availableBlsBackends().find((b) => b.name === name);
   if (!next) throw new Error(`BLS backend ${name} is not available: ${mclUnavailableReason()}`);
   current = next;
-  setG2MulAccelerator(next.g2Mul ?? null);
+  setG2Accelerator(next.g2 ?? null);
   return previous;
 }

@@ -32,6 +32,13 @@ export interface Space<K> {
   isZero(a: K): boolean;
   /** Σ itemsᵢ·scalarsᵢ (public scalars). */
   msm(items: readonly K[], scalars: readonly Scalar[]): K;
+  /**
+   * Optional fast path for Σ coeffsᵢ·xⁱ at a *public* x (polynomial evaluation, e.g. a Feldman
+   * check or a partial public key): the same value as Horner's rule over `add`/`scale`.
+   */
+  evalPoly?(coeffs: readonly K[], x: Scalar): K;
+  /** Optional fast path for Σ items (e.g. adding up dealer commitments coefficient-wise). */
+  sum?(items: readonly K[]): K;
   write(w: Writer, a: K): void;
   read(r: Reader): K;
 }
@@ -183,6 +190,33 @@ function compress(name: 'G1' | 'G2', p: WeierstrassPoint<any>): Uint8Array {
   return out;
 }
 
+/**
+ * Σ coeffsᵢ·xⁱ by Horner's rule for a *public* x. For the small evaluation points of a sharing
+ * (0 < x < 2³², a participant's index + 1) each step multiplies by x with plain double-and-add:
+ * about twice as fast on noble points as `multiplyUnsafe`, whose per-call overhead dominates for
+ * tiny scalars (this is the hot loop of every Feldman check). Other x: `multiplyUnsafe` (x = 0
+ * gives the constant term). Variable time.
+ */
+function hornerPoints<P extends WeierstrassPoint<any>>(zero: P, coeffs: readonly P[], x: Scalar): P {
+  if (coeffs.length === 0) return zero;
+  let acc: P = coeffs[coeffs.length - 1]!;
+  if (x > 0n && x < 1n << 32n) {
+    const bits = x.toString(2);
+    for (let i = coeffs.length - 2; i >= 0; i--) {
+      const base = acc;
+      let m = base;
+      for (let b = 1; b < bits.length; b++) {
+        m = m.double() as P;
+        if (bits[b] === '1') m = m.add(base) as P;
+      }
+      acc = m.add(coeffs[i]!) as P;
+    }
+    return acc;
+  }
+  for (let i = coeffs.length - 2; i >= 0; i--) acc = (x === 0n ? zero : (acc.multiplyUnsafe(x) as P)).add(coeffs[i]!) as P;
+  return acc;
+}
+
 function makeGroup<P extends WeierstrassPoint<any>>(
   name: 'G1' | 'G2',
   size: number,
@@ -204,6 +238,8 @@ function makeGroup<P extends WeierstrassPoint<any>>(
     equals: (a, b) => a.equals(b),
     isZero: (a) => a.is0(),
     msm: (items, scalars) => msm<P>(Point.ZERO, items, scalars),
+    evalPoly: (coeffs, x) => hornerPoints(Point.ZERO, coeffs, x),
+    sum: (items) => items.reduce((a, b) => a.add(b) as P, Point.ZERO),
     encode,
     write: (w, p) => void w.bytes(encode(p)),
     read,
@@ -215,17 +251,55 @@ function makeGroup<P extends WeierstrassPoint<any>>(
 
 /** G1: 48-byte compressed points. MinSig signatures and hashed messages; MinPk public keys. */
 export const G1: Group<G1Point> = makeGroup<G1Point>('G1', 48, bls12_381.G1.Point, readG1, (m, o) => bls12_381.G1.hashToCurve(m, o));
-/** G2: 96-byte compressed points (c1 limb first). MinSig public keys/commitments; MinPk signatures. */
-const nobleG2: Group<G2Point> = makeGroup<G2Point>('G2', 96, bls12_381.G2.Point, readG2, (m, o) => bls12_381.G2.hashToCurve(m, o));
-let g2MulAccelerator: ((p: G2Point, s: Scalar) => G2Point) | null = null;
-export const G2: Group<G2Point> = { ...nobleG2, mul: (p, s) => (g2MulAccelerator ? g2MulAccelerator(p, s) : nobleG2.mul(p, s)) };
+/**
+ * G2 on @noble/curves only: the reference every accelerated G2 operation is tested against (and
+ * what an accelerator falls back to for decode errors).
+ */
+export const NOBLE_G2: Group<G2Point> = makeGroup<G2Point>('G2', 96, bls12_381.G2.Point, readG2, (m, o) => bls12_381.G2.hashToCurve(m, o));
 
 /**
- * Installs (or removes, with null) a faster implementation of `G2.mul` that returns the same
- * group element (the mcl BLS backend's constant-time multiplication; see `backend.ts`).
+ * Faster implementations of the G2 operations the DKG and MinSig keys spend their time in, over
+ * the same noble point objects and with the same results (group elements, encodings, decode
+ * accept/reject decisions and errors). The mcl BLS backend installs one while it is current
+ * (see `backend.ts`); with none installed, {@link G2} is {@link NOBLE_G2}.
  */
-export function setG2MulAccelerator(f: ((p: G2Point, s: Scalar) => G2Point) | null): void {
-  g2MulAccelerator = f;
+export interface G2Accelerator {
+  /** p·s for a *secret* scalar (0 gives the identity). */
+  mul(p: G2Point, s: Scalar): G2Point;
+  /** p·s for a public scalar. */
+  scale(p: G2Point, s: Scalar): G2Point;
+  /** Σ pointsᵢ·scalarsᵢ for public scalars. */
+  msm(points: readonly G2Point[], scalars: readonly Scalar[]): G2Point;
+  /** Σ coeffsᵢ·xⁱ for a public x. */
+  evalPoly(coeffs: readonly G2Point[], x: Scalar): G2Point;
+  /** Σ points. */
+  sum(points: readonly G2Point[]): G2Point;
+  /** The compressed encoding (blst `p2_compress`). */
+  encode(p: G2Point): Uint8Array;
+  /** Upstream decoding (as `readG2`: same accepts, same errors). */
+  read(r: Reader): G2Point;
+}
+
+let g2Accelerator: G2Accelerator | null = null;
+
+/** G2: 96-byte compressed points (c1 limb first). MinSig public keys/commitments; MinPk signatures. */
+export const G2: Group<G2Point> = {
+  ...NOBLE_G2,
+  mul: (p, s) => (g2Accelerator ? g2Accelerator.mul(p, s) : NOBLE_G2.mul(p, s)),
+  scale: (p, s) => (g2Accelerator ? g2Accelerator.scale(p, s) : NOBLE_G2.scale(p, s)),
+  msm: (points, scalars) => (g2Accelerator ? g2Accelerator.msm(points, scalars) : NOBLE_G2.msm(points, scalars)),
+  evalPoly: (coeffs, x) => (g2Accelerator ? g2Accelerator.evalPoly(coeffs, x) : NOBLE_G2.evalPoly!(coeffs, x)),
+  sum: (points) => (g2Accelerator ? g2Accelerator.sum(points) : NOBLE_G2.sum!(points)),
+  encode: (p) => (g2Accelerator ? g2Accelerator.encode(p) : NOBLE_G2.encode(p)),
+  write: (w, p) => void w.bytes(G2.encode(p)),
+  read: (r) => (g2Accelerator ? g2Accelerator.read(r) : NOBLE_G2.read(r)),
+  decode: (bytes) => decodeWith(bytes, G2.read),
+  compare: (a, b) => compareBytes(G2.encode(a), G2.encode(b)),
+};
+
+/** Installs (or removes, with null) the G2 accelerator of the current BLS backend. */
+export function setG2Accelerator(a: G2Accelerator | null): void {
+  g2Accelerator = a;
 }
 
 // ---- pairings ----

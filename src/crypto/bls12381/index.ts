@@ -9,7 +9,7 @@ export { msm } from './msm.ts';
 export * from './variant.ts';
 export * from './ops.ts';
 export * from './batch.ts';
-export { Poly, Interpolator, commit, indexInterpolator, randomPoly, randomPolyWithConstant } from './poly.ts';
+export { Poly, Interpolator, commit, indexInterpolator, randomPoly, randomPolyWithConstant, sumPolys } from './poly.ts';
 export { Mode, Sharing, modeScalar, subsetInterpolator } from './sharing.ts';
 export { decodeShare, encodeShare, readShare, sharePublic, writeShare, type Share } from './share.ts';
 export { BlsError, type BlsErrorCode } from './errors.ts';

@@ -51,10 +51,13 @@ export class Poly<K> {
   /**
    * f(x) by Horner's rule. For commitments and the small evaluation points of a sharing (x = i+1)
    * each step is a short scalar multiplication, which is cheaper than upstream's MSM form
-   * ({@link evalMsm}); both give the same value.
+   * ({@link evalMsm}); both give the same value. Group spaces evaluate with their own fast path
+   * (`Space.evalPoly`: double-and-add steps on noble points, the whole loop inside mcl for G2
+   * when the mcl backend is current).
    */
   eval(x: Scalar): K {
     const s = this.space;
+    if (s.evalPoly) return s.evalPoly(this.coeffs, x);
     let acc: K = this.coeffs[this.coeffs.length - 1]!;
     for (let i = this.coeffs.length - 2; i >= 0; i--) acc = s.add(s.scale(acc, x), this.coeffs[i]!);
     return acc;
@@ -113,6 +116,24 @@ export class Poly<K> {
   static read<K>(r: Reader, space: Space<K>, range: RangeCfg): Poly<K> {
     return new Poly(space, r.nonEmptyVec(range, space.read));
   }
+}
+
+/**
+ * Σ polys, coefficient-wise (the longest polynomial's length; same value as folding
+ * {@link Poly.add}). Uses the space's `sum` fast path per coefficient when it has one, so a sum of
+ * k commitments of t points each costs t results instead of (k − 1)·t intermediate points.
+ */
+export function sumPolys<K>(space: Space<K>, polys: readonly Poly<K>[]): Poly<K> {
+  if (polys.length === 0) throw new RangeError('sumPolys: no polynomials');
+  if (polys.length === 1) return polys[0]!;
+  const rows = Math.max(...polys.map((p) => p.coeffs.length));
+  const out: K[] = [];
+  for (let k = 0; k < rows; k++) {
+    const items: K[] = [];
+    for (const p of polys) if (k < p.coeffs.length) items.push(p.coeffs[k]!);
+    out.push(space.sum ? space.sum(items) : items.reduce((a, b) => space.add(a, b)));
+  }
+  return new Poly(space, out);
 }
 
 /** `Poly::<Scalar>::new(rng, degree)`: degree+1 coefficients, each `Scalar::random` (64 RNG bytes) in order. */

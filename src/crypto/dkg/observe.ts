@@ -1,5 +1,5 @@
 import { OrderedMap, OrderedSet, compareBytes } from '../../codec/index.ts';
-import { type Interpolator, Poly, ScalarSpace, Sharing, subsetInterpolator, type Scalar } from '../bls12381/index.ts';
+import { type Interpolator, type Poly, ScalarSpace, Sharing, subsetInterpolator, sumPolys, type Scalar } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import { DkgFailed } from './errors.ts';
 import type { Info } from './info.ts';
@@ -106,7 +106,7 @@ export function reckon<P>(info: Info<P>, selected: Selection<P>): Reckoning<P> {
   } else {
     const polys = selected.values.map((log) => log.pubMsg.commitment);
     if (polys.length === 0) throw new DkgFailed('no dealer selected');
-    pub = polys.reduce((a, b) => a.add(b));
+    pub = sumPolys(group, polys);
   }
   const output = new Output(
     info.summary,
