@@ -27,8 +27,22 @@ export type Ed25519PublicKey = Uint8Array;
 /** 64 bytes R‖s. */
 export type Ed25519Signature = Uint8Array;
 
+/** Derived public keys, per private-key buffer (as {@link nativeSigningKey}: checked against the current bytes). */
+const publicKeys = new WeakMap<Uint8Array, { seed: string; pk: Ed25519PublicKey }>();
+
+/**
+ * The public key of a seed. Memoised per key buffer: a node derives its own public key at every
+ * `Dealer.start` / `Player.new` (~0.3 ms each with noble, which is faster here than building
+ * native key objects).
+ */
 export function ed25519PublicKey(privateKey: Ed25519PrivateKey): Ed25519PublicKey {
-  return ed25519.getPublicKey(checkLen(privateKey, ED25519_PRIVATE_KEY_BYTES, 'private key'));
+  const seed = checkLen(privateKey, ED25519_PRIVATE_KEY_BYTES, 'private key');
+  const fingerprint = Buffer.from(seed).toString('base64');
+  const hit = publicKeys.get(seed);
+  if (hit !== undefined && hit.seed === fingerprint) return hit.pk.slice();
+  const pk = ed25519.getPublicKey(seed);
+  publicKeys.set(seed, { seed: fingerprint, pk });
+  return pk.slice();
 }
 
 /** `SigningKey::new(rng)`: 32 bytes from the RNG are the seed. */
