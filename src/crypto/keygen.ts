@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -25,14 +26,25 @@ export function blsKeygen(ikm: Uint8Array, keyInfo: Uint8Array = new Uint8Array(
   info.set(keyInfo);
   info[keyInfo.length] = L >> 8;
   info[keyInfo.length + 1] = L & 0xff;
-  let salt: Uint8Array = SALT0;
-  for (;;) {
-    salt = sha256(salt);
-    const prk = extract(sha256, ikmPrime, salt);
-    const okm = expand(sha256, prk, info, L);
-    let x = 0n;
-    for (const b of okm) x = (x << 8n) | BigInt(b);
-    const sk = x % BLS_R;
+  let salt: Uint8Array = SALT1;
+  for (let round = 0; ; round++) {
+    if (round > 0) salt = sha256(salt);
+    const sk = BigInt(`0x${Buffer.from(hkdf(ikmPrime, salt, info)).toString('hex')}`) % BLS_R;
     if (sk !== 0n) return sk;
+  }
+}
+
+/** The first round's salt, SHA-256("BLS-SIG-KEYGEN-SALT-"). */
+const SALT1 = sha256(SALT0);
+
+/**
+ * HKDF-SHA256 (RFC 5869) Extract then Expand to L bytes: Node's native implementation (~2× faster
+ * than @noble/hashes for the 64-byte IKM of `Scalar::random`), noble when Node refuses.
+ */
+function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
+  try {
+    return new Uint8Array(hkdfSync('sha256', ikm, salt, info, L));
+  } catch {
+    return expand(sha256, extract(sha256, ikm, salt), info, L);
   }
 }
