@@ -9,12 +9,12 @@
  *   their shadow, so a dealer's commitment goes from `commit` to the Feldman checks, the sum in
  *   `reckon` and its encoding without ever being converted again.
  * - `mul` by the generator (commitments, share checks: secret scalars) uses a fixed-base comb
- *   built once (~40 ms): 43 windows of the 32 odd multiples (2j+1)·2^(6i)·G. The scalar (made
- *   odd by adding r when even) is recoded into 43 signed odd digits (regular recoding, no zero
+ *   built once (~55 ms): 37 windows of the 64 odd multiples (2j+1)·2^(7i)·G. The scalar (made
+ *   odd by adding r when even) is recoded into 37 signed odd digits (regular recoding, no zero
  *   digit, so every window costs the same); each digit's entry is picked by a scan that reads all
- *   32 candidates under masks (a 100-byte WebAssembly function, see {@link combSelect}) and its
+ *   64 candidates under masks (a 100-byte WebAssembly function, see {@link combSelect}) and its
  *   sign by masking between y and mcl's −y: no branch or memory index depends on the secret.
- *   42 additions, ~0.36 ms, where mcl's `mulCT` takes ~1 ms. Other points: `mulCT`.
+ *   36 additions, ~0.33 ms, where mcl's `mulCT` takes ~1 ms. Other points: `mulCT`.
  * - `evalPoly` runs Horner's rule in mcl: for a small x (a participant's index + 1) each step is
  *   double-and-add on the accumulator (mcl's generic `mul` has a ~0.15 ms fixed cost, so it
  *   is used only for x ≥ 2³²).
@@ -46,6 +46,7 @@ export interface MclG2Module {
   _mclBnG2_mulCT(z: number, x: number, y: number): void;
   _mclBnG2_mulVec(z: number, x: number, y: number, n: number): void;
   _mclBnG2_normalize(y: number, x: number): void;
+  _mclBnG2_normalizeVec(y: number, x: number, n: number): void;
   _mclBnG2_serialize(buf: number, maxBufSize: number, x: number): number;
   _mclBnG2_deserialize(x: number, buf: number, bufSize: number): number;
 }
@@ -131,7 +132,7 @@ export function precheck(bytes: Uint8Array, name: 'G1' | 'G2', size: number): vo
  * recoded into `COMB_WINDOWS` signed odd digits; after COMB_WINDOWS − 1 steps of k ← (k − d)/2^W
  * what is left is below 2^(256 − W·(COMB_WINDOWS − 1)) + 2 ≤ 2^W, the last (positive) digit.
  */
-const COMB_W = 6;
+const COMB_W = 7;
 const COMB_ENTRIES = 1 << (COMB_W - 1);
 const COMB_WINDOWS = Math.ceil((256 - COMB_W) / COMB_W) + 1;
 const COMB_HALF = 1 << COMB_W;
@@ -287,18 +288,29 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
     const outOffset = COMB_WINDOWS * windowBytes;
     const select = combSelect(outOffset + XY_WORDS * 4);
     const table = new Int32Array(select.memory.buffer, 0, outOffset / 4);
-    put(B, shadow(Point.BASE)); // B = 2^(W·i)·G
-    for (let i = 0; i < COMB_WINDOWS; i++) {
-      copy(A, B);
-      mod._mclBnG2_dbl(D, B); // D = 2·B
-      for (let j = 0; j < COMB_ENTRIES; j++) {
-        // A = (2j + 1)·B, stored normalised
-        mod._mclBnG2_normalize(C, A);
-        const w = get(C);
-        for (let k = 0; k < XY_WORDS; k++) table[((i * (XY_WORDS >> 1) + (k >> 1)) * COMB_ENTRIES + j) * 2 + (k & 1)] = w[k]!;
-        mod._mclBnG2_add(A, A, D);
+    // one window's odd multiples, projective then normalised together (one inversion)
+    const raw = mod._malloc(2 * COMB_ENTRIES * G2_BYTES);
+    const normal = raw + COMB_ENTRIES * G2_BYTES;
+    try {
+      put(B, shadow(Point.BASE)); // B = 2^(W·i)·G
+      for (let i = 0; i < COMB_WINDOWS; i++) {
+        copy(A, B);
+        mod._mclBnG2_dbl(D, B); // D = 2·B
+        mod._mclBnG2_normalize(D, D); // (mixed additions below)
+        for (let j = 0; j < COMB_ENTRIES; j++) {
+          copy(raw + j * G2_BYTES, A); // (2j + 1)·B
+          mod._mclBnG2_add(A, A, D);
+        }
+        mod._mclBnG2_normalizeVec(normal, raw, COMB_ENTRIES);
+        const heap = mod.HEAP32;
+        for (let j = 0; j < COMB_ENTRIES; j++) {
+          const at = (normal + j * G2_BYTES) >> 2;
+          for (let k = 0; k < XY_WORDS; k++) table[((i * (XY_WORDS >> 1) + (k >> 1)) * COMB_ENTRIES + j) * 2 + (k & 1)] = heap[at + k]!;
+        }
+        for (let k = 0; k < COMB_W; k++) mod._mclBnG2_dbl(B, B);
       }
-      for (let k = 0; k < COMB_W; k++) mod._mclBnG2_dbl(B, B);
+    } finally {
+      mod._free(raw);
     }
     comb = { select, windowBytes, out: new Int32Array(select.memory.buffer, outOffset, XY_WORDS) };
   };
