@@ -39,6 +39,7 @@ export interface MclG2Module {
   HEAP32: Int32Array;
   _mclBnG2_clear(x: number): void;
   _mclBnG2_isZero(x: number): number;
+  _mclBnG2_isEqual(x: number, y: number): number;
   _mclBnG2_add(z: number, x: number, y: number): void;
   _mclBnG2_sub(z: number, x: number, y: number): void;
   _mclBnG2_dbl(y: number, x: number): void;
@@ -277,13 +278,14 @@ function combSelect(bytes: number): CombSelect {
  */
 export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
   // Scratch slots on the wasm heap, for the life of the process: A accumulator, B base,
-  // C operand, D spare, F an Fr, O 96 bytes of encoding.
-  const scratch = mod._malloc(4 * G2_BYTES + 32 + 96);
+  // C operand, D spare, H a held result, F an Fr, O 96 bytes of encoding.
+  const scratch = mod._malloc(5 * G2_BYTES + 32 + 96);
   const A = scratch;
   const B = A + G2_BYTES;
   const C = B + G2_BYTES;
   const D = C + G2_BYTES;
-  const F = D + G2_BYTES;
+  const H = D + G2_BYTES;
+  const F = H + G2_BYTES;
   const O = F + 32;
   // mod.HEAP32 is replaced when the wasm memory grows: always read it afresh.
   const put = (slot: number, w: Int32Array) => mod.HEAP32.set(w, slot >> 2);
@@ -429,6 +431,17 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
     const t = coeffs.length;
     if (t === 0) return Point.ZERO;
     if (x === 0n || t === 1) return coeffs[0]!;
+    evalInto(coeffs, x);
+    return toNoble(A);
+  };
+
+  /** A ← Σ coeffsᵢ·xⁱ (t ≥ 1). */
+  const evalInto = (coeffs: readonly G2Point[], x: Scalar) => {
+    const t = coeffs.length;
+    if (x === 0n || t === 1) {
+      load(A, coeffs[0]!);
+      return;
+    }
     const chain = x < 1n << 32n ? smallChain(Number(x)) : null;
     if (chain === null) putFr(F, x);
     load(A, coeffs[t - 1]!);
@@ -444,7 +457,16 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
         mod._mclBnG2_add(A, A, C);
       }
     }
-    return toNoble(A);
+  };
+
+  const evalEqualsGeneratorMul = (coeffs: readonly G2Point[], x: Scalar, s: Scalar): boolean => {
+    if (coeffs.length === 0) mod._mclBnG2_clear(A);
+    else evalInto(coeffs, x);
+    copy(H, A);
+    const k = s % R;
+    if (k === 0n) mod._mclBnG2_clear(A);
+    else mulGenerator(k);
+    return mod._mclBnG2_isEqual(A, H) === 1;
   };
 
   const sum = (points: readonly G2Point[]): G2Point => {
@@ -503,5 +525,5 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
     return toNoble(A);
   };
 
-  return { mul, scale, msm, evalPoly, sum, encode, read };
+  return { mul, scale, msm, evalPoly, sum, evalEqualsGeneratorMul, encode, read };
 }

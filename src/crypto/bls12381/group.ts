@@ -55,6 +55,11 @@ export interface Group<P> extends Space<P> {
   hash(dst: Uint8Array, msg: Uint8Array): P;
   /** Upstream `Ord`: lexicographic order of the compressed encodings. */
   compare(a: P, b: P): number;
+  /**
+   * The Feldman check Σ coeffsᵢ·xⁱ == G·s for a public x and a *secret* s — the same answer as
+   * `equals(evalPoly(coeffs, x), mul(GENERATOR, s))`, without building either point.
+   */
+  evalEqualsGeneratorMul(coeffs: readonly P[], x: Scalar, s: Scalar): boolean;
 }
 
 /** The scalar field as a {@link Space} (polynomials over scalars). */
@@ -246,6 +251,7 @@ function makeGroup<P extends WeierstrassPoint<any>>(
     decode: (bytes) => decodeWith(bytes, read),
     hash: (dst, msg) => hashToCurve(msg, { DST: dst }),
     compare: (a, b) => compareBytes(encode(a), encode(b)),
+    evalEqualsGeneratorMul: (coeffs, x, s) => hornerPoints(Point.ZERO, coeffs, x).equals(s === 0n ? Point.ZERO : Point.BASE.multiply(s)),
   };
 }
 
@@ -274,6 +280,8 @@ export interface G2Accelerator {
   evalPoly(coeffs: readonly G2Point[], x: Scalar): G2Point;
   /** Σ points. */
   sum(points: readonly G2Point[]): G2Point;
+  /** Σ coeffsᵢ·xⁱ == G·s (public x, secret s). */
+  evalEqualsGeneratorMul(coeffs: readonly G2Point[], x: Scalar, s: Scalar): boolean;
   /** The compressed encoding (blst `p2_compress`). */
   encode(p: G2Point): Uint8Array;
   /** Upstream decoding (as `readG2`: same accepts, same errors). */
@@ -295,6 +303,8 @@ export const G2: Group<G2Point> = {
   read: (r) => (g2Accelerator ? g2Accelerator.read(r) : NOBLE_G2.read(r)),
   decode: (bytes) => decodeWith(bytes, G2.read),
   compare: (a, b) => compareBytes(G2.encode(a), G2.encode(b)),
+  evalEqualsGeneratorMul: (coeffs, x, s) =>
+    g2Accelerator ? g2Accelerator.evalEqualsGeneratorMul(coeffs, x, s) : NOBLE_G2.evalEqualsGeneratorMul(coeffs, x, s),
 };
 
 /** Installs (or removes, with null) the G2 accelerator of the current BLS backend. */

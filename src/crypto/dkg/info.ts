@@ -2,7 +2,6 @@ import { OrderedSet, U32_MAX, Writer, compareBytes, toHex } from '../../codec/in
 import { Mode, type Scalar, modeScalar } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import { type Summary, Transcript } from '../transcript.ts';
-import { evalCommitment } from './feldman.ts';
 import { NumDealers, NumPlayers, UnknownDealer, UnknownPlayer } from './errors.ts';
 import { DKG_NAMESPACE, roundSummary } from './transcripts.ts';
 import { type DealerPrivMsg, type DealerPubMsg, type DkgVariant, type KeySet, type Output, encodeKeySet, encodeOptionalOutput } from './types.ts';
@@ -157,7 +156,6 @@ export class Info<P> {
   checkDealerPrivMsg(player: Ed25519PublicKey, pubMsg: DealerPubMsg<P>, privMsg: DealerPrivMsg): boolean {
     const x = this.playerScalar(player);
     if (x === null) return false;
-    const g = this.variant.Public;
-    return g.equals(evalCommitment(g, pubMsg.commitment, x), g.mul(g.GENERATOR, privMsg.share));
+    return this.variant.Public.evalEqualsGeneratorMul(pubMsg.commitment.coeffs, x, privMsg.share);
   }
 }

@@ -101,6 +101,29 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
     }
   });
 
+  it('evalEqualsGeneratorMul (fused Feldman check) = noble: true exactly for the right share', () => {
+    for (const t of [1, 3, 11]) {
+      const f = new Poly(ScalarSpace, Array.from({ length: t }, () => randomScalar(rng)));
+      const c = commit(G2, f).coeffs;
+      for (const x of [0n, 1n, 2n, 7n, 32n, 1n << 32n, randomScalar(rng)]) {
+        const share = f.eval(x);
+        for (const [s, want] of [
+          [share, true],
+          [(share + 1n) % R, false],
+          [(R - share) % R, share === 0n],
+          [0n, share === 0n],
+        ] as const) {
+          assert.equal(G2.evalEqualsGeneratorMul(c, x, s), want, `t=${t} x=${x} s=${s}`);
+          assert.equal(NOBLE_G2.evalEqualsGeneratorMul(c, x, s), want, `noble t=${t} x=${x}`);
+        }
+      }
+    }
+    // a commitment whose value at x is the identity: only s = 0 matches
+    const p = gen(5n);
+    assert.equal(G2.evalEqualsGeneratorMul([p.negate(), p], 1n, 0n), true);
+    assert.equal(G2.evalEqualsGeneratorMul([p.negate(), p], 1n, 5n), false);
+  });
+
   it('sumPolys and Poly.eval over G2 use the fast paths with the same results', () => {
     const polys = Array.from({ length: 4 }, (_, i) => commit(G2, new Poly(ScalarSpace, Array.from({ length: 3 + (i % 2) }, () => randomScalar(rng)))));
     const fast = sumPolys(G2, polys);
