@@ -10,7 +10,6 @@
  * noble decoder re-decodes it, so the error (and its upstream message) is the reference
  * implementation's, and a disagreement can never turn a reject into an accept.
  */
-import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Invalid, type Reader, decode as decodeWith } from '../../codec/index.ts';
 import { G1 as NobleG1, NOBLE_G2 as NobleG2, type G1Point, type G2Accelerator, type G2Point } from './group.ts';
 import type { MinSigBackend } from './backend.ts';
@@ -35,11 +34,6 @@ interface McPrecomputedG2 {
 interface McModule extends MclG2Module {
   _mclBnG1_hashAndMapToWithDst(out: number, msg: number, msgLen: number, dst: number, dstLen: number): number;
 }
-/** mcl-wasm keeps each value's limbs in `a_` (a Uint32Array copied to/from the wasm heap). */
-interface McRaw {
-  a_: Uint32Array;
-  _save(pos: number): void;
-}
 interface Mcl {
   init(curve: number): Promise<void>;
   BLS12_381: number;
@@ -50,8 +44,8 @@ interface Mcl {
   verifyOrderG1(on: boolean): void;
   verifyOrderG2(on: boolean): void;
   G1: new () => McPoint & { _save(pos: number): void };
-  G2: new () => McPoint & McRaw & { normalize(): void; getStr(base?: number): string };
-  Fr: new () => McFr & McRaw;
+  G2: new () => McPoint;
+  Fr: new () => McFr;
   PrecomputedG2: new (q: McPoint) => McPrecomputedG2;
   neg<T>(x: T): T;
   mulVec<T>(points: T[], scalars: McFr[]): T;

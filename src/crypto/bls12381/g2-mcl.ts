@@ -403,10 +403,14 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
     }
   };
 
+  // Scalars outside [0, r) go to noble, which refuses them with its own error (as without mcl).
+  const inRange = (s: Scalar) => s >= 0n && s < R;
+
   const mul = (p: G2Point, s: Scalar): G2Point => {
-    if (s % R === 0n || p.is0()) return Point.ZERO;
+    if (!inRange(s)) return NOBLE_G2.mul(p, s);
+    if (s === 0n || p.is0()) return Point.ZERO;
     if (p === Point.BASE) {
-      mulGenerator(s % R);
+      mulGenerator(s);
       return toNoble(A);
     }
     put(B, shadow(p));
@@ -416,7 +420,8 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
   };
 
   const scale = (p: G2Point, s: Scalar): G2Point => {
-    if (s % R === 0n || p.is0()) return Point.ZERO;
+    if (!inRange(s)) return NOBLE_G2.scale(p, s);
+    if (s === 0n || p.is0()) return Point.ZERO;
     put(A, shadow(p));
     if (s < 1n << 32n) mulSmall(A, B, smallChain(Number(s)));
     else {
@@ -428,6 +433,7 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
   };
 
   const evalPoly = (coeffs: readonly G2Point[], x: Scalar): G2Point => {
+    if (!inRange(x)) return NOBLE_G2.evalPoly!(coeffs, x);
     const t = coeffs.length;
     if (t === 0) return Point.ZERO;
     if (x === 0n || t === 1) return coeffs[0]!;
@@ -460,12 +466,12 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
   };
 
   const evalEqualsGeneratorMul = (coeffs: readonly G2Point[], x: Scalar, s: Scalar): boolean => {
+    if (!inRange(x) || !inRange(s)) return NOBLE_G2.evalEqualsGeneratorMul(coeffs, x, s);
     if (coeffs.length === 0) mod._mclBnG2_clear(A);
     else evalInto(coeffs, x);
     copy(H, A);
-    const k = s % R;
-    if (k === 0n) mod._mclBnG2_clear(A);
-    else mulGenerator(k);
+    if (s === 0n) mod._mclBnG2_clear(A);
+    else mulGenerator(s);
     return mod._mclBnG2_isEqual(A, H) === 1;
   };
 
@@ -481,6 +487,7 @@ export function createMclG2Accelerator(mod: MclG2Module): G2Accelerator {
 
   const msm = (points: readonly G2Point[], scalars: readonly Scalar[]): G2Point => {
     if (points.length !== scalars.length) throw new RangeError('msm: points and scalars differ in length');
+    if (scalars.some((x) => x < 0n)) return NOBLE_G2.msm(points, scalars);
     const ps: G2Point[] = [];
     const ss: Scalar[] = [];
     for (let i = 0; i < points.length; i++) {

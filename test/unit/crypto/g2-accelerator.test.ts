@@ -59,6 +59,11 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
       assert.equal(ref(G2.mul(G2.GENERATOR, s)), ref(gen(s)), `G·${s}`);
       assert.equal(ref(G2.mul(p, s)), ref(NOBLE_G2.mul(p, s)), `P·${s}`);
     }
+    // out-of-range scalars: the same refusal as noble
+    for (const s of [R, R + 5n, -1n]) {
+      assert.throws(() => G2.mul(G2.GENERATOR, s), (e: Error) => assert.throws(() => NOBLE_G2.mul(NOBLE_G2.GENERATOR, s), { message: e.message }) === undefined);
+      assert.throws(() => G2.scale(p, s), (e: Error) => assert.throws(() => NOBLE_G2.scale(p, s), { message: e.message }) === undefined);
+    }
     assert.ok(G2.mul(G2.GENERATOR, 0n).is0());
     assert.ok(G2.mul(G2.ZERO, 5n).is0());
     assert.ok(G2.mul(p, 0n).is0());
