@@ -15,9 +15,10 @@
  *   64 candidates under masks (a small generated WebAssembly function, see {@link combSelect}) and its
  *   sign by masking between y and mcl's −y: no branch or memory index depends on the secret.
  *   36 additions, ~0.30 ms, where mcl's `mulCT` takes ~1 ms. Other points: `mulCT`.
- * - `evalPoly` runs Horner's rule in mcl: for a small x (a participant's index + 1) each step is
- *   double-and-add on the accumulator (mcl's generic `mul` has a ~0.15 ms fixed cost, so it
- *   is used only for x ≥ 2³²).
+ * - `evalPoly` runs Horner's rule in mcl: for a small x (a participant's index + 1) each step
+ *   multiplies the accumulator by x with doublings and additions/subtractions ({@link smallChain};
+ *   mcl's generic `mul` has a ~0.15 ms fixed cost, so it is used only for x ≥ 2³²).
+ *   `evalEqualsGeneratorMul` (the Feldman check) compares that with the comb's G·s inside mcl.
  * - `msm`: `mclBnG2_mulVec`; `sum`: additions; `encode`: `mclBnG2_serialize` of the shadow (ETH
  *   serialization = blst compression); `read`: the cheap checks of upstream's rules here, then
  *   mcl's decompression with its subgroup check, and whenever mcl refuses the noble decoder
