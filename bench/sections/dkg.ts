@@ -94,6 +94,6 @@ export const dkg: BenchSection = {
         metrics.push({ name: `n=${n} ${phase}`, unit: 's', higherIsBetter: false, ours: best[phase], anchor: nat.best_phases[phase] ?? null, chart: false });
       }
     }
-    return { metrics, data: { native, ours }, notes: [`best of the ceremonies run per size (n=32: one); BLS backend ${blsBackend().name} (mcl accelerates G2.mul; the rest of the DKG is @noble/curves)`] };
+    return { metrics, data: { native, ours }, notes: [`best of the ceremonies run per size (n=32: one); BLS backend ${blsBackend().name} (mcl runs the G2 work of the DKG: commitments, Feldman checks, sums, MSM, encode/decode; scalars, Ed25519 and transcripts are noble/OpenSSL/JS)`] };
   },
 };
