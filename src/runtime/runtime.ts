@@ -131,9 +131,9 @@ export class StreamRuntime extends EventEmitter {
   private readonly changelog: (store: string) => string;
   private readonly lastSeen = new Map<string, { position: number; high: number }>();
   /**
-   * First offset delivered per input partition while its task had no position yet: where a
-   * re-created task seeks back to when its first transaction failed after the consumer had
-   * already moved on (batches are resolved before their transaction commits).
+   * First offset delivered per input partition: where a re-created task seeks back to when it has
+   * no position yet (its first transaction failed after the consumer had already moved on:
+   * batches are resolved once folded, before their transaction commits).
    */
   private readonly firstDelivered = new Map<string, number>();
 
@@ -403,19 +403,22 @@ export class StreamRuntime extends EventEmitter {
     seen.high = batch.highWatermark;
     this.lastSeen.set(k, seen);
     if (this.stopped || !this.assigned.has(p)) return;
+    if (!this.firstDelivered.has(k) && batch.records.length > 0) this.firstDelivered.set(k, batch.records[0]!.offset);
     let handle: TaskHandle;
     try {
       handle = await this.withHeartbeat(this.ensureTask(p), ctl);
     } catch {
+      // Not resolved: fetched again once a task exists (created in the background, with back-off,
+      // so a partition whose task failed is not left behind when no further batch arrives).
+      this.restartTask(p);
       await sleep(500);
-      return; // not resolved: the partition is fetched again and the task re-created
+      return;
     }
     if (ctl.isStale() || handle.closed) return;
     const run = handle.lock.then(async () => {
       if (handle.closed || ctl.isStale()) return;
       const task = handle.task!;
       const pos = task.positionOf(batch.topic, p);
-      if (pos === undefined && !this.firstDelivered.has(k) && batch.records.length > 0) this.firstDelivered.set(k, batch.records[0]!.offset);
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
       const max = this.opts.maxCommitRecords ?? 10_000;
       for (let i = 0; i < batch.records.length; i += max) {
@@ -490,7 +493,25 @@ export class StreamRuntime extends EventEmitter {
     this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
     if (this.handles.get(p) !== handle) return; // already replaced
     await this.closeTask(p);
-    if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
+    this.restartTask(p);
+  }
+
+  /**
+   * Creates the partition's task again (it seeks the consumer back to the task's position),
+   * retrying with back-off until it exists, the partition is revoked, or the runtime stops: a
+   * batch already resolved is fetched again only after that seek.
+   */
+  private restartTask(p: number): void {
+    void (async () => {
+      for (let attempt = 0; this.assigned.has(p) && !this.stopped && !this.tasks.has(p); attempt++) {
+        try {
+          await this.ensureTask(p);
+          return;
+        } catch {
+          await sleep(Math.min(5000, 200 * 2 ** attempt));
+        }
+      }
+    })();
   }
 
   private committed(pc: PendingCommit, t0: number): void {

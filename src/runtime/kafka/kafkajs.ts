@@ -248,6 +248,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
   private assignmentListeners: Array<(a: TopicPartition[]) => void> = [];
   private crashListeners: Array<(e: Error) => void> = [];
   private positionListeners: Array<(tp: TopicPartition, next: number) => void> = [];
+  /** Seeks per "topic/partition" so far: a batch delivered before a seek is stale. */
+  private readonly seeks = new Map<string, number>();
 
   constructor(
     kafka: KafkaT,
@@ -300,16 +302,31 @@ class KafkajsGroupConsumer implements GroupConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.concurrency ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const key = `${batch.topic}/${batch.partition}`;
+        const seeks = this.seeks.get(key) ?? 0;
+        // kafkajs' own isStale is true only until the next fetch takes the seek: a batch fetched
+        // before a seek must stay stale after that too (its handler may still be running).
+        const staleAtDelivery = isStale();
+        const stale = () => staleAtDelivery || (this.seeks.get(key) ?? 0) !== seeks || isStale();
+        const lastOffset = Number(batch.lastOffset());
         const records = batch.messages.map((m) => toInRecord(batch.topic, batch.partition, m));
-        await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), lastOffset: Number(batch.lastOffset()) },
-          { heartbeat, resolve: (o) => resolveOffset(String(o)), isRunning, isStale },
-        );
+        const inBatch: InBatch = { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), lastOffset };
+        const ctl: BatchControl = {
+          heartbeat,
+          isRunning,
+          isStale: stale,
+          resolve: (o) => {
+            if (!stale()) resolveOffset(String(o));
+          },
+        };
+        return handler(inBatch, ctl);
       },
     });
   }
 
   seek(tp: TopicPartitionOffset): void {
+    const key = `${tp.topic}/${tp.partition}`;
+    this.seeks.set(key, (this.seeks.get(key) ?? 0) + 1);
     this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(tp.offset) });
   }
   async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {

@@ -145,7 +145,7 @@ export interface BatchControl {
   resolve(offset: number): void;
   /** False once the consumer is stopping. */
   isRunning(): boolean;
-  /** True when a seek is pending for this partition (the batch is outdated). */
+  /** True when the batch is outdated: a seek of its partition came after it was fetched. */
   isStale(): boolean;
 }
 
