@@ -29,7 +29,7 @@
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Invalid, type Reader } from '../../codec/index.ts';
-import { NOBLE_G2, type G2Accelerator, type G2Point } from './group.ts';
+import { NOBLE_G2, type G2Accelerator, type G2Point, checkFlags } from './group.ts';
 import { R, type Scalar } from './scalar.ts';
 
 /** The raw mcl C API used here (exports of mcl-wasm's emscripten module). */
@@ -119,13 +119,7 @@ function fieldElementBelowP(bytes: Uint8Array, offset: number, masked: boolean):
  * compression flag, the infinity encoding, x < p (for G2 both limbs).
  */
 export function precheck(bytes: Uint8Array, name: 'G1' | 'G2', size: number): void {
-  const b0 = bytes[0]!;
-  if ((b0 & 0x80) === 0) throw new Invalid(name, 'Bad encoding');
-  if ((b0 & 0x40) !== 0) {
-    if ((b0 & 0x3f) !== 0) throw new Invalid(name, 'Bad encoding');
-    for (let i = 1; i < bytes.length; i++) if (bytes[i] !== 0) throw new Invalid(name, 'Bad encoding');
-    throw new Invalid(name, 'Infinity');
-  }
+  checkFlags(bytes, name);
   if (!fieldElementBelowP(bytes, 0, true)) throw new Invalid(name, 'Bad encoding');
   if (size === 96 && !fieldElementBelowP(bytes, 48, false)) throw new Invalid(name, 'Bad encoding');
 }

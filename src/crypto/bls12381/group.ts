@@ -98,7 +98,7 @@ function bytesToBigint(b: Uint8Array): bigint {
  * rejects the identity and anything outside the prime-order subgroup. Error messages are
  * upstream's, per failure (the conformance fixtures pin each one).
  */
-function checkFlags(bytes: Uint8Array, name: 'G1' | 'G2'): void {
+export function checkFlags(bytes: Uint8Array, name: 'G1' | 'G2'): void {
   const b0 = bytes[0]!;
   if ((b0 & 0x80) === 0) throw new Invalid(name, 'Bad encoding');
   if ((b0 & 0x40) !== 0) {
