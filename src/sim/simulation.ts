@@ -50,6 +50,7 @@ import { bytesToHex } from '../tempo/hex.ts';
 import { encodeOnchainDkgOutcome, type DkgOutput, type OnchainDkgOutcome } from '../tempo/outcome.ts';
 import { makeHeader, partialSignFinalization, recoverFinalization } from './chain.ts';
 import { Subscriber } from './subscriber.ts';
+import { xorshift } from './random.ts';
 
 export const FAULTS = ['bad-share', 'no-ack', 'too-many-reveals', 'forged-cert', 'bad-digest'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -119,16 +120,6 @@ export interface SimResult {
 const NAMESPACE = new TextEncoder().encode('TEMPO');
 const MAX_READ = 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** Serializes a validator's journal appends (one transactional producer each). */
 class Mutex {

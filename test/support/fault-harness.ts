@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { stackConfig, up } from '../../src/cli/stack.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import type { KafkaPort } from '../../src/runtime/kafka/port.ts';
+import { xorshift } from '../../src/sim/random.ts';
 
 export interface FaultOptions {
   port: KafkaPort;
@@ -43,16 +44,6 @@ export interface FaultReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * The pid of the broker this checkout's stack started (`.stack/run/broker.pid`). A broker started
@@ -120,7 +111,7 @@ export async function killWorker(c: ChildProcess): Promise<void> {
 
 export async function runFaultHarness(o: FaultOptions): Promise<FaultReport> {
   const seed = o.seed ?? Number(process.env.DKG_STREAM_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const rand = rng(seed);
+  const rand = xorshift(seed);
   if (o.restartBroker !== false) stackBrokerPid(); // fail before any work when the broker is not ours to restart
   const logStream = createWriteStream(o.logFile, { flags: 'a' });
   const say = (s: string) => logStream.write(`[harness ${new Date().toISOString()}] ${s}\n`);
