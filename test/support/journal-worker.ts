@@ -14,6 +14,7 @@
  * W_DATA_DIR, W_KEY (hex AES key), W_NODE, W_N, W_MAX_READ, W_TXN_ID.
  */
 import { createInterface } from 'node:readline';
+import { runWorker, say } from './worker.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { KafkaJournalBackend } from '../../src/processors/dkg-journal/kafka-backend.ts';
 import type { JournalBackend, JournalRecord } from '../../src/processors/dkg-journal/participant.ts';
@@ -32,7 +33,6 @@ const env = (k: string): string => {
   if (v === undefined) throw new Error(`journal-worker: ${k} is not set`);
   return v;
 };
-const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 
 const topology = loadTopology(TOPOLOGY_FILE, { prefix: env('W_PREFIX'), schemasDir: SCHEMAS_DIR });
 const events = topology.topics.get('dkg.events')!;
@@ -96,8 +96,11 @@ const commands: Record<string, (...args: never[]) => Promise<unknown>> = {
   },
 };
 
-await rt.ensureTopics();
-await rt.start();
+// SIGTERM stops the runtime, then the journal backend and the port.
+await runWorker(rt, async () => {
+  await kafka.close();
+  await port.close();
+});
 for (;;) {
   if (rt.ready() && rt.assignedPartitions().length === events.partitions) break;
   await new Promise((r) => setTimeout(r, 50));
@@ -112,14 +115,4 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     (result) => say({ id, ok: true, result: result ?? null }),
     (err: unknown) => say({ id, error: String((err as Error).stack ?? err) }),
   );
-});
-let stopping = false;
-process.on('SIGTERM', () => {
-  if (stopping) return;
-  stopping = true;
-  void rt
-    .stop()
-    .then(() => kafka.close())
-    .then(() => port.close())
-    .finally(() => process.exit(0));
 });
