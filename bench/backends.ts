@@ -13,6 +13,7 @@ import { availableBlsBackends, mclUnavailableReason, type AnyMinSigBackend } fro
 import { G1, G2, MinSig, computePublic, randomScalar, signMessage } from '../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../src/crypto/chacha.ts';
 import { drawBytes } from '../src/crypto/rng.ts';
+import { timeLoop } from './harness.ts';
 
 export interface OpResult {
   op: string;
@@ -20,18 +21,6 @@ export interface OpResult {
   opsPerSec: number;
   msPerOp: number;
   iterations: number;
-}
-
-function time(minMs: number, minIters: number, fn: (i: number) => unknown): { msPerOp: number; iterations: number } {
-  fn(-1);
-  let iterations = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (iterations < minIters || elapsed < minMs) {
-    fn(iterations++);
-    elapsed = performance.now() - start;
-  }
-  return { msPerOp: elapsed / iterations, iterations };
 }
 
 /** Measures every available backend; `minMs` per operation and backend. */
@@ -59,7 +48,7 @@ export function measureBackends(minMs: number, log: (s: string) => void = () => 
       ['G2 decode + pairing precomputation', 5, () => b.decodePublic(pkBytes)],
     ];
     for (const [op, minIters, fn] of ops) {
-      const t = time(minMs, minIters, fn);
+      const t = timeLoop(minMs, minIters, fn);
       const r = { op, backend: b.name, opsPerSec: 1000 / t.msPerOp, msPerOp: t.msPerOp, iterations: t.iterations };
       log(`backends: ${b.name.padEnd(6)} ${op.padEnd(48)} ${r.opsPerSec.toFixed(1).padStart(10)} ops/s`);
       out.push(r);
