@@ -159,8 +159,7 @@ export interface PendingCommit {
   records: OutRecord[];
   /** New consumer positions (next offset) of every input partition seen so far. */
   offsets: TopicPartitionOffset[];
-  changes: Map<string, Change[]>;
-  /** The same changes by store and map key (what later units read until this one is applied). */
+  /** State changes by store and map key, in first-write order (what later units read until this one is applied). */
   writes: Map<string, Map<string, Entry>>;
   inputOffsets: InputOffsets;
   stats: CommitStats;
@@ -444,15 +443,12 @@ export class Task {
       },
       changed: () => outputs.length > 0 || [...layers.values()].some((l) => l.entries.size > 0),
       finish: (position: InputOffsets, stats: CommitStats): PendingCommit => {
-        const changes = new Map<string, Change[]>();
         const writes = new Map<string, Map<string, Entry>>();
         const encodedPosition = encodeInputOffsets(position);
         for (const [n, layer] of layers) {
-          const list: Change[] = [...layer.entries.values()];
-          changes.set(n, list);
           writes.set(n, layer.entries);
           const topic = this.opts.changelogTopic(n);
-          for (const c of list) {
+          for (const c of layer.entries.values()) {
             c.internalKey = dataKey(c.key);
             outputs.push({ topic, partition, key: c.internalKey, value: c.value });
           }
@@ -463,7 +459,7 @@ export class Task {
           const i = k.lastIndexOf('/');
           return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
         });
-        return { records: outputs, offsets, changes, writes, inputOffsets: position, stats, deadLetters };
+        return { records: outputs, offsets, writes, inputOffsets: position, stats, deadLetters };
       },
     };
   }
@@ -479,7 +475,8 @@ export class Task {
     for (const [n, store] of this.opts.stores) {
       const topic = this.opts.changelogTopic(n);
       const r = produced.find((x) => x.topic === topic && x.partition === this.opts.partition);
-      await store.commit(pc.changes.get(n) ?? [], pc.inputOffsets, r ? r.lastOffset + 1 : null);
+      const w = pc.writes.get(n);
+      await store.commit(w ? [...w.values()] : [], pc.inputOffsets, r ? r.lastOffset + 1 : null);
     }
     if (i === 0) this.unapplied.shift();
   }
