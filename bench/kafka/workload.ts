@@ -17,6 +17,7 @@
  * The fold: state[epoch ‖ kind ‖ participant] = count u64 ‖ last seq u64 (last writer).
  */
 import type { KafkaPort, OutRecord } from '../../src/runtime/kafka/port.ts';
+import type { Bytes } from '../../src/state/kv.ts';
 import type { InRecord, ProcessorDef } from '../../src/runtime/processor.ts';
 
 export const COMMITTEE = 10;
@@ -76,9 +77,31 @@ export async function ensureInput(port: KafkaPort, n: number, partitions: number
   return topic;
 }
 
+/**
+ * The folded state of a key after record `v`: count + 1 ‖ the record's seq, written into `out`
+ * (16 bytes). The count is a u64 handled as two u32 halves: no BigInt per record.
+ */
+export function nextState(prev: Bytes | null, v: Buffer, out: Buffer): Buffer {
+  let hi = 0;
+  let lo = 1;
+  if (prev) {
+    hi = prev.readUInt32BE(0);
+    lo = prev.readUInt32BE(4) + 1;
+    if (lo > 0xffffffff) {
+      lo = 0;
+      hi = (hi + 1) >>> 0;
+    }
+  }
+  out.writeUInt32BE(hi, 0);
+  out.writeUInt32BE(lo, 4);
+  v.copy(out, 8, 13, 21);
+  return out;
+}
+
 /** dkg-stream's side of the fold (same semantics as FoldBench.java). */
 export function foldProcessor(input: string, onFirst?: () => void): ProcessorDef<Buffer> {
   let first = true;
+  const scratch = Buffer.alloc(16);
   return {
     name: 'fold',
     inputs: [input],
@@ -91,18 +114,18 @@ export function foldProcessor(input: string, onFirst?: () => void): ProcessorDef
       if (!v || v.length < 21) throw new Error('short record');
       return v;
     },
-    async process(ctx, v) {
+    // Synchronous when the key is in memory (read ahead, or written earlier in the unit): no
+    // promise per record. `put` copies, so one scratch value serves every record.
+    process(ctx, v) {
       if (first) {
         first = false;
         onFirst?.();
       }
       const store = ctx.store(STORE);
       const key = v.subarray(0, 13);
-      const prev = await store.get(key);
-      const next = Buffer.alloc(16);
-      next.writeBigUInt64BE((prev ? prev.readBigUInt64BE(0) : 0n) + 1n, 0);
-      v.copy(next, 8, 13, 21);
-      store.put(key, next);
+      const prev = store.peek(key);
+      if (prev === undefined) return store.get(key).then((p) => store.put(key, nextState(p ?? null, v, scratch)));
+      store.put(key, nextState(prev, v, scratch));
     },
   };
 }

@@ -23,6 +23,14 @@ export interface ReadOnlyStore {
 
 /** A task-local state store (one per store per partition), read-your-writes within the fold. */
 export interface KeyValueStore extends ReadOnlyStore {
+  /**
+   * `get` without I/O: the value of `key` when the task holds it in memory (written earlier in
+   * this unit or by an unapplied one, or read ahead by {@link ProcessorDef.prefetch} for the
+   * chunk being folded); `null` when the key is known to be absent there; `undefined` when it is
+   * not in memory (then `await get(key)`). A processor whose reads are all read ahead can be
+   * synchronous this way: no promise per record. Never disagrees with `get`.
+   */
+  peek(key: Bytes): Bytes | null | undefined;
   put(key: Bytes, value: Bytes): void;
   delete(key: Bytes): void;
 }

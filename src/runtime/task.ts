@@ -84,13 +84,17 @@ class LayeredStore implements KeyValueStore {
   ahead: Map<string, Bytes | null> | undefined;
 
   async get(key: Bytes): Promise<Bytes | undefined> {
+    const v = this.peek(key);
+    if (v !== undefined) return v === null ? undefined : v;
+    return this.base.get(key);
+  }
+
+  peek(key: Bytes): Bytes | null | undefined {
     const k = mapKey(key);
     let e = this.writes.get(k);
     for (let i = this.unapplied.length - 1; e === undefined && i >= 0; i--) e = this.unapplied[i]!.get(k);
-    if (e) return e.value === null ? undefined : e.value;
-    const a = this.ahead?.get(k);
-    if (a !== undefined) return a === null ? undefined : a;
-    return this.base.get(key);
+    if (e) return e.value;
+    return this.ahead?.get(k);
   }
 
   // Copies: the processor may reuse its buffers, and keys sliced from a record would otherwise
