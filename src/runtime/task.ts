@@ -40,9 +40,10 @@ class WriteLayer {
     return this.entries.get(k);
   }
 
-  set(k: string, e: Entry): void {
+  /** Writes `e` over `prev` (what {@link get} returned for `k`: the caller has looked it up already). */
+  set(k: string, e: Entry, prev: Entry | undefined): void {
     this.undoKeys.push(k);
-    this.undoPrev.push(this.entries.get(k));
+    this.undoPrev.push(prev);
     this.entries.set(k, e);
   }
 
@@ -98,13 +99,18 @@ class LayeredStore implements KeyValueStore {
   }
 
   // Copies: the processor may reuse its buffers, and keys sliced from a record would otherwise
-  // keep the whole fetched batch alive.
+  // keep the whole fetched batch alive. A key written before in this unit reuses that entry's
+  // copy (entries are never mutated).
   put(key: Bytes, value: Bytes): void {
-    this.writes.set(mapKey(key), { key: Buffer.from(key), value: Buffer.from(value) });
+    const k = mapKey(key);
+    const prev = this.writes.get(k);
+    this.writes.set(k, { key: prev?.key ?? Buffer.from(key), value: Buffer.from(value) }, prev);
   }
 
   delete(key: Bytes): void {
-    this.writes.set(mapKey(key), { key: Buffer.from(key), value: null });
+    const k = mapKey(key);
+    const prev = this.writes.get(k);
+    this.writes.set(k, { key: prev?.key ?? Buffer.from(key), value: null }, prev);
   }
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
