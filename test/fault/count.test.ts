@@ -2,6 +2,10 @@
  * Issue 6 item 9: ≥ 100k records through the counting processor while its process is SIGKILLed
  * ≥ 10 times and the broker restarts once; then the stores equal the reference fold and the
  * output topic (read_committed) holds every expected record exactly once.
+ *
+ * Knobs: DKG_STREAM_FAULT_RECORDS, DKG_STREAM_FAULT_BROKER_RESTART=0, DKG_STREAM_FAULT_KEEP=1 (keep
+ * the log and data), DKG_STREAM_FAULT_SEED, DKG_STREAM_FAULT_CRASH_AFTER_COMMIT (the worker's
+ * chance to SIGKILL itself right after a commit; default 0.05).
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -39,7 +43,7 @@ test(`count processor: ${RECORDS} records, 10 SIGKILLs, 1 broker restart → exa
   const report = await runFaultHarness({
     port,
     worker: 'test/support/count-worker.ts',
-    workerEnv: { W_APP: app, W_INPUT: input, W_OUTPUT: output, W_DLQ: dlq, W_DATA_DIR: dataDir, W_SESSION_MS: '6000', W_CRASH_AFTER_COMMIT: '0.05' },
+    workerEnv: { W_APP: app, W_INPUT: input, W_OUTPUT: output, W_DLQ: dlq, W_DATA_DIR: dataDir, W_SESSION_MS: '6000', W_CRASH_AFTER_COMMIT: process.env.DKG_STREAM_FAULT_CRASH_AFTER_COMMIT ?? '0.05' },
     input,
     groupId: `${app}-count`,
     records: RECORDS,
