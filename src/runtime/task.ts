@@ -98,19 +98,21 @@ class LayeredStore implements KeyValueStore {
     return this.ahead?.get(k);
   }
 
-  // Copies: the processor may reuse its buffers, and keys sliced from a record would otherwise
-  // keep the whole fetched batch alive. A key written before in this unit reuses that entry's
-  // copy (entries are never mutated).
   put(key: Bytes, value: Bytes): void {
-    const k = mapKey(key);
-    const prev = this.writes.get(k);
-    this.writes.set(k, { key: prev?.key ?? Buffer.from(key), value: Buffer.from(value) }, prev);
+    this.write(key, Buffer.from(value));
   }
 
   delete(key: Bytes): void {
+    this.write(key, null);
+  }
+
+  // Copies: the processor may reuse its buffers, and keys sliced from a record would otherwise
+  // keep the whole fetched batch alive. A key written before in this unit reuses that entry's
+  // copy (an entry's key and value never change once written).
+  private write(key: Bytes, value: Bytes | null): void {
     const k = mapKey(key);
     const prev = this.writes.get(k);
-    this.writes.set(k, { key: prev?.key ?? Buffer.from(key), value: null }, prev);
+    this.writes.set(k, { key: prev?.key ?? Buffer.from(key), value }, prev);
   }
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {
