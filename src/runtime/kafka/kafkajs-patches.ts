@@ -535,9 +535,25 @@ function install(rel: string, make: () => unknown): void {
   active.push(rel);
 }
 
+/** The only kafkajs release the replacements were compared against, byte for byte. */
+export const PATCHED_KAFKAJS_VERSION = '2.2.4';
+
+/**
+ * Refuses a kafkajs other than {@link PATCHED_KAFKAJS_VERSION}: its internals may differ, and a
+ * replacement that silently diverges from them would corrupt records on the wire.
+ */
+export function checkPatchedVersion(installed: string): void {
+  if (installed !== PATCHED_KAFKAJS_VERSION) {
+    throw new Error(
+      `kafkajs ${installed} is installed, but dkg-stream's kafkajs patches were tested against ${PATCHED_KAFKAJS_VERSION} only: install kafkajs ${PATCHED_KAFKAJS_VERSION} (npm ci) or set DKG_STREAM_KAFKAJS_PATCHES=0`,
+    );
+  }
+}
+
 if (process.env.DKG_STREAM_KAFKAJS_PATCHES === '0') {
   log.info('kafkajs patches disabled by DKG_STREAM_KAFKAJS_PATCHES=0');
 } else {
+  checkPatchedVersion((require('kafkajs/package.json') as { version: string }).version);
   const patches: [string, () => unknown][] = [
     [GROUP, () => groupMessagesPerPartition],
     [RECORD, () => recordV0],

@@ -15,7 +15,7 @@ import { Module, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
-import { kafkajsPatchesActive } from '../../../src/runtime/kafka/kafkajs-patches.ts';
+import { PATCHED_KAFKAJS_VERSION, checkPatchedVersion, kafkajsPatchesActive } from '../../../src/runtime/kafka/kafkajs-patches.ts';
 import { TestRng } from '../../support/rng.ts';
 
 type Any = any;
@@ -121,6 +121,12 @@ test('kafkajsPatchesActive names every patch once the kafkajs adapter is importe
   require(file('protocol/requests/produce/v5/request'));
   const v5 = require.cache[file('protocol/requests/produce/v5/request')]!;
   assert.ok(v5.children.some((m) => m.exports === patched('protocol/requests/produce/v3/request')));
+});
+
+test('the patches refuse a kafkajs version they were not compared against, naming both versions and the way out', () => {
+  assert.equal((require('kafkajs/package.json') as { version: string }).version, PATCHED_KAFKAJS_VERSION);
+  assert.doesNotThrow(() => checkPatchedVersion(PATCHED_KAFKAJS_VERSION));
+  assert.throws(() => checkPatchedVersion('2.2.5'), /kafkajs 2\.2\.5 is installed.*tested against 2\.2\.4 only.*DKG_STREAM_KAFKAJS_PATCHES=0/);
 });
 
 test('groupMessagesPerPartition: same groups, same order, same message objects', async () => {
