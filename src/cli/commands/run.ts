@@ -38,7 +38,7 @@ const command: Command = {
     try {
       const names = processorList(flags.processor) ?? defaultProcessors(env);
       for (const n of names) registered(env, n); // unknown / unimplemented names fail before anything starts
-      const metrics = new Metrics();
+      const metrics = new Metrics({ process: true });
       const settings: ProcessorSettings = { metrics, ...(names.includes('follow') ? { follow: followSettings(flags) } : {}) };
       const started: StartedProcessor[] = names.map((n) =>
         startableProcessor(env, config, n, settings, { dataDir: config.dataDir, metrics, ...(httpPort > 0 ? { endpoint: `127.0.0.1:${httpPort}` } : {}) }),

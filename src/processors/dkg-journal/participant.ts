@@ -204,7 +204,7 @@ export class Storage<P = unknown> {
         unsent.delete(k);
         log.debug({ epoch: String(epoch), player: k }, 'replayed player ack');
       } else {
-        this.opts.metrics?.inc('dkg_participant_replayed_acks_rejected_total', 'Stored acks whose signature does not verify for the regenerated dealing', {});
+        this.opts.metrics?.inc('dkg_stream_participant_replayed_acks_rejected_total', 'Stored acks whose signature does not verify for the regenerated dealing', {});
       }
     }
     return new Dealer(dealer, pubMsg, unsent);

@@ -4,7 +4,7 @@
  * (commonware `examples/reshare/src/dkg/state.rs`, v0.0.64):
  *
  * - **first writer wins** per (owner, epoch, kind, participant): a later Dealing/Ack/Log for the
- *   same slot is not re-applied; it is counted as a duplicate (`dkg_journal_events_total{outcome=
+ *   same slot is not re-applied; it is counted as a duplicate (`dkg_stream_journal_events_total{outcome=
  *   "duplicate"}`) and logged — upstream's `append_*` returning false;
  * - results come back in participant byte order (the store keys sort like upstream's BTreeMaps);
  * - a state per (owner, epoch); the current epoch is the owner's highest (upstream: the last one
@@ -17,13 +17,13 @@
  *   the two input topics — the fold is replay-deterministic.
  *
  * Bad input (item 5): every record is validated before it can touch the stores.
- *   → DLQ (error class in `dlq.error.class`, counted in `dkg_journal_rejected_total{reason}`):
+ *   → DLQ (error class in `dlq.error.class`, counted in `dkg_stream_journal_rejected_total{reason}`):
  *     undecodable Avro (`WireFormatError`, `UnknownSchemaId`, `AvroDecodeError`, `OversizePayload`),
  *     a key that is not the value's 8-byte epoch (`EpochKeyMismatch`), bad structure or key sizes
  *     (`MalformedEvent`), commonware bytes that do not decode (`MalformedPayload`), messages beyond
  *     `max_read_size` (`OversizeMessage`), secrets that fail AES-GCM authentication
  *     (`AuthenticationFailed`, `UnknownKeyId`).
- *   → ignored with a metric (`dkg_journal_ignored_total{reason}`), as upstream would not store
+ *   → ignored with a metric (`dkg_stream_journal_ignored_total{reason}`), as upstream would not store
  *     them: events/states of pruned epochs (`pruned-epoch`), acks whose signature does not verify
  *     over their digest (`bad-ack-signature`) or whose digest is not the epoch's first one
  *     (`ack-digest-mismatch`).
@@ -99,10 +99,10 @@ export interface JournalProcessorOptions {
 export type JournalInput = { topic: 'events'; event: JournalEvent } | { topic: 'states'; state: EpochStateRecord };
 
 export const JOURNAL_METRICS = {
-  events: 'dkg_journal_events_total',
-  ignored: 'dkg_journal_ignored_total',
-  rejected: 'dkg_journal_rejected_total',
-  pruned: 'dkg_journal_pruned_entries_total',
+  events: 'dkg_stream_journal_events_total',
+  ignored: 'dkg_stream_journal_ignored_total',
+  rejected: 'dkg_stream_journal_rejected_total',
+  pruned: 'dkg_stream_journal_pruned_entries_total',
 } as const;
 
 export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef<JournalInput> {

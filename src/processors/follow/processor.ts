@@ -163,10 +163,10 @@ export function checkRetainEpochs(v: unknown, what = 'retainEpochs'): number {
 }
 
 export const FOLLOW_METRICS = {
-  records: 'follow_records_total',
-  ignored: 'follow_ignored_total',
-  pruned: 'follow_pruned_entries_total',
-  horizon: 'follow_pruned_below_height',
+  records: 'dkg_stream_follow_records_total',
+  ignored: 'dkg_stream_follow_ignored_total',
+  pruned: 'dkg_stream_follow_pruned_entries_total',
+  horizon: 'dkg_stream_follow_pruned_below_height',
 } as const;
 
 /** What happened to a finalization that was not rejected. */
