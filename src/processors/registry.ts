@@ -12,6 +12,7 @@ import type { QueryRoute } from '../runtime/http.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { ProcessorDef } from '../runtime/processor.ts';
 import { StreamRuntime, type RuntimeOptions } from '../runtime/runtime.ts';
+import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
 import { Keyring } from '../state/seal.ts';
 import { dkgJournalProcessor } from './dkg-journal/processor.ts';
 import { journalRoute } from './dkg-journal/http.ts';
@@ -134,6 +135,7 @@ export function defaultProcessors(env: FollowEnv): string[] {
  */
 // biome-ignore lint: processors are heterogeneous
 export function wiredRuntime(env: FollowEnv, def: ProcessorDef<any>, params: RuntimeParams): StreamRuntime {
+  checkProcessorAgainstTopology(env.topology, def, 'topology.yaml (checked against the processors\' code)');
   const spec = env.topology.processors.get(def.name);
   const dlq = env.topology.topics.get('dlq');
   if (!dlq) throw new ProcessorSetupError('topology has no dlq topic');

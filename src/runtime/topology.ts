@@ -242,6 +242,40 @@ export function parseTopology(text: string, source: string, opts: TopologyOption
   return { applicationId, prefix, topics, processors, queries };
 }
 
+/** What a processor's code declares (a {@link ProcessorDef}'s shape, without importing it). */
+export interface DeclaredProcessor {
+  name: string;
+  inputs: string[];
+  outputs?: string[];
+  stores?: string[];
+  globals?: string[];
+}
+
+/**
+ * Checks a processor's code against its topology entry: the same inputs, global tables, outputs
+ * (the DLQ is implicit in the code) and stores, by broker name. topology.yaml is the source of
+ * truth; code that reads or writes anything else must not start, because its changelogs, ACLs and
+ * co-partitioning were derived from the topology. Throws a {@link TopologyError} naming every
+ * difference.
+ */
+export function checkProcessorAgainstTopology(t: Topology, def: DeclaredProcessor, source = 'topology'): void {
+  const spec = t.processors.get(def.name);
+  if (!spec) throw new TopologyError(source, [`processor '${def.name}' is not declared in the topology (declared: ${[...t.processors.keys()].join(', ')})`]);
+  const dlq = t.topics.get('dlq')?.name;
+  const problems: string[] = [];
+  const compare = (what: string, declared: string[], coded: string[]): void => {
+    const missing = declared.filter((n) => !coded.includes(n));
+    const extra = coded.filter((n) => !declared.includes(n));
+    if (missing.length > 0) problems.push(`processor '${def.name}': the topology declares ${what} ${missing.join(', ')} that the code does not use`);
+    if (extra.length > 0) problems.push(`processor '${def.name}': the code uses ${what} ${extra.join(', ')} that the topology does not declare`);
+  };
+  compare('input', spec.inputs.map((x) => x.name), def.inputs);
+  compare('global table', spec.globals.map((x) => x.name), def.globals ?? []);
+  compare('output', spec.outputs.map((x) => x.name).filter((n) => n !== dlq), (def.outputs ?? []).filter((n) => n !== dlq));
+  compare('store', spec.stores.map((x) => x.name), def.stores ?? []);
+  if (problems.length > 0) throw new TopologyError(source, problems);
+}
+
 /** Human-readable graph, in the spirit of Kafka Streams' `Topology#describe()`. */
 export function describeTopology(t: Topology): string {
   const lines: string[] = [`Topology (application ${t.applicationId}${t.prefix ? `, prefix '${t.prefix}'` : ''})`, '', 'Topics:'];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../src/paths.ts';
-import { TopologyError, describeTopology, loadTopology, parseTopology } from '../../../src/runtime/topology.ts';
+import { TopologyError, checkProcessorAgainstTopology, describeTopology, loadTopology, parseTopology } from '../../../src/runtime/topology.ts';
 
 const schemasDir = join(REPO_ROOT, 'schemas');
 const repoTopology = () => loadTopology(join(REPO_ROOT, 'topology.yaml'), { schemasDir });
@@ -105,4 +105,41 @@ test('describe shows inputs, globals, stores and outputs of each processor', () 
   assert.match(text, /<== epochs \(global table\)/);
   assert.match(text, /\[store pending\] <-> dkg-stream-follow-pending-changelog/);
   assert.match(text, /--> finalizations\.verified/);
+});
+
+test('every implemented processor declares exactly what topology.yaml declares for it (plain and prefixed)', async () => {
+  const { PROCESSORS } = await import('../../../src/processors/registry.ts');
+  const { Keyring } = await import('../../../src/state/seal.ts');
+  for (const prefix of ['', 'staging.']) {
+    const topology = loadTopology(join(REPO_ROOT, 'topology.yaml'), { schemasDir, prefix });
+    // The factories only capture serde and codec; the check reads the declared names.
+    const env = { topology, serde: {}, codec: {}, port: {} } as never;
+    const settings = { keyring: new Keyring([Buffer.alloc(32, 1)]), follow: { epochLength: 10n } as never };
+    assert.deepEqual([...PROCESSORS.keys()].sort(), [...topology.processors.keys()].sort());
+    for (const entry of PROCESSORS.values()) checkProcessorAgainstTopology(topology, entry.def(env, { secretKeyFile: null }, settings));
+  }
+});
+
+test('a processor whose code disagrees with topology.yaml is refused, naming each difference', () => {
+  const t = repoTopology();
+  const follow = { name: 'follow', inputs: ['consensus.finalizations'], outputs: ['finalizations.verified', 'epochs', 'dkg.events'], stores: ['pending', 'follow-state'], globals: ['epochs'] };
+  checkProcessorAgainstTopology(t, follow); // agrees (the DLQ is implicit)
+  const err = (def: typeof follow) => {
+    try {
+      checkProcessorAgainstTopology(t, def, 'topology.yaml');
+    } catch (e) {
+      assert.ok(e instanceof TopologyError);
+      return e.problems;
+    }
+    assert.fail('accepted');
+  };
+  assert.deepEqual(err({ ...follow, outputs: ['finalizations.verified', 'epochs', 'dlq', 'extra.topic'] }), [
+    "processor 'follow': the topology declares output dkg.events that the code does not use",
+    "processor 'follow': the code uses output extra.topic that the topology does not declare",
+  ]);
+  assert.deepEqual(err({ ...follow, stores: ['pending'], globals: [] }), [
+    "processor 'follow': the topology declares global table epochs that the code does not use",
+    "processor 'follow': the topology declares store follow-state that the code does not use",
+  ]);
+  assert.deepEqual(err({ ...follow, name: 'nope' }), ["processor 'nope' is not declared in the topology (declared: dkg-journal, follow)"]);
 });
