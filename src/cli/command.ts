@@ -1,6 +1,7 @@
-/** A CLI sub-command. `run` returns the process exit code; throw {@link UsageError} for bad flags. */
+import { parseArgs as nodeParseArgs } from 'node:util';
+
+/** A CLI sub-command (its one-line summary lives in main.ts' table). `run` returns the exit code; throw {@link UsageError} for bad flags. */
 export interface Command {
-  summary: string;
   usage: string;
   run(args: string[]): Promise<number>;
 }
@@ -11,35 +12,36 @@ export class UsageError extends Error {
 }
 
 /**
- * Minimal, strict flag parser: `--name value`, `--name=value`, boolean `--flag`, positionals.
- * Unknown flags are a usage error so a typo never silently changes behaviour.
+ * Strict flag parsing through `util.parseArgs`: `--name value`, `--name=value`, boolean `--flag`,
+ * positionals. An unknown flag, a value given to a boolean, or a string flag without its value is
+ * a {@link UsageError}, so a typo never silently changes behaviour.
  */
 export function parseArgs(
   args: string[],
   spec: { strings?: string[]; booleans?: string[] },
 ): { flags: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const strings = new Set(spec.strings ?? []);
-  const booleans = new Set(spec.booleans ?? []);
-  const flags: Record<string, string | boolean | undefined> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (booleans.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      flags[name] = true;
-    } else if (strings.has(name)) {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      flags[name] = value;
-    } else {
-      throw new UsageError(`unknown option --${name}`);
-    }
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const s of spec.strings ?? []) options[s] = { type: 'string' };
+  for (const b of spec.booleans ?? []) options[b] = { type: 'boolean' };
+  try {
+    const { values, positionals } = nodeParseArgs({ args, options, strict: true, allowPositionals: true });
+    return { flags: { ...values } as Record<string, string | boolean | undefined>, positionals };
+  } catch (err) {
+    throw new UsageError(usageMessage(err as Error & { code?: string }));
   }
-  return { flags, positionals };
+}
+
+/** util.parseArgs' messages, in this CLI's words (one line, the flag named as typed). */
+function usageMessage(err: Error & { code?: string }): string {
+  const flag = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${flag ?? err.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (err.message.includes('does not take an argument')) return `${flag} takes no value`;
+      if (err.message.includes('ambiguous')) return `${flag} needs a value (for a value that starts with '-', write ${flag}=VALUE)`;
+      return `${flag} needs a value`;
+    default:
+      return err.message.split('\n')[0]!;
+  }
 }

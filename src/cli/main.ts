@@ -1,51 +1,115 @@
 /**
  * `dkg-stream` command dispatcher. Each sub-command lives in `src/cli/commands/<name>.ts` and
- * exports a {@link Command}; this file only routes and renders help.
+ * exports a {@link Command}; this file only routes and renders help. The table below carries each
+ * command's one-line summary, so `--help` loads no command module (each one pulls in Kafka,
+ * RocksDB or the curves): only the command that runs is imported.
  *
  * Conventions every command follows: JSON (or a human table) on stdout, diagnostics on stderr,
  * exit code 0 only on success, 2 for usage errors, 1 for failures.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  demo: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/demo.ts')).default),
-  topology: async () => (await import('./commands/topology.ts')).default,
-  stack: async () => (await import('./commands/stack.ts')).default,
-  inspect: async () => (await import('./commands/inspect.ts')).default,
-  verify: async () => (await import('./commands/verify.ts')).default,
-  follow: async () => (await import('./commands/follow.ts')).default,
-  ingest: async () => (await import('./commands/ingest.ts')).default,
-  subscribe: async () => (await import('./commands/subscribe.ts')).default,
-  run: async () => (await import('./commands/run.ts')).default,
-  replay: async () => (await import('./commands/replay.ts')).default,
-  sim: async () => ((process.env.DKG_STREAM_LOG_LEVEL ??= 'warn'), (await import('./commands/sim.ts')).default),
+interface Entry {
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/** Commands whose own output is the point: their library logs default to warnings only. */
+const quiet = () => {
+  process.env.DKG_STREAM_LOG_LEVEL ??= 'warn';
 };
 
-async function help(): Promise<string> {
-  const lines = ['Usage: dkg-stream <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(COMMANDS).sort(([a], [b]) => a.localeCompare(b))) {
-    const cmd = await load();
-    lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
-  }
-  lines.push('', 'Run `dkg-stream <command> --help` for the options of one command.');
+const COMMANDS: Record<string, Entry> = {
+  demo: {
+    summary: 'the main job behind npm start: the simulation with its defaults (--smoke: the smoke run)',
+    load: async () => (quiet(), (await import('./commands/demo.ts')).default),
+  },
+  follow: {
+    summary: 'verify finalizations and advance epochs (consensus.finalizations → finalizations.verified, epochs)',
+    load: async () => (await import('./commands/follow.ts')).default,
+  },
+  ingest: {
+    summary: 'append a Tempo node’s finalizations to consensus.finalizations (WebSocket consensus_subscribe)',
+    load: async () => (await import('./commands/ingest.ts')).default,
+  },
+  inspect: {
+    summary: 'decode a Tempo DKG outcome, finalization certificate or block header (JSON out)',
+    load: async () => (await import('./commands/inspect.ts')).default,
+  },
+  replay: {
+    summary: 'reset a processor to an offset/timestamp/the beginning and rebuild its stores',
+    load: async () => (await import('./commands/replay.ts')).default,
+  },
+  run: {
+    summary: 'run processors (all by default) with the HTTP ops server until SIGINT/SIGTERM',
+    load: async () => (await import('./commands/run.ts')).default,
+  },
+  sim: {
+    summary: 'simulate a validator committee through several epochs against the stack (DKG, chain, follower, subscriber)',
+    load: async () => (quiet(), (await import('./commands/sim.ts')).default),
+  },
+  stack: {
+    summary: 'start/stop the local Kafka broker and schema registry',
+    load: async () => (await import('./commands/stack.ts')).default,
+  },
+  subscribe: {
+    summary: 'downstream subscriber example: re-verify finalizations.verified with the schemes from epochs',
+    load: async () => (await import('./commands/subscribe.ts')).default,
+  },
+  topology: {
+    summary: 'describe, validate or apply topology.yaml (topics + schemas)',
+    load: async () => (await import('./commands/topology.ts')).default,
+  },
+  verify: {
+    summary: 'verify a Tempo finalization certificate under an identity (JSON out)',
+    load: async () => (await import('./commands/verify.ts')).default,
+  },
+};
+
+function help(): string {
+  const lines = ['Usage: dkg-stream <command> [options]', '       dkg-stream help <command> | --help | --version', '', 'Commands:'];
+  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name.padEnd(12)} ${COMMANDS[name]!.summary}`);
+  lines.push('', 'Run `dkg-stream help <command>` (or `dkg-stream <command> --help`) for the options of one command.');
   return lines.join('\n');
+}
+
+/** `dkg-stream <version> (node <version>)`, from package.json. */
+export function versionLine(): string {
+  const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return `dkg-stream ${version} (node ${process.version})`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write((await help()) + '\n');
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    process.stdout.write(`${help()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`dkg-stream: unknown command '${name}'\n\n${await help()}\n`);
+  if (name === 'help') {
+    const entry = COMMANDS[rest[0]!];
+    if (!entry || rest.length > 1) {
+      process.stderr.write(`dkg-stream help: ${entry ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n\n${help()}\n`);
+      return 2;
+    }
+    process.stdout.write(`${(await entry.load()).usage}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`dkg-stream: unknown command '${name}'\n\n${help()}\n`);
     return 2;
   }
-  const cmd = await load();
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(cmd.usage + '\n');
+    process.stdout.write(`${cmd.usage}\n`);
     return 0;
   }
   try {

@@ -78,24 +78,27 @@ export interface ReplayReport {
 
 const CHANGELOG_CONFIGS = ['cleanup.policy', 'min.cleanable.dirty.ratio', 'segment.ms', 'retention.ms'];
 
-export async function replay(o: ReplayOptions): Promise<ReplayReport> {
-  const t0 = Date.now();
-  const def = o.processor;
-  const admin = await o.port.admin();
+/** What a replay would do, without doing it (`replay --dry-run`). */
+export interface ReplayPlan {
+  processor: string;
+  groupId: string;
+  from: ReplayFrom;
+  /** Active members of the group: a replay is refused while there are any. */
+  activeMembers: string[];
+  partitions: Array<{ topic: string; partition: number; committed: number | null; from: number; to: number; records: number }>;
+  /** Local store directories that would be deleted. */
+  storeDirs: string[];
+  /** Changelog topics that would be recreated empty. */
+  changelogs: string[];
+  records: number;
+}
 
-  // 1. Nobody else may run the processor.
+/** Per input partition the replay's start and end, and who is in the group; nothing is changed. */
+async function planPartitions(admin: AdminPort, o: Pick<ReplayOptions, 'processor' | 'groupId' | 'from'>): Promise<{ members: string[]; partitions: ReplayPartition[] }> {
   const group = await admin.describeGroup(o.groupId);
-  if (group.members.length > 0) {
-    const who = group.members.map((m) => `${m.clientId}@${m.host}`).join(', ');
-    throw new ReplayRefused(
-      `consumer group '${o.groupId}' has ${group.members.length} active member(s) (${who}): stop every instance of processor '${def.name}' ` +
-        `before replaying (a replay resets the group's offsets and rebuilds the stores, which is only safe while the group is empty)`,
-    );
-  }
-
-  // 2. Start and end offsets per input partition; reset the group.
+  const members = group.members.map((m) => `${m.clientId}@${m.host}`);
   const partitions: ReplayPartition[] = [];
-  for (const topic of def.inputs) {
+  for (const topic of o.processor.inputs) {
     const marks = await admin.offsets(topic);
     const byTs = o.from.kind === 'timestamp' ? new Map((await admin.offsetsForTimestamp(topic, o.from.timestampMs)).map((x) => [x.partition, x.offset])) : undefined;
     for (const m of marks) {
@@ -106,6 +109,47 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
       from = Math.min(Math.max(from, m.low), m.high);
       partitions.push({ topic, partition: m.partition, from, to: m.high, records: 0, dlq: 0 });
     }
+  }
+  return { members, partitions };
+}
+
+/** The replay `o` would run now: offsets per partition, stores and changelogs reset. Changes nothing. */
+export async function planReplay(o: Pick<ReplayOptions, 'port' | 'processor' | 'groupId' | 'dataDir' | 'changelogTopic' | 'from'>): Promise<ReplayPlan> {
+  const admin = await o.port.admin();
+  const { members, partitions } = await planPartitions(admin, o);
+  const committed = new Map<string, number>();
+  for (const topic of o.processor.inputs) for (const c of await admin.groupOffsets(o.groupId, topic)) committed.set(tpKey(topic, c.partition), c.offset);
+  const partitionNumbers = [...new Set(partitions.map((p) => p.partition))];
+  const stores = o.processor.stores ?? [];
+  return {
+    processor: o.processor.name,
+    groupId: o.groupId,
+    from: o.from,
+    activeMembers: members,
+    partitions: partitions.map((p) => {
+      const c = committed.get(tpKey(p.topic, p.partition));
+      return { topic: p.topic, partition: p.partition, committed: c === undefined || c < 0 ? null : c, from: p.from, to: p.to, records: p.to - p.from };
+    }),
+    storeDirs: stores.flatMap((store) => partitionNumbers.map((p) => storeDir(o.dataDir, o.processor.name, store, p))),
+    changelogs: stores.map((store) => o.changelogTopic(store)),
+    records: partitions.reduce((n, p) => n + (p.to - p.from), 0),
+  };
+}
+
+export async function replay(o: ReplayOptions): Promise<ReplayReport> {
+  const t0 = Date.now();
+  const def = o.processor;
+  const admin = await o.port.admin();
+
+  // 1. Nobody else may run the processor. 2. Start and end offsets per input partition.
+  const { members, partitions } = await planPartitions(admin, o);
+  if (members.length > 0) {
+    throw new ReplayRefused(
+      `consumer group '${o.groupId}' has ${members.length} active member(s) (${members.join(', ')}): stop every instance of processor '${def.name}' ` +
+        `before replaying (a replay resets the group's offsets and rebuilds the stores, which is only safe while the group is empty)`,
+    );
+  }
+  for (const topic of def.inputs) {
     await admin.setGroupOffsets(
       o.groupId,
       topic,
@@ -233,9 +277,26 @@ async function recreateEmpty(admin: AdminPort, topic: string): Promise<void> {
   log.info({ topic, partitions }, 'changelog recreated empty');
 }
 
+/** The dry run's table (stdout): what a replay would reset, per partition. */
+export function formatReplayPlan(p: ReplayPlan): string {
+  const rows = [['topic', 'partition', 'committed', 'from', 'to', 'records'], ...p.partitions.map((x) => [x.topic, String(x.partition), x.committed === null ? '-' : String(x.committed), String(x.from), String(x.to), String(x.records)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    `dry run: replay of ${p.processor} (group ${p.groupId}) from ${describeFrom(p.from)} would reset these offsets (nothing was changed)`,
+    line(rows[0]!),
+    ...rows.slice(1).map(line),
+    `would delete ${p.storeDirs.length} local store director${p.storeDirs.length === 1 ? 'y' : 'ies'} under the data directory and recreate ${p.changelogs.length} changelog(s) empty: ${p.changelogs.join(', ') || '(none)'}`,
+    `would fold ${p.records} records`,
+    p.activeMembers.length > 0 ? `would be REFUSED now: the group has ${p.activeMembers.length} active member(s) (${p.activeMembers.join(', ')})` : 'the group has no active members: the replay could run now',
+  ].join('\n');
+}
+
+const describeFrom = (f: ReplayFrom): string => (f.kind === 'beginning' ? 'the beginning' : f.kind === 'offset' ? `offset ${f.offset}` : `timestamp ${new Date(f.timestampMs).toISOString()}`);
+
 /** The summary table of a replay (stdout). */
 export function formatReplayReport(r: ReplayReport): string {
-  const from = r.from.kind === 'beginning' ? 'the beginning' : r.from.kind === 'offset' ? `offset ${r.from.offset}` : `timestamp ${new Date(r.from.timestampMs).toISOString()}`;
+  const from = describeFrom(r.from);
   const rows = [['topic', 'partition', 'from', 'to', 'records', 'dlq'], ...r.partitions.map((p) => [p.topic, String(p.partition), String(p.from), String(p.to), String(p.records), String(p.dlq)])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -300,6 +300,59 @@ export function describeTopology(t: Topology): string {
   return lines.join('\n');
 }
 
+/** The topology as plain JSON (names on the broker; what `topology describe --json` prints). */
+export function topologyJson(t: Topology): unknown {
+  return {
+    applicationId: t.applicationId,
+    prefix: t.prefix,
+    topics: [...t.topics.values()].map((x) => ({
+      name: x.name,
+      logical: x.logical,
+      partitions: x.partitions,
+      replicationFactor: x.replicationFactor,
+      key: x.key,
+      value: x.value,
+      cleanup: x.cleanup,
+      retentionMs: x.retentionMs,
+      ...(x.changelogOf ? { changelogOf: x.changelogOf } : {}),
+      doc: x.doc,
+    })),
+    processors: [...t.processors.values()].map((p) => ({
+      name: p.name,
+      tasks: p.partitions,
+      inputs: p.inputs.map((x) => x.name),
+      globals: p.globals.map((x) => x.name),
+      outputs: p.outputs.map((x) => x.name),
+      stores: p.stores.map((s) => ({ name: s.name, changelog: s.changelog })),
+      doc: p.doc,
+    })),
+    queries: Object.fromEntries([...t.queries].map(([q, s]) => [q, `${s.processor}.${s.name}`])),
+  };
+}
+
+/** The topology as a Graphviz digraph: topics as ellipses, processors as boxes, stores as cylinders. */
+export function topologyDot(t: Topology): string {
+  const id = (kind: string, name: string) => JSON.stringify(`${kind}:${name}`);
+  const label = (s: string) => JSON.stringify(s);
+  const lines = [`digraph ${label(t.applicationId)} {`, '  rankdir=LR;', '  node [fontname="Helvetica"];'];
+  for (const x of t.topics.values()) {
+    if (x.changelogOf) continue;
+    lines.push(`  ${id('topic', x.name)} [shape=ellipse, label=${label(`${x.name}\n${x.partitions}p ${x.cleanup}`)}];`);
+  }
+  for (const p of t.processors.values()) {
+    lines.push(`  ${id('processor', p.name)} [shape=box, style=bold, label=${label(`${p.name}\n${p.partitions} tasks`)}];`);
+    for (const i of p.inputs) lines.push(`  ${id('topic', i.name)} -> ${id('processor', p.name)};`);
+    for (const g of p.globals) lines.push(`  ${id('topic', g.name)} -> ${id('processor', p.name)} [style=dashed, label="global"];`);
+    for (const o of p.outputs) lines.push(`  ${id('processor', p.name)} -> ${id('topic', o.name)};`);
+    for (const s of p.stores) {
+      lines.push(`  ${id('store', `${p.name}.${s.name}`)} [shape=cylinder, label=${label(`${s.name}\n→ ${s.changelog}`)}];`);
+      lines.push(`  ${id('processor', p.name)} -> ${id('store', `${p.name}.${s.name}`)} [dir=both, arrowsize=0.6];`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

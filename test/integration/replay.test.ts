@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { countProcessor } from '../../src/runtime/builtin.ts';
 import type { InRecord } from '../../src/runtime/kafka/port.ts';
-import { type ReplayFrom, ReplayRefused, formatReplayReport, replay } from '../../src/runtime/replay.ts';
+import { type ReplayFrom, ReplayRefused, formatReplayPlan, formatReplayReport, planReplay, replay } from '../../src/runtime/replay.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { RocksKV, storeDir } from '../../src/state/rocksdb.ts';
 import { StateStore } from '../../src/state/store.ts';
@@ -87,6 +87,9 @@ test('replay: refused while running; from the beginning, an offset and a timesta
     assert.match((err as Error).message, /has 1 active member.*stop every instance of processor 'count'/);
     return true;
   });
+  const busyPlan = await planReplay({ port, processor: def, groupId: `${app}-count`, dataDir, changelogTopic: (st) => `${app}-count-${st}-changelog`, from: { kind: 'beginning' } });
+  assert.equal(busyPlan.activeMembers.length, 1);
+  assert.match(formatReplayPlan(busyPlan), /would be REFUSED now: the group has 1 active member/);
   await live.stop();
   const folded = await localCounts();
   assert.deepEqual(folded, referenceCounts(asInput(all)));
@@ -99,8 +102,23 @@ test('replay: refused while running; from the beginning, an offset and a timesta
   assert.deepEqual(r0.partitions.map((p) => p.from), [0, 0]);
   assert.match(formatReplayReport(r0), /total: 600 records, 1 to the DLQ/);
 
-  // From offset N: the fold of the records at offsets ≥ N of each partition, nothing older.
+  // A dry run says what a replay from offset N would reset, and changes nothing.
   const N = 120;
+  const committedBefore = await admin.groupOffsets(`${app}-count`, input);
+  const plan = await planReplay({ port, processor: def, groupId: `${app}-count`, dataDir, changelogTopic: (st) => `${app}-count-${st}-changelog`, from: { kind: 'offset', offset: N } });
+  assert.deepEqual(plan.activeMembers, []);
+  assert.deepEqual(
+    plan.partitions.map((x) => [x.partition, x.committed, x.from, x.records]),
+    [0, 1].map((p) => [p, committedBefore.find((c) => c.partition === p)!.offset, N, plan.partitions.find((x) => x.partition === p)!.to - N]),
+  );
+  assert.equal(plan.records, all.filter((r) => r.offset >= N).length + 4, 'offsets from N: the committed records, and per partition the aborted record and its marker');
+  assert.deepEqual(plan.changelogs, [`${app}-count-counts-changelog`]);
+  assert.deepEqual(plan.storeDirs, [0, 1].map((p) => storeDir(dataDir, def.name, 'counts', p)));
+  assert.match(formatReplayPlan(plan), /^dry run: replay of count .* from offset 120 would reset these offsets \(nothing was changed\)/);
+  assert.deepEqual(await admin.groupOffsets(`${app}-count`, input), committedBefore, 'the dry run reset no offset');
+  assert.deepEqual(await localCounts(), folded, 'the dry run deleted no store');
+
+  // From offset N: the fold of the records at offsets ≥ N of each partition, nothing older.
   const r1 = await doReplay({ kind: 'offset', offset: N });
   const fromN = referenceCounts(asInput(all.filter((r) => r.offset >= N)));
   assert.deepEqual(await localCounts(), fromN);

@@ -23,7 +23,6 @@ const usage = `Usage: dkg-stream demo [--stack] [sim options]      the simulatio
 const say = (line: string) => process.stdout.write(line + '\n');
 
 const command: Command = {
-  summary: 'the main job behind npm start: the simulation with its defaults (--smoke: the smoke run)',
   usage,
   async run(args) {
     if (!args.includes('--smoke')) return (await import('./sim.ts')).default.run(args);

@@ -16,7 +16,6 @@ The follow processor alone, without the ops server (dkg-stream run --processor f
 ${FOLLOW_USAGE}`;
 
 const command: Command = {
-  summary: 'verify finalizations and advance epochs (consensus.finalizations → finalizations.verified, epochs)',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: [...FOLLOW_FLAGS, 'config'] });

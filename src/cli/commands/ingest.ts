@@ -30,7 +30,6 @@ const bigFlag = (v: string | boolean | undefined, what: string, min = 0n): bigin
 };
 
 const command: Command = {
-  summary: 'append a Tempo node’s finalizations to consensus.finalizations (WebSocket consensus_subscribe)',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['url', 'epoch-length', 'from-height', 'config', 'max-backoff-ms'] });

@@ -121,7 +121,6 @@ function inspectHeader(path: string, epochLength: string | undefined): number {
 }
 
 const command: Command = {
-  summary: 'decode a Tempo DKG outcome, finalization certificate or block header (JSON out)',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['epoch-length'] });

@@ -8,16 +8,18 @@ import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../pr
 import { loadConfig } from '../../config.ts';
 import { followEnv } from '../../processors/follow/env.ts';
 import { registered, startableProcessor } from '../../processors/registry.ts';
-import { type ReplayFrom, formatReplayReport, replay } from '../../runtime/replay.ts';
+import { type ReplayFrom, formatReplayPlan, formatReplayReport, planReplay, replay } from '../../runtime/replay.ts';
 
 const usage = `Usage: dkg-stream replay --processor P (--from-beginning | --from-offset N | --from-timestamp T)
-                        [processor options] [--config FILE] [--json]
+                        [processor options] [--config FILE] [--json] [--dry-run]
 
   --processor P       the processor to rebuild (its instances must be stopped first)
   --from-beginning    every input partition from its log start offset
   --from-offset N     every input partition from offset N (clamped to the partition's range)
   --from-timestamp T  per partition, the first record with timestamp >= T (ms since epoch or ISO 8601)
   --json              the summary as JSON instead of a table
+  --dry-run           print what would be reset (per partition: committed offset, from, to,
+                      records; the stores and changelogs) and change nothing
 
 The group's offsets are reset, the processor's local stores deleted and its changelogs recreated
 empty, then the processor folds its inputs up to the end offsets measured at start and stops.
@@ -41,12 +43,11 @@ function fromFlags(flags: Record<string, string | boolean | undefined>): ReplayF
 }
 
 const command: Command = {
-  summary: 'reset a processor to an offset/timestamp/the beginning and rebuild its stores',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, {
       strings: ['processor', 'from-offset', 'from-timestamp', 'config', ...FOLLOW_FLAGS],
-      booleans: ['from-beginning', 'json'],
+      booleans: ['from-beginning', 'json', 'dry-run'],
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const names = processorList(flags.processor);
@@ -62,15 +63,20 @@ const command: Command = {
       const changelogs = new Map(spec.stores.map((s) => [s.name, s.changelog]));
       const build = () => startableProcessor(env, config, name, settings, { dataDir: config.dataDir });
       const probe = build().runtime; // never started: names the group and the changelogs
-      const report = await replay({
+      const target = {
         port: env.port,
         processor: registered(env, name).def(env, config, settings),
         groupId: probe.groupId,
         dataDir: config.dataDir,
-        changelogTopic: (s) => changelogs.get(s) ?? probe.changelogTopic(s),
+        changelogTopic: (s: string) => changelogs.get(s) ?? probe.changelogTopic(s),
         from,
-        runtime: () => build().runtime,
-      });
+      };
+      if (flags['dry-run']) {
+        const plan = await planReplay(target);
+        process.stdout.write(`${flags.json ? JSON.stringify(plan) : formatReplayPlan(plan)}\n`);
+        return 0;
+      }
+      const report = await replay({ ...target, runtime: () => build().runtime });
       process.stdout.write((flags.json ? JSON.stringify(report) : formatReplayReport(report)) + '\n');
       return 0;
     } finally {

@@ -26,7 +26,6 @@ The ops server serves /healthz, /readyz, /metrics, /stores/<query>/<keyHex> and 
 ${FOLLOW_USAGE}`;
 
 const command: Command = {
-  summary: 'run processors (all by default) with the HTTP ops server until SIGINT/SIGTERM',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['processor', 'config', 'http-port', ...FOLLOW_FLAGS] });

@@ -49,7 +49,6 @@ export function parseFaults(values: string[]): Fault[] {
 }
 
 const command: Command = {
-  summary: 'simulate a validator committee through several epochs against the stack (DKG, chain, follower, subscriber)',
   usage,
   async run(args) {
     // --fault may repeat: collect its values before the generic parser.

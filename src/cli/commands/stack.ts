@@ -14,7 +14,6 @@ DKG_STREAM_REGISTRY_PORT (38081), DKG_STREAM_BROKER_HEAP_MB (512),
 DKG_STREAM_REGISTRY_HEAP_MB (384), JAVA_HOME.`;
 
 const command: Command = {
-  summary: 'start/stop the local Kafka broker and schema registry',
   usage,
   async run(args) {
     const { positionals } = parseArgs(args, {});

@@ -18,7 +18,6 @@ const usage = `Usage: dkg-stream subscribe --epoch-length L [--until-epoch E] [-
   --timeout S        give up after S seconds (with --until-epoch; default 600)`;
 
 const command: Command = {
-  summary: 'downstream subscriber example: re-verify finalizations.verified with the schemes from epochs',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['epoch-length', 'until-epoch', 'timeout', 'config'] });

@@ -3,11 +3,12 @@ import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
 import { connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../runtime/schemas.ts';
-import { describeTopology, loadTopology } from '../../runtime/topology.ts';
+import { describeTopology, loadTopology, topologyDot, topologyJson } from '../../runtime/topology.ts';
 
-const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FILE] [--json]
+const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FILE] [--json] [--dot]
 
   describe  print the topics, processors, stores and changelogs of topology.yaml
+            (--json: as JSON; --dot: as a Graphviz digraph, e.g. | dot -Tsvg > topology.svg)
   validate  check topology.yaml and the Avro schemas without touching Kafka
   apply     create/validate the topics on the broker (idempotent) and register the
             value schemas (subjects <topic>-value, BACKWARD compatibility)
@@ -15,15 +16,16 @@ const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FI
 Settings come from --config FILE / DKG_STREAM_* (see README, Configuration).`;
 
 const command: Command = {
-  summary: 'describe, validate or apply topology.yaml (topics + schemas)',
   usage,
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { strings: ['config'], booleans: ['json'] });
+    const { flags, positionals } = parseArgs(args, { strings: ['config'], booleans: ['json', 'dot'] });
     const [action, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     if (action !== 'describe' && action !== 'validate' && action !== 'apply') {
       throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
     }
+    if (flags.dot && action !== 'describe') throw new UsageError('--dot goes with describe');
+    if (flags.dot && flags.json) throw new UsageError('--json and --dot exclude each other');
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const topology = loadTopology(config.topology, {
       prefix: config.topicPrefix,
@@ -32,7 +34,8 @@ const command: Command = {
     });
     const schemas = loadSchemas(config.schemasDir);
     if (action === 'describe') {
-      process.stdout.write(describeTopology(topology) + '\n');
+      const text = flags.json ? JSON.stringify(topologyJson(topology), null, 2) : flags.dot ? topologyDot(topology) : describeTopology(topology);
+      process.stdout.write(`${text}\n`);
       return 0;
     }
     if (action === 'validate') {

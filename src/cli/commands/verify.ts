@@ -19,7 +19,6 @@ const usage = `Usage: dkg-stream verify finalization --identity <hex|mainnet|tes
   certificate is malformed or does not verify, 2 on usage errors.`;
 
 const command: Command = {
-  summary: 'verify a Tempo finalization certificate under an identity (JSON out)',
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['identity'] });

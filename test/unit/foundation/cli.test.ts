@@ -1,0 +1,91 @@
+/**
+ * CLI conventions, through the real entry point (bin/dkg-stream.js) where the process is the
+ * subject: --version, help <command>, strict flags (util.parseArgs) as one-line usage errors with
+ * exit 2, `topology describe --json|--dot`. None of these touch Kafka.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UsageError, parseArgs } from '../../../src/cli/command.ts';
+import { REPO_ROOT } from '../../../src/paths.ts';
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DKG_STREAM_CONFIG: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+test('parseArgs: strict flags as usage errors naming the flag', () => {
+  const spec = { strings: ['config', 'from-offset'], booleans: ['json'] };
+  assert.deepEqual(parseArgs(['describe', '--config', 'a.yaml', '--json'], spec), { flags: { config: 'a.yaml', json: true }, positionals: ['describe'] });
+  assert.deepEqual(parseArgs(['--config=b.yaml', '--from-offset=-1'], spec).flags, { config: 'b.yaml', 'from-offset': '-1' });
+  const usage = (args: string[]) => {
+    try {
+      parseArgs(args, spec);
+    } catch (err) {
+      assert.ok(err instanceof UsageError);
+      return err.message;
+    }
+    assert.fail(`accepted ${args.join(' ')}`);
+  };
+  assert.equal(usage(['--nope']), 'unknown option --nope');
+  assert.equal(usage(['--json=yes']), '--json takes no value');
+  assert.equal(usage(['--config']), '--config needs a value');
+  assert.match(usage(['--from-offset', '-1']), /--from-offset needs a value \(for a value that starts with '-', write --from-offset=VALUE\)/);
+});
+
+test('--version prints the package version; help lists every command; help <command> prints its usage', () => {
+  const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const v = cli('--version');
+  assert.equal(v.code, 0);
+  assert.equal(v.out, `dkg-stream ${version} (node ${process.version})\n`);
+
+  const h = cli('--help');
+  assert.equal(h.code, 0);
+  for (const name of ['demo', 'follow', 'ingest', 'inspect', 'replay', 'run', 'sim', 'stack', 'subscribe', 'topology', 'verify']) {
+    assert.match(h.out, new RegExp(`^  ${name} +\\S`, 'm'), `help lists ${name} with its summary`);
+  }
+
+  const run = cli('help', 'run');
+  assert.equal(run.code, 0);
+  assert.match(run.out, /^Usage: dkg-stream run /);
+  assert.equal(cli('run', '--help').out, run.out, 'help run = run --help');
+
+  const unknown = cli('help', 'nope');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /^dkg-stream help: unknown command 'nope'$/m);
+});
+
+test('an unknown or malformed flag is one usage line and exit 2', () => {
+  const r = cli('topology', 'describe', '--nope');
+  assert.equal(r.code, 2);
+  assert.equal(r.err.split('\n')[0], 'dkg-stream topology: unknown option --nope');
+  assert.equal(r.out, '');
+});
+
+test('topology describe --json and --dot render the same graph as the topology file', () => {
+  const j = cli('topology', 'describe', '--json');
+  assert.equal(j.code, 0, j.err);
+  const t = JSON.parse(j.out) as { processors: Array<{ name: string; inputs: string[]; outputs: string[]; globals: string[]; stores: Array<{ name: string; changelog: string }> }> };
+  const follow = t.processors.find((p) => p.name === 'follow')!;
+  assert.deepEqual(follow.inputs, ['consensus.finalizations']);
+  assert.deepEqual(follow.globals, ['epochs']);
+  assert.deepEqual(
+    follow.stores.map((s) => s.name),
+    ['pending', 'follow-state'],
+  );
+
+  const d = cli('topology', 'describe', '--dot');
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /^digraph "dkg-stream" \{\n/);
+  assert.ok(d.out.trimEnd().endsWith('}'));
+  for (const p of t.processors) {
+    for (const i of p.inputs) assert.ok(d.out.includes(`"topic:${i}" -> "processor:${p.name}";`), `edge ${i} -> ${p.name}`);
+    for (const o of p.outputs) assert.ok(d.out.includes(`"processor:${p.name}" -> "topic:${o}";`), `edge ${p.name} -> ${o}`);
+  }
+
+  const both = cli('topology', 'describe', '--json', '--dot');
+  assert.equal(both.code, 2);
+  assert.match(both.err, /--json and --dot exclude each other/);
+});
