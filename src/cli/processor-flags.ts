@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './command.ts';
-import type { ProcessorSettings } from '../processors/registry.ts';
+import type { ProcessorSettings } from '../app/processors.ts';
 import { DEFAULT_RETAIN_EPOCHS, FollowConfigError, bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, type FollowBootstrap } from '../processors/follow/processor.ts';
 import { hexToBytes } from '../tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, type NetworkIdentity } from '../tempo/network-identity.ts';

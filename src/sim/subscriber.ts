@@ -11,7 +11,7 @@
  * follower never show).
  */
 import { equalBytes } from '../codec/bytes.ts';
-import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../processors/follow/codec.ts';
+import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../topics/follow-records.ts';
 import type { KafkaPort, ReadHandle } from '../runtime/kafka/port.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
 import { decodeFinalization } from '../tempo/finalization.ts';

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths.ts';
-import { followEnv, followRuntime } from '../../src/processors/follow/env.ts';
+import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { runWorker, workerEnv } from './worker.ts';

@@ -16,9 +16,9 @@
 import { createInterface } from 'node:readline';
 import { runWorker, say } from './worker.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { KafkaJournalBackend } from '../../src/processors/dkg-journal/kafka-backend.ts';
-import type { JournalBackend, JournalRecord } from '../../src/processors/dkg-journal/participant.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../../src/processors/dkg-journal/records.ts';
+import { KafkaJournalBackend } from '../../src/edges/participant/kafka-backend.ts';
+import type { JournalBackend, JournalRecord } from '../../src/edges/participant/participant.ts';
+import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { ProducedRange } from '../../src/runtime/kafka/port.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';

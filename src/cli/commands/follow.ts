@@ -7,7 +7,7 @@
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings } from '../processor-flags.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv, followRuntime } from '../../processors/follow/env.ts';
+import { followEnv, followRuntime } from '../../app/env.ts';
 
 const usage = `Usage: dkg-stream follow --epoch-length L [trust root] [--config FILE]
 

@@ -7,9 +7,9 @@
  */
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv } from '../../processors/follow/env.ts';
-import { KafkaIngestSink, lastIngestedHeight } from '../../processors/ingest/kafka-sink.ts';
-import { TempoWsIngest } from '../../processors/ingest/tempo-ws.ts';
+import { followEnv } from '../../app/env.ts';
+import { KafkaIngestSink, lastIngestedHeight } from '../../edges/tempo-ingest/kafka-sink.ts';
+import { TempoWsIngest } from '../../edges/tempo-ingest/tempo-ws.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
 
 const usage = `Usage: dkg-stream ingest --url ws://HOST:PORT --epoch-length L [--from-height H] [--config FILE]

@@ -6,8 +6,8 @@
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv } from '../../processors/follow/env.ts';
-import { registered, startableProcessor } from '../../processors/registry.ts';
+import { followEnv } from '../../app/env.ts';
+import { registered, startableProcessor } from '../../app/processors.ts';
 import { type ReplayFrom, formatReplayPlan, formatReplayReport, planReplay, replay } from '../../runtime/replay.ts';
 
 const usage = `Usage: dkg-stream replay --processor P (--from-beginning | --from-offset N | --from-timestamp T)

@@ -7,8 +7,8 @@
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv } from '../../processors/follow/env.ts';
-import { type ProcessorSettings, type StartedProcessor, defaultProcessors, registered, startableProcessor } from '../../processors/registry.ts';
+import { followEnv } from '../../app/env.ts';
+import { type ProcessorSettings, type StartedProcessor, defaultProcessors, registered, startableProcessor } from '../../app/processors.ts';
 import { type QueryRoute, type QueryableStore, startOpsServer } from '../../runtime/http.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import { ProgressBar } from '../../runtime/progress.ts';

@@ -8,7 +8,7 @@
  */
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv } from '../../processors/follow/env.ts';
+import { followEnv } from '../../app/env.ts';
 import { Subscriber } from '../../sim/subscriber.ts';
 
 const usage = `Usage: dkg-stream subscribe --epoch-length L [--until-epoch E] [--timeout SECONDS] [--config FILE]

@@ -64,7 +64,7 @@ import {
   shareContext,
   stateFromAvro,
   stateKey,
-} from './records.ts';
+} from '../../topics/dkg-journal-records.ts';
 
 const log = logger('dkg-journal');
 

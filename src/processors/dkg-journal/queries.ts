@@ -38,7 +38,7 @@ import {
   privMsgContext,
   rngSeedContext,
   shareContext,
-} from './records.ts';
+} from '../../topics/dkg-journal-records.ts';
 
 export interface JournalStores {
   journal: ReadOnlyStore[];

@@ -20,7 +20,7 @@ import { Reader, compareBytes, toHex } from '../../codec/index.ts';
 import { MinSig, type G2Point } from '../../crypto/bls12381/index.ts';
 import { DealerLog, DkgError, DkgFailed, Info, Output, SignedDealerLog, observe, type KeySet } from '../../crypto/dkg/index.ts';
 import { decodeOnchainDkgOutcome, MAX_VALIDATORS } from '../../tempo/outcome.ts';
-import type { Observation } from './codec.ts';
+import type { Observation } from '../../topics/follow-records.ts';
 
 /** Tempo's DKG namespace (`NAMESPACE` of the DKG manager). */
 export const TEMPO_DKG_NAMESPACE = new TextEncoder().encode('TEMPO');

@@ -79,7 +79,7 @@ import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { decodeOnchainDkgOutcome, outcomeIdentity, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
 import { prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
-import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from './codec.ts';
+import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
 import { CHAIN_OWNER, DealerLogRejection, observeBoundary, readDealerLog, roundOf, type LogRejectReason } from './observer.ts';
 
 const log = logger('follow');

@@ -108,7 +108,7 @@ test('describe shows inputs, globals, stores and outputs of each processor', () 
 });
 
 test('every implemented processor declares exactly what topology.yaml declares for it (plain and prefixed)', async () => {
-  const { PROCESSORS } = await import('../../../src/processors/registry.ts');
+  const { PROCESSORS } = await import('../../../src/app/processors.ts');
   const { Keyring } = await import('../../../src/state/seal.ts');
   for (const prefix of ['', 'staging.']) {
     const topology = loadTopology(join(REPO_ROOT, 'topology.yaml'), { schemasDir, prefix });

@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { REPO_ROOT } from '../../../src/paths.ts';
 import { FixedEpocher } from '../../../src/tempo/epocher.ts';
 import { decodeTempoHeader } from '../../../src/tempo/header.ts';
-import { TempoWsIngest, type IngestedFinalization } from '../../../src/processors/ingest/tempo-ws.ts';
+import { TempoWsIngest, type IngestedFinalization } from '../../../src/edges/tempo-ingest/tempo-ws.ts';
 
 const fixture = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/tempo-chain/presto-block-1.json'), 'utf8'));
 const headerAt = (n: number) => ({ ...fixture.header, number: `0x${n.toString(16)}` });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
-import { type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/processors/dkg-journal/records.ts';
+import { type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { epochKey } from '../../../src/state/keys.ts';
 import { Keyring } from '../../../src/state/seal.ts';
 import { type Harness, fixture, harness, hex, roundEvents } from './support.ts';

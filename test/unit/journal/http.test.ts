@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { journalRoute } from '../../../src/processors/dkg-journal/http.ts';
-import { rngSeedContext, shareContext } from '../../../src/processors/dkg-journal/records.ts';
+import { rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
 import { startOpsServer } from '../../../src/runtime/http.ts';
 import { fixture, harness, hex, roundEvents } from './support.ts';

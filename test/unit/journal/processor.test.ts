@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
-import { type JournalEvent, floorKey, privMsgContext, rngSeedContext, shareContext } from '../../../src/processors/dkg-journal/records.ts';
+import { type JournalEvent, floorKey, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { dataKey } from '../../../src/state/store.ts';
 import { TestRng } from '../../support/rng.ts';
 import { type Harness, fixture, harness, hex, partitionOf, roundEvents } from './support.ts';

@@ -25,7 +25,7 @@ import {
   eventToAvro,
   privMsgContext,
   stateToAvro,
-} from '../../../src/processors/dkg-journal/records.ts';
+} from '../../../src/topics/dkg-journal-records.ts';
 
 export const SCHEMAS = loadSchemas(join(REPO_ROOT, 'schemas'));
 

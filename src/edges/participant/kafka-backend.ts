@@ -15,8 +15,8 @@ import type { TopicSpec } from '../../runtime/topology.ts';
 import { epochKey } from '../../state/keys.ts';
 import { tpKey } from '../../state/store.ts';
 import type { JournalBackend, JournalRecord } from './participant.ts';
-import { JournalQueries, type QueryOptions } from './queries.ts';
-import { JOURNAL_STORE, STATES_STORE, eventToAvro, stateToAvro } from './records.ts';
+import { JournalQueries, type QueryOptions } from '../../processors/dkg-journal/queries.ts';
+import { JOURNAL_STORE, STATES_STORE, eventToAvro, stateToAvro } from '../../topics/dkg-journal-records.ts';
 
 export interface KafkaJournalBackendOptions extends QueryOptions {
   port: KafkaPort;

@@ -9,9 +9,9 @@
  *   bare epoch as key, compaction (and the global table, which keeps the last value per key)
  *   would drop the scheme registration behind the epoch advance. Byte order is still epoch order.
  */
-import type { AvroSerde } from '../../runtime/schemas.ts';
-import type { Topology, TopicSpec } from '../../runtime/topology.ts';
-import { decodeU64, u64 } from '../../state/keys.ts';
+import type { AvroSerde } from '../runtime/schemas.ts';
+import type { Topology, TopicSpec } from '../runtime/topology.ts';
+import { decodeU64, u64 } from '../state/keys.ts';
 
 export const EPOCH_EVENT_SCHEME = 0;
 export const EPOCH_EVENT_ADVANCE = 1;

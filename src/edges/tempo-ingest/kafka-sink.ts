@@ -13,7 +13,7 @@
  *   (whose outcome may be unknown) the sink re-reads it and drops appends at or below it, so a
  *   commit that did happen is not written twice.
  */
-import type { FollowCodec } from '../follow/codec.ts';
+import type { FollowCodec } from '../../topics/follow-records.ts';
 import { type DeadLetter, dlqHeaders } from '../../runtime/dlq.ts';
 import type { KafkaPort, TransactionalProducer } from '../../runtime/kafka/port.ts';
 import { logger } from '../../runtime/log.ts';

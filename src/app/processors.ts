@@ -14,12 +14,12 @@ import type { ProcessorDef } from '../runtime/processor.ts';
 import { StreamRuntime, type RuntimeOptions } from '../runtime/runtime.ts';
 import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
 import { Keyring } from '../state/seal.ts';
-import { dkgJournalProcessor } from './dkg-journal/processor.ts';
-import { journalRoute } from './dkg-journal/http.ts';
-import { JournalQueries } from './dkg-journal/queries.ts';
-import { JOURNAL_STORE, STATES_STORE } from './dkg-journal/records.ts';
-import type { FollowEnv } from './follow/env.ts';
-import { followProcessor, type FollowConfig } from './follow/processor.ts';
+import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
+import { journalRoute } from '../processors/dkg-journal/http.ts';
+import { JournalQueries } from '../processors/dkg-journal/queries.ts';
+import { JOURNAL_STORE, STATES_STORE } from '../topics/dkg-journal-records.ts';
+import type { FollowEnv } from './env.ts';
+import { followProcessor, type FollowConfig } from '../processors/follow/processor.ts';
 
 /** Upstream `max_read_size` of the reshare example's journal (the simulator uses the same). */
 export const DEFAULT_MAX_READ_SIZE = 1024;

@@ -20,10 +20,10 @@
  * Sealing contexts use the *logical* topic names (`dkg.events`, `dkg.states`), not the prefixed
  * broker names, so a journal copied to another prefix or cluster still opens.
  */
-import { Reader, Writer, decode as decodeWith, range } from '../../codec/index.ts';
-import { decodeU64, tuple, tupleRange, u64 } from '../../state/keys.ts';
-import type { RangeOptions } from '../../state/kv.ts';
-import type { SealContext, Sealed } from '../../state/seal.ts';
+import { Reader, Writer, decode as decodeWith, range } from '../codec/index.ts';
+import { decodeU64, tuple, tupleRange, u64 } from '../state/keys.ts';
+import type { RangeOptions } from '../state/kv.ts';
+import type { SealContext, Sealed } from '../state/seal.ts';
 
 export const EVENTS_TOPIC = 'dkg.events';
 export const STATES_TOPIC = 'dkg.states';

@@ -3,15 +3,15 @@
  * configuration → topology (prefixed), registry serde, the follower's Avro codec, Kafka port, and
  * the follow processor on the exactly-once runtime.
  */
-import type { Config } from '../../config.ts';
-import { KafkajsPort } from '../../runtime/kafka/kafkajs.ts';
-import type { KafkaPort } from '../../runtime/kafka/port.ts';
-import type { RuntimeOptions, StreamRuntime } from '../../runtime/runtime.ts';
-import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
-import { loadTopology, type Topology } from '../../runtime/topology.ts';
-import { avroFollowCodec, type FollowCodec } from './codec.ts';
-import type { FollowConfig } from './processor.ts';
-import { startableProcessor } from '../registry.ts';
+import type { Config } from '../config.ts';
+import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
+import type { KafkaPort } from '../runtime/kafka/port.ts';
+import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
+import { AvroSerde, loadSchemas, registryClient } from '../runtime/schemas.ts';
+import { loadTopology, type Topology } from '../runtime/topology.ts';
+import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
+import type { FollowConfig } from '../processors/follow/processor.ts';
+import { startableProcessor } from './processors.ts';
 
 export interface FollowEnv {
   topology: Topology;

@@ -44,8 +44,8 @@ import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import { decodeTuple } from '../../state/keys.ts';
 import type { Keyring } from '../../state/seal.ts';
-import type { EpochState, JournalQueries } from './queries.ts';
-import { type EpochStateRecord, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from './records.ts';
+import type { EpochState, JournalQueries } from '../../processors/dkg-journal/queries.ts';
+import { type EpochStateRecord, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../topics/dkg-journal-records.ts';
 
 const log = logger('dkg-participant');
 
