@@ -116,6 +116,11 @@ interface TaskHandle {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** {@link StreamRuntime.waitForFold} gave up: the record was not folded here in time. */
+export class FoldTimeout extends Error {
+  override name = 'FoldTimeout';
+}
+
 export class StreamRuntime extends EventEmitter {
   readonly groupId: string;
   readonly metrics: Metrics;
@@ -236,6 +241,45 @@ export class StreamRuntime extends EventEmitter {
   }
 
   /** The local store instance of a running task (queries). */
+  /**
+   * Resolves once this instance has folded `topic`/`partition` past `offset` and applied it to its
+   * stores, so that its local queries see that record; rejects with a {@link FoldTimeout} after
+   * `timeoutMs`. For a writer that reads its own write back through this instance (the DKG
+   * participant's "append then sync"). Event-driven: the position is read once from the stores,
+   * then each applied unit (`commit`) and each task start is checked; nothing polls.
+   */
+  async waitForFold(topic: string, partition: number, offset: number, timeoutMs: number): Promise<void> {
+    const k = tpKey(topic, partition);
+    const applied = async (): Promise<boolean> => {
+      const h = this.handles.get(partition);
+      if (h?.state !== 'running') return false;
+      const first = h.stores.values().next();
+      const pos = first.done ? undefined : (await first.value.meta()).inputOffsets?.[k];
+      return pos !== undefined && pos > offset;
+    };
+    if (await applied()) return;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.off('commit', onCommit);
+        this.off('task', onTask);
+        f();
+      };
+      const onCommit = (c: { partition: number; offsets: TopicPartitionOffset[] }) => {
+        if (c.partition === partition && c.offsets.some((o) => o.topic === topic && o.partition === partition && o.offset > offset)) finish(resolve);
+      };
+      const check = () => void applied().then((ok) => ok && finish(resolve), () => {});
+      const onTask = (t: { partition: number; state: string }) => t.partition === partition && t.state === 'running' && check();
+      const timer = setTimeout(() => finish(() => reject(new FoldTimeout(`${this.opts.processor.name} did not fold ${topic}/${partition}@${offset} within ${timeoutMs} ms`))), timeoutMs);
+      this.on('commit', onCommit);
+      this.on('task', onTask);
+      check(); // a unit applied between the first look and the subscription
+    });
+  }
+
   localStore(store: string, partition: number): StateStore | undefined {
     const h = this.handles.get(partition);
     return h?.state === 'running' ? h.stores.get(store) : undefined;

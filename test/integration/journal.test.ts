@@ -18,7 +18,7 @@ import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
-import { StreamRuntime } from '../../src/runtime/runtime.ts';
+import { FoldTimeout, StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { epochKey } from '../../src/state/keys.ts';
@@ -105,6 +105,10 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   }, 60_000);
   assert.deepEqual(dead.map((r) => r.headers[DLQ_HEADERS.errorClass]!.toString()).sort(), ['AuthenticationFailed', 'EpochKeyMismatch', 'WireFormatError']);
   assert.equal(metricsA.get(JOURNAL_METRICS.rejected, { reason: 'AuthenticationFailed' }), 1);
+  // waitForFold: a folded offset resolves at once; one never produced times out with FoldTimeout.
+  const end = (await (await port.admin()).offsets(events.name)).find((m) => m.partition === 1)!.high;
+  await waitFor('partition 1 folded to its end', async () => ((await rtA.waitForFold(events.name, 1, end - 2, 100).then(() => true, () => false)) ? true : undefined), 60_000);
+  await assert.rejects(rtA.waitForFold(events.name, 1, end + 1000, 300), (e: Error) => e instanceof FoldTimeout && /did not fold .*@\d+ within 300 ms/.test(e.message));
   const live = await dump(rtA);
   assert.ok(Object.keys(live).length > 20);
   await rtA.stop();

@@ -2,8 +2,8 @@
  * The participant's journal on Kafka: appends are Avro records produced in one Kafka transaction
  * (a fenced transactional producer per node, so a restarted node fences its zombie), keyed by the
  * epoch; `append` resolves once the transaction committed **and** the local `dkg-journal` runtime
- * has folded past the produced offsets (its stores' input offsets, written in the same RocksDB
- * batch as the data), so every query afterwards sees the append — upstream's "append then sync".
+ * has folded past the produced offsets and applied them to its stores (StreamRuntime.waitForFold),
+ * so every query afterwards sees the append — upstream's "append then sync".
  *
  * The local runtime must own every partition of the inputs (run the node's own `dkg-journal`
  * instance, or a single-instance group); queries read its local stores.
@@ -13,7 +13,6 @@ import type { StreamRuntime } from '../../runtime/runtime.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
 import type { TopicSpec } from '../../runtime/topology.ts';
 import { epochKey } from '../../state/keys.ts';
-import { tpKey } from '../../state/store.ts';
 import type { JournalBackend, JournalRecord } from './participant.ts';
 import { JournalQueries, type QueryOptions } from '../../processors/dkg-journal/queries.ts';
 import { JOURNAL_STORE, STATES_STORE, eventToAvro, stateToAvro } from '../../topics/dkg-journal-records.ts';
@@ -28,10 +27,6 @@ export interface KafkaJournalBackendOptions extends QueryOptions {
   transactionalId: string;
   /** Bound of the wait for the fold (default 60 s). */
   foldTimeoutMs?: number;
-}
-
-export class FoldTimeout extends Error {
-  override name = 'FoldTimeout';
 }
 
 export class KafkaJournalBackend implements JournalBackend {
@@ -87,18 +82,10 @@ export class KafkaJournalBackend implements JournalBackend {
     }
   }
 
-  /** Resolves when every produced range is reflected in the local stores. */
+  /** Resolves when every produced range is folded into the local stores (the runtime's {@link StreamRuntime.waitForFold}). */
   async waitFolded(produced: ProducedRange[]): Promise<void> {
     const deadline = Date.now() + (this.opts.foldTimeoutMs ?? 60_000);
-    for (const r of produced) {
-      for (;;) {
-        const store = this.opts.runtime.localStore(JOURNAL_STORE, r.partition);
-        const pos = store ? (await store.meta()).inputOffsets?.[tpKey(r.topic, r.partition)] : undefined;
-        if (pos !== undefined && pos > r.lastOffset) break;
-        if (Date.now() > deadline) throw new FoldTimeout(`dkg-journal did not fold ${r.topic}/${r.partition}@${r.lastOffset} in time`);
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    }
+    for (const r of produced) await this.opts.runtime.waitForFold(r.topic, r.partition, r.lastOffset, Math.max(0, deadline - Date.now()));
   }
 
   async close(): Promise<void> {
