@@ -4,13 +4,15 @@
  * processors.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { UsageError } from './command.ts';
 import type { ProcessorSettings } from '../app/processors.ts';
 import { DEFAULT_RETAIN_EPOCHS, FollowConfigError, bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, type FollowBootstrap } from '../processors/follow/processor.ts';
 import { hexToBytes } from '../tempo/hex.ts';
+import { VerifierPool } from '../tempo/verify-pool.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, type NetworkIdentity } from '../tempo/network-identity.ts';
 
-export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain', 'retain-epochs'];
+export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain', 'retain-epochs', 'verify-threads'];
 
 export const FOLLOW_USAGE = `Follower (processor follow) — epoch length and trust root (at least one):
   --epoch-length L               blocks per epoch
@@ -19,7 +21,9 @@ export const FOLLOW_USAGE = `Follower (processor follow) — epoch length and tr
   --network-identity HEX         96-byte G2 identity, with --network-identity-from-epoch N
   --chain presto|moderato        the compiled network identity of that chain
   --retain-epochs N              epochs whose verified heights stay deduplicated (default ${DEFAULT_RETAIN_EPOCHS});
-                                 older heights are pruned and skipped as BelowPrunedHorizon`;
+                                 older heights are pruned and skipped as BelowPrunedHorizon
+  --verify-threads N             worker threads verifying each chunk's certificates ahead of the fold
+                                 (default: one per core, ${availableParallelism()} here; 0 = verify inline, one by one)`;
 
 const bytesArg = (v: string, what: string): Uint8Array => {
   const text = v.startsWith('@') ? readFileSync(v.slice(1), 'utf8').trim() : v;
@@ -55,7 +59,11 @@ export function followSettings(flags: Record<string, string | boolean | undefine
       throw err instanceof FollowConfigError ? new UsageError(err.message) : err;
     }
   }
-  return { epochLength: L, bootstrap, networkIdentity, retainEpochs };
+  const threads = flags['verify-threads'] === undefined ? availableParallelism() : String(flags['verify-threads']);
+  if (!/^\d+$/.test(String(threads)) || Number(threads) > 256) throw new UsageError('--verify-threads must be an integer from 0 to 256');
+  // The pool's threads are unref'd while idle: they never keep a finished command alive.
+  const verifier = Number(threads) > 0 ? new VerifierPool(Number(threads)) : undefined;
+  return { epochLength: L, bootstrap, networkIdentity, retainEpochs, ...(verifier ? { verifier } : {}) };
 }
 
 /** Processor names from `--processor a,b` (repeatable through commas). */

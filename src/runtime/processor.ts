@@ -81,6 +81,12 @@ export interface ProcessorDef<V = InRecord> {
    */
   prefetch?(record: InRecord): Array<{ store: string; key: Bytes }>;
   /**
+   * Optional work on a whole chunk before it is folded (e.g. verifying its signatures on other
+   * threads). Like `prefetch`, an optimisation only: the fold's results must not depend on it,
+   * and a throw just means the chunk is folded without it (logged).
+   */
+  prepare?(records: InRecord[]): Promise<void>;
+  /**
    * Reacts to a global table: called on every task after the table `topic` applied `records`,
    * and once per global table when a task starts (`records` empty), so work waiting on a table
    * (parked records) is never stranded by a crash between the table update and the reaction.

@@ -18,7 +18,10 @@ import {
 } from '../state/store.ts';
 import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders, jsonDlqEncoder } from './dlq.ts';
 import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
+import { logger } from './log.ts';
 import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
+
+const log = logger('runtime.task');
 
 type Entry = Change;
 /** Map key of a store key: latin1 maps each byte to one char, so it is injective and cheap. */
@@ -240,6 +243,9 @@ export class Task {
     const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 } });
     const { fold, position, stats } = unit;
     this.position = position;
+    if (def.prepare) {
+      await def.prepare(records).catch((err: unknown) => log.warn({ processor: def.name, err: (err as Error).message }, 'chunk preparation failed; folding without it'));
+    }
     if (def.prefetch) fold.readAhead(await this.readAhead(records, position));
     // Records of a batch share one topic-partition almost always: keep its position key at hand.
     let lastTopic: string | undefined;

@@ -78,7 +78,8 @@ import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderH
 import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { decodeOnchainDkgOutcome, outcomeIdentity, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
-import { prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
+import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
+import { prepareIdentity, verifyFinalization, type PreparedIdentity, type VerifyResult } from '../../tempo/verify.ts';
 import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
 import { CHAIN_OWNER, DealerLogRejection, observeBoundary, readDealerLog, roundOf, type LogRejectReason } from './observer.ts';
 
@@ -142,6 +143,11 @@ export interface FollowConfig {
   pruneBatch?: number;
   metrics?: Metrics;
   name?: string;
+  /**
+   * Verifies the certificates of a chunk ahead of the fold, on other threads (see
+   * {@link FollowProcessorHooks}); absent = every certificate is verified inline, one by one.
+   */
+  verifier?: CertificateVerifier;
 }
 
 /** Default {@link FollowConfig.retainEpochs}: the current epoch and the previous one. */
@@ -167,6 +173,7 @@ export const FOLLOW_METRICS = {
   ignored: 'dkg_stream_follow_ignored_total',
   pruned: 'dkg_stream_follow_pruned_entries_total',
   horizon: 'dkg_stream_follow_pruned_below_height',
+  preverified: 'dkg_stream_follow_preverified_total',
 } as const;
 
 /** What happened to a finalization that was not rejected. */
@@ -244,6 +251,7 @@ function prepare(identity: Uint8Array): PreparedIdentity {
 }
 
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const VERIFIED: VerifyResult = { valid: true, reason: null };
 
 function encodeParked(r: InRecord): Buffer {
   return Buffer.from(
@@ -270,6 +278,19 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const metrics = cfg.metrics;
   /** Last horizon reported per partition (metrics only; the store holds the truth). */
   const reported = new Map<number, bigint>();
+  /**
+   * Pre-verification (only with `cfg.verifier`). A hint, never a decision: `prepare` verifies a
+   * chunk's certificates on the verifier's threads under the identity this task last verified
+   * their epoch with; `handleChecked` takes a `true` answer only when the scheme it picked has
+   * exactly that identity, and verifies inline in every other case (no answer, `false`, another
+   * identity). So outputs are those of inline verification, in the same order.
+   */
+  const verifier = cfg.verifier;
+  const hintIdentity = new Map<bigint, Uint8Array>();
+  if (boot) hintIdentity.set(boot.epoch, boot.identity);
+  const preVerified = new Map<string, { identity: Uint8Array; valid: boolean }>();
+  const decoded = new Map<string, FinalizationRecord>();
+  const recordKey = (r: InRecord) => `${r.partition}:${r.offset}`;
 
   const count = (outcome: HandleOutcome) => {
     metrics?.inc(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', { outcome });
@@ -372,7 +393,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       await park(ctx, record, c);
       return 'parked';
     }
-    const res = verifyFinalization(c.fin, scheme.identity);
+    const hint = preVerified.get(recordKey(record));
+    const res: VerifyResult = hint?.valid && equalBytes(hint.identity, scheme.identity.bytes) ? VERIFIED : verifyFinalization(c.fin, scheme.identity);
+    if (hint?.valid && res === VERIFIED) metrics?.inc(FOLLOW_METRICS.preverified, 'Finalizations whose verification came from the verifier threads (pre-verified ahead of the fold)', {});
+    if (res.valid && verifier) hintIdentity.set(c.epoch, scheme.identity.bytes);
     if (!res.valid && scheme.source === 'network-identity' && mayPark) {
       // The identity may have rotated (full DKG): wait for the epoch's registered scheme rather
       // than lose a certificate to a race with the boundary's registration on another partition.
@@ -502,6 +526,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       );
     }
     const state = ctx.store('follow-state');
+    if (verifier) hintIdentity.set(next, identity);
     state.put(schemeKey(next), Buffer.concat([buf(identity), buf(outcomeBytes)]));
     state.delete(wantedKey(next));
     ctx.send({
@@ -613,18 +638,66 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     }
   }
 
+  /** Verifies a chunk's certificates of epochs with a known identity on the verifier's threads. */
+  async function preVerify(v: CertificateVerifier, records: InRecord[]): Promise<void> {
+    preVerified.clear();
+    decoded.clear();
+    const groups = new Map<bigint, { identity: Uint8Array; keys: string[]; certificates: Uint8Array[] }>();
+    for (const record of records) {
+      if (record.key?.length !== 8) continue;
+      const identity = hintIdentity.get(decodeU64(record.key));
+      if (!identity) continue;
+      let r: FinalizationRecord;
+      try {
+        r = await codec.decodeFinalization(record.value);
+      } catch {
+        continue; // the fold decodes it again and dead-letters it with its reason
+      }
+      const k = recordKey(record);
+      decoded.set(k, r);
+      const epoch = decodeU64(record.key);
+      let g = groups.get(epoch);
+      if (!g) groups.set(epoch, (g = { identity, keys: [], certificates: [] }));
+      g.keys.push(k);
+      g.certificates.push(r.certificate);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const answers = await v.verifyEach(g.certificates, g.identity);
+        g.keys.forEach((k, i) => preVerified.set(k, { identity: g.identity, valid: answers[i]! }));
+      }),
+    );
+  }
+
   return {
     name: cfg.name ?? 'follow',
     inputs: [topics.input],
     outputs: [topics.verified, topics.epochs, topics.dkgEvents],
     stores: ['pending', 'follow-state'],
     globals: [topics.epochs],
-    decode: (record) => codec.decodeFinalization(record.value),
+    decode(record) {
+      const k = recordKey(record);
+      const r = decoded.get(k);
+      if (r) {
+        decoded.delete(k);
+        return r;
+      }
+      return codec.decodeFinalization(record.value);
+    },
+    ...(verifier ? { prepare: (records: InRecord[]) => preVerify(verifier, records) } : {}),
     async process(ctx, r, record) {
       await handle(ctx, record, r, true);
     },
-    async onGlobalUpdate(ctx, topic) {
-      if (topic === topics.epochs) await release(ctx);
+    async onGlobalUpdate(ctx, topic, records) {
+      if (topic !== topics.epochs) return;
+      if (verifier) {
+        // Schemes registered by other tasks: hints for pre-verifying their epochs' chunks here.
+        for (const r of records) {
+          const ev = r.value ? await codec.decodeEpochEvent(r.value).catch(() => null) : null;
+          if (ev?.type === 'SchemeRegistered') hintIdentity.set(ev.epoch, ev.identity);
+        }
+      }
+      await release(ctx);
     },
   };
 }
