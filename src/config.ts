@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './paths.ts';
 
@@ -29,10 +30,78 @@ export interface Config {
   secretKeyFile: string | null;
   /** pino level. */
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+  // --- Kafka and registry client security (see README "Production") ---------------------------
+  /** Connect to Kafka over TLS (implied by kafkaCaFile / kafkaCertFile). */
+  kafkaTls: boolean;
+  /** PEM file of the CA(s) that signed the brokers' certificates; null = the system's CAs. */
+  kafkaCaFile: string | null;
+  /** PEM client certificate and key for mutual TLS (both or neither). */
+  kafkaCertFile: string | null;
+  kafkaKeyFile: string | null;
+  /** SASL mechanism; null = no SASL. */
+  kafkaSaslMechanism: SaslMechanism | null;
+  kafkaSaslUsername: string | null;
+  /** The SASL password, read from `kafkaSaslPasswordFile` or given directly. */
+  kafkaSaslPassword: Secret | null;
+  /** PEM CA file for an https registry URL; null = the system's CAs. */
+  registryCaFile: string | null;
+  /** HTTP basic auth for the registry (both or neither). */
+  registryUsername: string | null;
+  registryPassword: Secret | null;
+  /** Replication factor of topics this project creates; null = min(3, brokers in the cluster). */
+  replicationFactor: number | null;
+  /** `min.insync.replicas` of those topics; null = replicationFactor − 1, at least 1, at most 2. */
+  minInsyncReplicas: number | null;
 }
 
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * A credential held in memory. It prints as `[redacted]` everywhere (JSON, util.inspect, pino,
+ * template strings), so a configuration object can be logged or shown without leaking it; only
+ * {@link Secret.reveal} gives the value, at the one place that hands it to a client library.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
+
+/** Client security and replication settings (file keys that are not fields of {@link Config} are read into one). */
+const SECURITY_FIELDS: ReadonlyArray<{ key: string; env: string; default: string; doc: string }> = [
+  { key: 'kafkaTls', env: 'DKG_STREAM_KAFKA_TLS', default: 'false', doc: 'connect to Kafka over TLS (implied by a CA or client certificate)' },
+  { key: 'kafkaCaFile', env: 'DKG_STREAM_KAFKA_CA_FILE', default: '(none)', doc: "PEM CA file for the brokers' certificates (default: system CAs)" },
+  { key: 'kafkaCertFile', env: 'DKG_STREAM_KAFKA_CERT_FILE', default: '(none)', doc: 'PEM client certificate (mutual TLS; with kafkaKeyFile)' },
+  { key: 'kafkaKeyFile', env: 'DKG_STREAM_KAFKA_KEY_FILE', default: '(none)', doc: 'PEM private key of the client certificate' },
+  { key: 'kafkaSaslMechanism', env: 'DKG_STREAM_KAFKA_SASL_MECHANISM', default: '(none)', doc: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512' },
+  { key: 'kafkaSaslUsername', env: 'DKG_STREAM_KAFKA_SASL_USERNAME', default: '(none)', doc: 'SASL user name' },
+  { key: 'kafkaSaslPasswordFile', env: 'DKG_STREAM_KAFKA_SASL_PASSWORD_FILE', default: '(none)', doc: 'file holding the SASL password (preferred)' },
+  { key: 'kafkaSaslPassword', env: 'DKG_STREAM_KAFKA_SASL_PASSWORD', default: '(none)', doc: 'the SASL password itself (instead of the file)' },
+  { key: 'registryCaFile', env: 'DKG_STREAM_REGISTRY_CA_FILE', default: '(none)', doc: 'PEM CA file for an https registry URL' },
+  { key: 'registryUsername', env: 'DKG_STREAM_REGISTRY_USERNAME', default: '(none)', doc: 'registry basic-auth user' },
+  { key: 'registryPasswordFile', env: 'DKG_STREAM_REGISTRY_PASSWORD_FILE', default: '(none)', doc: 'file holding the registry basic-auth password' },
+  { key: 'registryPassword', env: 'DKG_STREAM_REGISTRY_PASSWORD', default: '(none)', doc: 'the registry password itself (instead of the file)' },
+  { key: 'replicationFactor', env: 'DKG_STREAM_REPLICATION_FACTOR', default: '(cluster)', doc: 'replication factor of created topics (default min(3, brokers))' },
+  { key: 'minInsyncReplicas', env: 'DKG_STREAM_MIN_INSYNC_REPLICAS', default: '(cluster)', doc: 'min.insync.replicas of created topics (default RF − 1, 1..2)' },
+];
+
 /** One row per setting: the README's configuration table is generated from the same facts. */
-export const CONFIG_FIELDS: ReadonlyArray<{ key: keyof Config; env: string; default: string; doc: string }> = [
+export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: string; doc: string }> = [
   { key: 'brokers', env: 'DKG_STREAM_BROKERS', default: '127.0.0.1:39092', doc: 'Kafka bootstrap servers, comma-separated' },
   { key: 'registryUrl', env: 'DKG_STREAM_REGISTRY_URL', default: 'http://127.0.0.1:38081/apis/ccompat/v7', doc: 'Confluent-compatible schema registry URL' },
   { key: 'topology', env: 'DKG_STREAM_TOPOLOGY', default: 'topology.yaml', doc: 'topology file' },
@@ -43,6 +112,7 @@ export const CONFIG_FIELDS: ReadonlyArray<{ key: keyof Config; env: string; defa
   { key: 'httpPort', env: 'DKG_STREAM_HTTP_PORT', default: '8088', doc: 'HTTP ops server port (0 = off)' },
   { key: 'secretKeyFile', env: 'DKG_STREAM_SECRET_KEY_FILE', default: '(none)', doc: 'AES-256-GCM key file sealing shares and private messages' },
   { key: 'logLevel', env: 'DKG_STREAM_LOG_LEVEL', default: 'info', doc: 'log level (trace … silent)' },
+  ...SECURITY_FIELDS,
 ];
 
 /** Configuration that cannot be used; lists every problem with its origin. */
@@ -60,7 +130,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const cwd = opts.cwd ?? REPO_ROOT;
   const problems: string[] = [];
   const raw: Record<string, { value: unknown; from: string }> = {};
-  for (const f of CONFIG_FIELDS) raw[f.key] = { value: f.default === '(none)' ? null : f.default, from: 'default' };
+  for (const f of CONFIG_FIELDS) raw[f.key] = { value: f.default === '(none)' || f.default === '(cluster)' ? null : f.default, from: 'default' };
 
   const file = opts.file ?? env.DKG_STREAM_CONFIG;
   if (file) {
@@ -85,13 +155,13 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     if (v !== undefined && v !== '') raw[f.key] = { value: v, from: `$${f.env}` };
   }
 
-  const str = (k: keyof Config): string => {
+  const str = (k: string): string => {
     const { value, from } = raw[k]!;
     if (typeof value === 'string') return value;
     problems.push(`${k} (from ${from}) must be a string`);
     return '';
   };
-  const path = (k: keyof Config): string => {
+  const path = (k: string): string => {
     const s = str(k);
     return isAbsolute(s) ? s : resolve(cwd, s);
   };
@@ -141,7 +211,98 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     httpPort,
     secretKeyFile,
     logLevel: level as Config['logLevel'],
+    ...securitySettings(raw, cwd, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+type Raw = Record<string, { value: unknown; from: string }>;
+type SecuritySettings = Pick<
+  Config,
+  | 'kafkaTls' | 'kafkaCaFile' | 'kafkaCertFile' | 'kafkaKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'
+  | 'registryCaFile' | 'registryUsername' | 'registryPassword' | 'replicationFactor' | 'minInsyncReplicas'
+>;
+
+/**
+ * Client security and replication settings. Files must exist; a password comes from exactly one
+ * of its file or its value, is wrapped in a {@link Secret} at once, and no problem message
+ * quotes it.
+ */
+function securitySettings(raw: Raw, cwd: string, problems: string[]): SecuritySettings {
+  const opt = (k: string): string | null => {
+    const { value, from } = raw[k]!;
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string' || typeof value === 'number') return String(value);
+    problems.push(`${k} (from ${from}) must be a string`);
+    return null;
+  };
+  const file = (k: string): string | null => {
+    const s = opt(k);
+    if (s === null) return null;
+    const p = isAbsolute(s) ? s : resolve(cwd, s);
+    if (!existsSync(p)) problems.push(`${k} ${p} (from ${raw[k]!.from}) does not exist`);
+    return p;
+  };
+  const secret = (valueKey: string, fileKey: string): Secret | null => {
+    const direct = opt(valueKey);
+    const f = file(fileKey);
+    if (direct !== null && f !== null) problems.push(`set ${valueKey} (from ${raw[valueKey]!.from}) or ${fileKey} (from ${raw[fileKey]!.from}), not both`);
+    if (direct !== null) return new Secret(direct);
+    if (f === null || !existsSync(f)) return null;
+    // One trailing newline is how editors and `echo` end a file; it is not part of the password.
+    return new Secret(readFileSync(f, 'utf8').replace(/\r?\n$/, ''));
+  };
+  const bool = (k: string): boolean => {
+    const { value, from } = raw[k]!;
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0' || value === null) return false;
+    problems.push(`${k} (from ${from}) must be true or false`);
+    return false;
+  };
+  const count = (k: string): number | null => {
+    const { value, from } = raw[k]!;
+    if (value === null || value === undefined) return null;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 32) problems.push(`${k} (from ${from}) must be an integer from 1 to 32, got ${JSON.stringify(value)}`);
+    return n;
+  };
+
+  const kafkaCaFile = file('kafkaCaFile');
+  const kafkaCertFile = file('kafkaCertFile');
+  const kafkaKeyFile = file('kafkaKeyFile');
+  if ((kafkaCertFile === null) !== (kafkaKeyFile === null)) problems.push('kafkaCertFile and kafkaKeyFile go together (mutual TLS needs both)');
+  const mechanism = opt('kafkaSaslMechanism');
+  if (mechanism !== null && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    problems.push(`kafkaSaslMechanism (from ${raw.kafkaSaslMechanism!.from}) must be one of ${SASL_MECHANISMS.join(', ')}, got '${mechanism}'`);
+  }
+  const kafkaSaslUsername = opt('kafkaSaslUsername');
+  const kafkaSaslPassword = secret('kafkaSaslPassword', 'kafkaSaslPasswordFile');
+  if (mechanism !== null && (kafkaSaslUsername === null || kafkaSaslPassword === null)) {
+    problems.push(`kafkaSaslMechanism ${mechanism} needs kafkaSaslUsername and a password (kafkaSaslPasswordFile or kafkaSaslPassword)`);
+  }
+  if (mechanism === null && kafkaSaslUsername !== null) problems.push('kafkaSaslUsername is set but kafkaSaslMechanism is not');
+  const registryUsername = opt('registryUsername');
+  const registryPassword = secret('registryPassword', 'registryPasswordFile');
+  if ((registryUsername === null) !== (registryPassword === null)) problems.push('registryUsername and a registry password (registryPasswordFile or registryPassword) go together');
+  const replicationFactor = count('replicationFactor');
+  const minInsyncReplicas = count('minInsyncReplicas');
+  if (replicationFactor !== null && minInsyncReplicas !== null && minInsyncReplicas > replicationFactor) {
+    problems.push(`minInsyncReplicas ${minInsyncReplicas} is larger than replicationFactor ${replicationFactor}: no write could ever succeed`);
+  }
+  return {
+    kafkaTls: bool('kafkaTls') || kafkaCaFile !== null || kafkaCertFile !== null,
+    kafkaCaFile,
+    kafkaCertFile,
+    kafkaKeyFile,
+    kafkaSaslMechanism: mechanism as SaslMechanism | null,
+    kafkaSaslUsername,
+    kafkaSaslPassword,
+    registryCaFile: file('registryCaFile'),
+    registryUsername,
+    registryPassword,
+    replicationFactor,
+    minInsyncReplicas,
+  };
 }

@@ -7,7 +7,8 @@ import type { Config } from '../config.ts';
 import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { KafkaPort } from '../runtime/kafka/port.ts';
 import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
-import { AvroSerde, loadSchemas, registryClient } from '../runtime/schemas.ts';
+import { AvroSerde, type RegistrySecurity, loadSchemas, registryClient } from '../runtime/schemas.ts';
+import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/security.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
 import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
 import type { FollowConfig } from '../processors/follow/processor.ts';
@@ -21,10 +22,14 @@ export interface FollowEnv {
   close(): Promise<void>;
 }
 
-export function followEnv(config: Pick<Config, 'brokers' | 'registryUrl' | 'topology' | 'schemasDir' | 'topicPrefix' | 'applicationId'>, clientId = 'dkg-stream-follow'): FollowEnv {
+export function followEnv(
+  config: Pick<Config, 'brokers' | 'registryUrl' | 'topology' | 'schemasDir' | 'topicPrefix' | 'applicationId'> & Omit<KafkaClientConfig, 'brokers'> & RegistrySecurity,
+  clientId = 'dkg-stream-follow',
+): FollowEnv {
   const topology = loadTopology(config.topology, { prefix: config.topicPrefix, applicationId: config.applicationId, schemasDir: config.schemasDir });
-  const serde = new AvroSerde(registryClient(config.registryUrl), loadSchemas(config.schemasDir));
-  const port = new KafkajsPort({ brokers: config.brokers, clientId });
+  const serde = new AvroSerde(registryClient(config.registryUrl, config), loadSchemas(config.schemasDir));
+  // Reader groups under the application id, so a principal limited to its own groups may read.
+  const port = new KafkajsPort({ ...kafkaClientOptions(config), clientId, readerGroupPrefix: topology.applicationId });
   return { topology, serde, codec: avroFollowCodec(serde, topology), port, close: () => port.close() };
 }
 

@@ -9,10 +9,12 @@
  *   the whole payload must be consumed and the writer schema must be resolvable.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { basename, join } from 'node:path';
 import avro from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Topology, TopicSpec } from './topology.ts';
+import type { Config } from '../config.ts';
 
 export type AvroType = avro.Type;
 
@@ -70,8 +72,19 @@ export const valueSubject = (topic: TopicSpec | string): string => `${typeof top
 // ---------------------------------------------------------------------------------------------
 // Registry
 
-export function registryClient(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
+/** Registry client security: a CA for an https URL and HTTP basic auth (from the configuration). */
+export type RegistrySecurity = Partial<Pick<Config, 'registryCaFile' | 'registryUsername' | 'registryPassword'>>;
+
+export function registryClient(url: string, security: RegistrySecurity = {}): SchemaRegistry {
+  const { registryCaFile: caFile, registryUsername: username, registryPassword: password } = security;
+  // An https URL with a private CA needs its own agent; http and public CAs use the default one.
+  const agent = caFile && url.startsWith('https:') ? new HttpsAgent({ ca: readFileSync(caFile), keepAlive: true }) : undefined;
+  return new SchemaRegistry({
+    host: url,
+    retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+    ...(username && password ? { auth: { username, password: password.reveal() } } : {}),
+    ...(agent ? { agent } : {}),
+  });
 }
 
 /**

@@ -25,7 +25,8 @@ export interface TopicSpec {
   name: string;
   doc: string;
   partitions: number;
-  replicationFactor: number;
+  /** Set in topology.yaml; absent = the configuration's replicationFactor (default: what the cluster holds). */
+  replicationFactor?: number;
   key: KeyKind;
   /** Avro schema name (file `schemas/<value>.avsc`), or null for raw bytes (changelogs). */
   value: string | null;
@@ -127,7 +128,7 @@ export function parseTopology(text: string, source: string, opts: TopologyOption
     }
     unknownFields(raw, ['doc', 'partitions', 'key', 'value', 'cleanup', 'retentionMs', 'replicationFactor'], at, problems);
     const partitions = posInt(raw.partitions, `${at}: partitions`, problems) ?? 1;
-    const replicationFactor = raw.replicationFactor === undefined ? 1 : (posInt(raw.replicationFactor, `${at}: replicationFactor`, problems) ?? 1);
+    const replicationFactor = raw.replicationFactor === undefined ? undefined : (posInt(raw.replicationFactor, `${at}: replicationFactor`, problems) ?? 1);
     const key = raw.key as KeyKind;
     if (!KEY_KINDS.includes(key)) problems.push(`${at}: key must be one of ${KEY_KINDS.join(', ')}, got ${JSON.stringify(raw.key)}`);
     const value = typeof raw.value === 'string' ? raw.value : null;
@@ -146,7 +147,7 @@ export function parseTopology(text: string, source: string, opts: TopologyOption
       name: prefix + logical,
       doc: typeof raw.doc === 'string' ? raw.doc : '',
       partitions,
-      replicationFactor,
+      ...(replicationFactor !== undefined ? { replicationFactor } : {}),
       key,
       value,
       cleanup: cleanup as CleanupPolicy,
@@ -210,7 +211,6 @@ export function parseTopology(text: string, source: string, opts: TopologyOption
         name: store.changelog,
         doc: `Changelog of store ${name}.${storeName}`,
         partitions,
-        replicationFactor: 1,
         key: 'store',
         value: null,
         cleanup: 'compact',

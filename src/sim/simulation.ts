@@ -40,7 +40,8 @@ import { connectAdmin } from '../runtime/kafka/kafkajs.ts';
 import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { Producer } from '../runtime/kafka/port.ts';
 import { StreamRuntime } from '../runtime/runtime.ts';
-import { AvroSerde, loadSchemas, registryClient } from '../runtime/schemas.ts';
+import { AvroSerde, type RegistrySecurity, loadSchemas, registryClient } from '../runtime/schemas.ts';
+import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/security.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
 import { epochKey } from '../state/keys.ts';
 import { Keyring } from '../state/seal.ts';
@@ -69,6 +70,10 @@ export interface SimOptions {
   seed?: number;
   brokers: string[];
   registryUrl: string;
+  /** Client security and replication (from the configuration); absent = plaintext. */
+  client?: Omit<KafkaClientConfig, 'brokers'> & RegistrySecurity;
+  /** Configuration file the follower process reads too (`DKG_STREAM_CONFIG`); its settings under the env the sim sets. */
+  configFile?: string;
   topologyFile: string;
   schemasDir: string;
   /** Topic prefix (default a fresh `sim-<hex>.`, so every run has its own topics). */
@@ -197,8 +202,9 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   // ---- topology, registry, journal runtime --------------------------------------------------
   const topology: Topology = loadTopology(o.topologyFile, { prefix, applicationId: `${prefix}app`, schemasDir: o.schemasDir });
   const schemas = loadSchemas(o.schemasDir);
-  const registry = registryClient(o.registryUrl);
-  const admin = await connectAdmin({ brokers: o.brokers });
+  const registry = registryClient(o.registryUrl, o.client);
+  const kafkaOptions = kafkaClientOptions({ ...o.client, brokers: o.brokers });
+  const admin = await connectAdmin(kafkaOptions);
   try {
     await applyTopology(admin, topology, { client: registry, schemas });
   } finally {
@@ -207,7 +213,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const topic = (l: string) => topology.topics.get(l)!;
   const serde = new AvroSerde(registry, schemas);
   const codec: FollowCodec = avroFollowCodec(serde, topology);
-  const port = new KafkajsPort({ brokers: o.brokers, clientId: 'dkg-stream-sim' });
+  const port = new KafkajsPort({ ...kafkaOptions, clientId: 'dkg-stream-sim', readerGroupPrefix: topology.applicationId });
   cleanups.push(() => port.close());
   const keyring = new Keyring([sha256(new TextEncoder().encode(`sim-keyring-${seed}`))]);
   const journalDef = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: topic('dkg.events').name, statesTopic: topic('dkg.states').name });
@@ -282,6 +288,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     follower = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), 'follow', '--epoch-length', String(L), '--genesis-outcome', bytesToHex(genesisOutcomeBytes)], {
       env: {
         ...process.env,
+        ...(o.configFile ? { DKG_STREAM_CONFIG: o.configFile } : {}),
         DKG_STREAM_BROKERS: o.brokers.join(','),
         DKG_STREAM_REGISTRY_URL: o.registryUrl,
         DKG_STREAM_TOPOLOGY: o.topologyFile,

@@ -12,6 +12,7 @@ import { KafkajsPort, connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology } from '../../runtime/topology.ts';
 import { stackConfig, up } from '../stack.ts';
+import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 
 const usage = `Usage: dkg-stream demo [--stack] [sim options]      the simulation (see dkg-stream sim --help)
        dkg-stream demo --smoke [--stack] [--config FILE] [--records N]
@@ -40,8 +41,8 @@ const command: Command = {
     say(`${flags.stack ? 2 : 1}. topology (${config.topology})`);
     const topology = loadTopology(config.topology, { prefix: config.topicPrefix, applicationId: config.applicationId, schemasDir: config.schemasDir });
     const schemas = loadSchemas(config.schemasDir);
-    const registry = registryClient(config.registryUrl);
-    const admin = await connectAdmin({ brokers: config.brokers });
+    const registry = registryClient(config.registryUrl, config);
+    const admin = await connectAdmin(kafkaClientOptions(config));
     const report = await applyTopology(admin, topology, { client: registry, schemas }).finally(() => admin.close());
     const count = (o: string) => report.topics.filter((t) => t.outcome === o).length;
     say(`   topics: ${count('created')} created, ${count('unchanged')} unchanged, ${count('updated')} updated, ${count('mismatch')} mismatched`);
@@ -49,7 +50,7 @@ const command: Command = {
 
     const events = topology.topics.get('dkg.events')!;
     const serde = new AvroSerde(registry, schemas);
-    const port = new KafkajsPort({ brokers: config.brokers, clientId: 'dkg-stream-demo' });
+    const port = new KafkajsPort({ ...kafkaClientOptions(config), clientId: 'dkg-stream-demo', readerGroupPrefix: topology.applicationId });
     const runId = randomBytes(4).toString('hex');
     const epoch = BigInt(Date.now());
     const key = Buffer.alloc(8);

@@ -92,6 +92,8 @@ const command: Command = {
       seed,
       brokers: config.brokers,
       registryUrl: config.registryUrl,
+      client: config,
+      ...(typeof flags.config === 'string' ? { configFile: resolve(flags.config) } : {}),
       topologyFile: resolve(config.topology),
       schemasDir: resolve(config.schemasDir),
       ...(typeof flags.prefix === 'string' ? { prefix: flags.prefix } : config.topicPrefix ? { prefix: config.topicPrefix } : {}),

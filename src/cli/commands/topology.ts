@@ -4,6 +4,7 @@ import { applyTopology } from '../../runtime/apply.ts';
 import { connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { describeTopology, loadTopology, topologyDot, topologyJson } from '../../runtime/topology.ts';
+import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 
 const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FILE] [--json] [--dot]
 
@@ -43,9 +44,9 @@ const command: Command = {
       process.stdout.write((flags.json ? JSON.stringify(msg) : `topology valid: ${msg.topics} topics, ${msg.processors} processors, ${msg.schemas} schemas`) + '\n');
       return 0;
     }
-    const admin = await connectAdmin({ brokers: config.brokers });
+    const admin = await connectAdmin(kafkaClientOptions(config));
     try {
-      const report = await applyTopology(admin, topology, { client: registryClient(config.registryUrl), schemas });
+      const report = await applyTopology(admin, topology, { client: registryClient(config.registryUrl, config), schemas });
       if (flags.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
       } else {

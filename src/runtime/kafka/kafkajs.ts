@@ -28,6 +28,7 @@ import type {
   RecordMetadata,
 } from 'kafkajs';
 import { logger } from '../log.ts';
+import { type KafkaClientSecurity, type ReplicationSettings, SecurityFailure, securityFailure } from './security.ts';
 export { BrokerUnreachable } from './port.ts';
 import {
   type AdminPort,
@@ -62,6 +63,12 @@ export interface KafkajsOptions {
   transactionTimeoutMs?: number;
   /** Budget for connecting the shared admin client before {@link BrokerUnreachable} (default 30 s). */
   adminConnectTimeoutMs?: number;
+  /** TLS / SASL options (from `kafkaSecurity(config)`); none = plaintext. */
+  security?: KafkaClientSecurity;
+  /** Replication of topics created through this port (default: what the cluster can hold). */
+  replication?: ReplicationSettings;
+  /** Prefix of the throwaway consumer groups of {@link KafkajsPort.read} (default the client id); an ACL'd principal needs it under its group prefix. */
+  readerGroupPrefix?: string;
 }
 
 /** Errors kafkajs logs but retries or that fencing/rebalancing produce by design. */
@@ -347,31 +354,43 @@ class KafkajsGroupConsumer implements GroupConsumer {
  * Connects an admin client within `budgetMs` (connect + one metadata request) or fails with
  * {@link BrokerUnreachable}, instead of kafkajs' long default back-off.
  */
-async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number): Promise<AdminPort> {
+async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number, replication: ReplicationSettings = {}): Promise<AdminPort> {
   const admin: KAdmin = kafka.admin();
+  let clusterSize = 1;
   try {
     await withDeadline(admin.connect(), budgetMs, `connecting to Kafka at ${brokers.join(',')}`);
-    await withDeadline(admin.describeCluster(), budgetMs, `asking Kafka at ${brokers.join(',')} for metadata`);
+    clusterSize = (await withDeadline(admin.describeCluster(), budgetMs, `asking Kafka at ${brokers.join(',')} for metadata`)).brokers.length;
   } catch (err) {
     await admin.disconnect().catch(() => {});
+    const security = securityFailure(err, brokers);
+    if (security) throw security;
     throw new BrokerUnreachable(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}. Is the broker running? (npm run stack:up)`);
   }
+  // What the cluster can hold: three copies where there are three brokers, and a write needs
+  // all but one of them (never fewer than one, never more than two: RF 3 survives one broker down).
+  const rf = (asked: number | undefined): number => asked ?? replication.replicationFactor ?? Math.min(3, Math.max(1, clusterSize));
+  const minIsr = (factor: number): string => String(replication.minInsyncReplicas ?? Math.min(2, Math.max(1, factor - 1)));
   return {
     async createTopics(topics) {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
-      await admin.createTopics({
-        // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION while a fresh broker is
-        // still propagating metadata; wait below instead, tolerating exactly those answers.
-        waitForLeaders: false,
-        topics: missing.map((t) => ({
-          topic: t.topic,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor ?? 1,
-          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      try {
+        await admin.createTopics({
+          // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION while a fresh broker is
+          // still propagating metadata; wait below instead, tolerating exactly those answers.
+          waitForLeaders: false,
+          topics: missing.map((t) => {
+            const factor = rf(t.replicationFactor);
+            const configs = { 'min.insync.replicas': minIsr(factor), ...t.configs };
+            return { topic: t.topic, numPartitions: t.partitions, replicationFactor: factor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) };
+          }),
+        });
+      } catch (err) {
+        const security = securityFailure(err, brokers);
+        if (security) throw new SecurityFailure(security.kind, `creating topic(s) ${missing.map((t) => t.topic).join(', ')}: ${security.message}`);
+        throw err;
+      }
       await waitForLeaders(admin, missing.map((t) => t.topic));
     },
     async deleteTopics(topics) {
@@ -453,6 +472,10 @@ export interface AdminOptions {
   clientId?: string;
   /** Total time budget for connecting, in ms (default 10 s). */
   connectTimeoutMs?: number;
+  /** TLS / SASL options (from `kafkaSecurity(config)`); none = plaintext. */
+  security?: KafkaClientSecurity;
+  /** Replication of topics this client creates (default: what the cluster can hold). */
+  replication?: ReplicationSettings;
 }
 
 /**
@@ -468,8 +491,9 @@ export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
     connectionTimeout: Math.min(3000, budget),
     requestTimeout: 30_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: Math.max(500, budget / 3) },
+    ...opts.security,
   });
-  return connectKafkaAdmin(kafka, opts.brokers, budget);
+  return connectKafkaAdmin(kafka, opts.brokers, budget, opts.replication);
 }
 
 export class KafkajsPort implements KafkaPort {
@@ -487,6 +511,7 @@ export class KafkajsPort implements KafkaPort {
       connectionTimeout: 3_000,
       requestTimeout: 30_000,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+      ...opts.security,
     });
   }
 
@@ -497,7 +522,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   private async newAdmin(): Promise<AdminPort> {
-    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000).catch((err) => {
+    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000, this.opts.replication).catch((err) => {
       this.sharedAdmin = undefined; // the next call tries again
       throw err;
     });
@@ -560,7 +585,7 @@ export class KafkajsPort implements KafkaPort {
     const pending = (): number[] => (until ? [...position].filter(([p, pos]) => pos < (until.get(p) ?? -Infinity)).map(([p]) => p) : [...position.keys()]);
     if (until && pending().length === 0) return { done: Promise.resolve(), stop: async () => {} };
 
-    const groupId = `${this.clientId}-reader-${randomBytes(6).toString('hex')}`;
+    const groupId = `${this.opts.readerGroupPrefix ?? this.clientId}-reader-${randomBytes(6).toString('hex')}`;
     // A bounded read ends by stopping its consumer, which waits for the fetch in flight: that
     // fetch finds nothing new and the broker holds it for the full wait. 10 ms instead of 100 ms
     // ends every restore ~90 ms sooner; a tailing read keeps the longer wait (fewer idle fetches).
