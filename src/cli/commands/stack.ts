@@ -1,25 +1,40 @@
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { cached, down, reset, stackConfig, status, up } from '../stack.ts';
 
-const usage = `Usage: dkg-stream stack <up|down|status|reset>
+const usage = `Usage: dkg-stream stack <up|down|status|reset> [--brokers 1|3] [--secure]
 
-Manages the local development stack (Kafka broker + Apicurio schema registry on 127.0.0.1).
-  up      fetch (first run, via Maven Central), start and wait until both answer; idempotent
-  down    stop both (SIGTERM, then SIGKILL after 30 s)
-  status  print JSON with pids and readiness
-  reset   stop both and delete all broker data (topics, offsets, schemas)
+Manages the local development stack (Kafka + Apicurio schema registry on 127.0.0.1).
+  up      fetch (first run, via Maven Central), start and wait until all answer; idempotent;
+          writes <stack dir>/client.yaml (use with --config / DKG_STREAM_CONFIG)
+  down    stop everything (SIGTERM, then SIGKILL after 30 s)
+  status  print JSON with pids and readiness of this stack directory's processes; exit 1 unless all are ready
+  reset   stop everything and delete all broker data (topics, offsets, schemas) and the layout
 
-Environment: DKG_STREAM_STACK_DIR (.stack), DKG_STREAM_KAFKA_PORT (39092),
-DKG_STREAM_REGISTRY_PORT (38081), DKG_STREAM_BROKER_HEAP_MB (512),
-DKG_STREAM_REGISTRY_HEAP_MB (384), JAVA_HOME.`;
+Options of up (remembered in <stack dir>/stack.json; change them only after reset):
+  --brokers 3   three KRaft nodes (broker + controller each) on ports KAFKA_PORT, +2, +4
+                (controllers +1, +3, +5); replication factor 3, min.insync.replicas 2
+  --secure      SASL_SSL (SCRAM-SHA-512) with a generated CA, ACLs: users admin, dkg-stream
+                (its topics, groups, transactional ids) and outsider (no ACLs);
+                passwords and CA in <stack dir>/secrets/
+
+Environment: DKG_STREAM_STACK_DIR (.stack), DKG_STREAM_STACK_CACHE (downloads; the stack dir),
+DKG_STREAM_KAFKA_PORT (39092), DKG_STREAM_REGISTRY_PORT (38081), DKG_STREAM_BROKER_HEAP_MB
+(512; 384 with 3 brokers), DKG_STREAM_REGISTRY_HEAP_MB (384), JAVA_HOME.`;
 
 const command: Command = {
   usage,
   async run(args) {
-    const { positionals } = parseArgs(args, {});
+    const { flags, positionals } = parseArgs(args, { strings: ['brokers'], booleans: ['secure'] });
     const [action, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    const c = stackConfig();
+    if (action !== 'up' && (flags.brokers !== undefined || flags.secure !== undefined)) {
+      throw new UsageError('--brokers and --secure belong to `stack up` (the other actions use the layout the stack was started with)');
+    }
+    if (flags.brokers !== undefined && flags.brokers !== '1' && flags.brokers !== '3') throw new UsageError('--brokers must be 1 or 3');
+    const c = stackConfig(process.env, {
+      ...(flags.brokers !== undefined ? { brokers: flags.brokers === '3' ? 3 : 1 } : {}),
+      ...(flags.secure === true ? { secure: true } : {}),
+    });
     switch (action) {
       case 'up': {
         const s = await up(c);
@@ -35,7 +50,7 @@ const command: Command = {
       case 'status': {
         const s = await status(c);
         process.stdout.write(JSON.stringify({ ...s, cached: cached(c) }, null, 2) + '\n');
-        return s.broker.ready && s.registry.ready ? 0 : 1;
+        return s.brokers.every((b) => b.ready) && s.registry.ready ? 0 : 1;
       }
       default:
         throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
