@@ -9,10 +9,11 @@ import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { RestoreProgress } from '../../src/runtime/restore.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { runWorker, say, workerEnv } from './worker.ts';
+import { KAFKA_CLIENT } from './stack.ts';
 
 const env = workerEnv('count-worker');
 
-const port = new KafkajsPort({ brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(','), clientId: 'count-worker' });
+const port = new KafkajsPort({ ...KAFKA_CLIENT, clientId: 'count-worker' });
 const rt = new StreamRuntime({
   port,
   processor: countProcessor({ input: env('W_INPUT'), output: env('W_OUTPUT') }),

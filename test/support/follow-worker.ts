@@ -10,11 +10,13 @@ import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { runWorker, workerEnv } from './worker.ts';
+import { CLIENT_CONFIG } from './stack.ts';
 
 const env = workerEnv('follow-worker');
 
 const fe = followEnv(
   {
+    ...CLIENT_CONFIG,
     brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(','),
     registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:38081/apis/ccompat/v7',
     topology: join(REPO_ROOT, 'topology.yaml'),

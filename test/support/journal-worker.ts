@@ -26,7 +26,7 @@ import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schema
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { Keyring } from '../../src/state/seal.ts';
 import { CeremonyParticipant } from '../unit/journal/ceremony.ts';
-import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE } from './stack.ts';
+import { BROKERS, CLIENT_CONFIG, KAFKA_CLIENT, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE } from './stack.ts';
 
 const env = (k: string): string => {
   const v = process.env[k];
@@ -38,10 +38,10 @@ const topology = loadTopology(TOPOLOGY_FILE, { prefix: env('W_PREFIX'), schemasD
 const events = topology.topics.get('dkg.events')!;
 const states = topology.topics.get('dkg.states')!;
 const dlq = topology.topics.get('dlq')!;
-const serde = new AvroSerde(registryClient(REGISTRY_URL), loadSchemas(SCHEMAS_DIR));
+const serde = new AvroSerde(registryClient(REGISTRY_URL, CLIENT_CONFIG), loadSchemas(SCHEMAS_DIR));
 const keyring = new Keyring([Buffer.from(env('W_KEY'), 'hex')]);
 const maxReadSize = Number(env('W_MAX_READ'));
-const port = new KafkajsPort({ brokers: BROKERS, clientId: 'journal-worker' });
+const port = new KafkajsPort({ ...KAFKA_CLIENT, brokers: BROKERS, clientId: 'journal-worker' });
 const rt = new StreamRuntime({
   port,
   processor: dkgJournalProcessor({ serde, keyring, maxReadSize, eventsTopic: events.name, statesTopic: states.name }),

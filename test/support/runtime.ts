@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
+import { KAFKA_CLIENT } from './stack.ts';
 
 export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
 
-export const newPort = (clientId = 'dkg-test'): KafkajsPort => new KafkajsPort({ brokers: BROKERS, clientId });
+export const newPort = (clientId = 'dkg-test'): KafkajsPort => new KafkajsPort({ ...KAFKA_CLIENT, brokers: BROKERS, clientId });
 
 /** A fresh name so tests never share topics or groups. */
 export const unique = (what: string): string => `t-${what}-${randomBytes(4).toString('hex')}`;

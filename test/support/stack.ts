@@ -2,12 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/paths.ts';
+import { loadConfig } from '../../src/config.ts';
+import { kafkaClientOptions } from '../../src/runtime/kafka/security.ts';
 
 export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
 export const REGISTRY_URL = process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:38081/apis/ccompat/v7';
 export const SCHEMAS_DIR = join(REPO_ROOT, 'schemas');
 export const TOPOLOGY_FILE = join(REPO_ROOT, 'topology.yaml');
 export const CLI = join(REPO_ROOT, 'bin', 'dkg-stream.js');
+/** Client security and replication from the environment (DKG_STREAM_CONFIG, DKG_STREAM_KAFKA_* …): the suite's clients follow it. */
+export const CLIENT_CONFIG = loadConfig();
+/** `{ brokers, security, replication }` for KafkajsPort / connectAdmin in tests and workers. */
+export const KAFKA_CLIENT = kafkaClientOptions({ ...CLIENT_CONFIG, brokers: BROKERS });
 
 /** A fresh prefix so concurrent or repeated tests never share topics, groups or subjects. */
 export const uniquePrefix = (what: string): string => `t-${what}-${randomBytes(4).toString('hex')}.`;
