@@ -28,7 +28,7 @@ import type {
   RecordMetadata,
 } from 'kafkajs';
 import { logger } from '../log.ts';
-import { type KafkaClientSecurity, type ReplicationSettings, SecurityFailure, securityFailure } from './security.ts';
+import { type KafkaClientSecurity, type ReplicationSettings, SecurityFailure, SecurityWatch, securityFailure } from './security.ts';
 export { BrokerUnreachable } from './port.ts';
 import {
   type AdminPort,
@@ -354,18 +354,31 @@ class KafkajsGroupConsumer implements GroupConsumer {
  * Connects an admin client within `budgetMs` (connect + one metadata request) or fails with
  * {@link BrokerUnreachable}, instead of kafkajs' long default back-off.
  */
-async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number, replication: ReplicationSettings = {}): Promise<AdminPort> {
+async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number, replication: ReplicationSettings = {}, watch?: SecurityWatch): Promise<AdminPort> {
   const admin: KAdmin = kafka.admin();
   let clusterSize = 1;
+  // An untrusted broker certificate ends the wait at the first handshake (kafkajs would retry it).
+  const untrusted = watch?.failed();
+  const bounded = <T>(p: Promise<T>, what: string): Promise<T> => (untrusted ? Promise.race([withDeadline(p, budgetMs, what), untrusted]) : withDeadline(p, budgetMs, what));
   try {
-    await withDeadline(admin.connect(), budgetMs, `connecting to Kafka at ${brokers.join(',')}`);
-    clusterSize = (await withDeadline(admin.describeCluster(), budgetMs, `asking Kafka at ${brokers.join(',')} for metadata`)).brokers.length;
+    await bounded(admin.connect(), `connecting to Kafka at ${brokers.join(',')}`);
+    clusterSize = (await bounded(admin.describeCluster(), `asking Kafka at ${brokers.join(',')} for metadata`)).brokers.length;
   } catch (err) {
     await admin.disconnect().catch(() => {});
     const security = securityFailure(err, brokers);
     if (security) throw security;
     throw new BrokerUnreachable(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}. Is the broker running? (npm run stack:up)`);
   }
+  /** Runs an admin call; a security failure (an ACL missing) is rethrown as one line naming the resource. */
+  const named = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      const security = securityFailure(err, brokers);
+      if (security) throw new SecurityFailure(security.kind, `${what}: ${security.message}`);
+      throw err;
+    }
+  };
   // What the cluster can hold: three copies where there are three brokers, and a write needs
   // all but one of them (never fewer than one, never more than two: RF 3 survives one broker down).
   const rf = (asked: number | undefined): number => asked ?? replication.replicationFactor ?? Math.min(3, Math.max(1, clusterSize));
@@ -375,8 +388,8 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
-      try {
-        await admin.createTopics({
+      await named(`creating topic(s) ${missing.map((t) => t.topic).join(', ')}`, () =>
+        admin.createTopics({
           // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION while a fresh broker is
           // still propagating metadata; wait below instead, tolerating exactly those answers.
           waitForLeaders: false,
@@ -385,12 +398,8 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
             const configs = { 'min.insync.replicas': minIsr(factor), ...t.configs };
             return { topic: t.topic, numPartitions: t.partitions, replicationFactor: factor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) };
           }),
-        });
-      } catch (err) {
-        const security = securityFailure(err, brokers);
-        if (security) throw new SecurityFailure(security.kind, `creating topic(s) ${missing.map((t) => t.topic).join(', ')}: ${security.message}`);
-        throw err;
-      }
+        }),
+      );
       await waitForLeaders(admin, missing.map((t) => t.topic));
     },
     async deleteTopics(topics) {
@@ -398,11 +407,11 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
     },
     listTopics: () => admin.listTopics(),
     async partitionCount(topic) {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const md = await named(`reading metadata of topic ${topic}`, () => admin.fetchTopicMetadata({ topics: [topic] }));
       return md.topics[0]?.partitions.length ?? 0;
     },
     async offsets(topic): Promise<PartitionOffsets[]> {
-      const res = await admin.fetchTopicOffsets(topic);
+      const res = await named(`reading offsets of topic ${topic}`, () => admin.fetchTopicOffsets(topic));
       return res.map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) })).sort((a, b) => a.partition - b.partition);
     },
     async offsetsForTimestamp(topic, ts) {
@@ -411,7 +420,7 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
       return res.map((r) => ({ partition: r.partition, offset: Number(r.offset) < 0 ? highs.get(r.partition)! : Number(r.offset) }));
     },
     async groupOffsets(groupId, topic) {
-      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const res = await named(`reading offsets of group ${groupId}`, () => admin.fetchOffsets({ groupId, topics: [topic] }));
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
     },
     async setGroupOffsets(groupId, topic, offsets) {
@@ -484,6 +493,7 @@ export interface AdminOptions {
  */
 export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
   const budget = opts.connectTimeoutMs ?? 10_000;
+  const watch = new SecurityWatch();
   const kafka = new Kafka({
     clientId: opts.clientId ?? 'dkg-stream-admin',
     brokers: opts.brokers,
@@ -492,14 +502,16 @@ export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
     requestTimeout: 30_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: Math.max(500, budget / 3) },
     ...opts.security,
+    socketFactory: watch.socketFactory,
   });
-  return connectKafkaAdmin(kafka, opts.brokers, budget, opts.replication);
+  return connectKafkaAdmin(kafka, opts.brokers, budget, opts.replication, watch);
 }
 
 export class KafkajsPort implements KafkaPort {
   readonly kafka: KafkaT;
   private readonly clientId: string;
   private sharedAdmin: Promise<AdminPort> | undefined;
+  private readonly watch = new SecurityWatch();
 
   constructor(private readonly opts: KafkajsOptions) {
     this.clientId = opts.clientId ?? 'dkg-stream';
@@ -512,6 +524,7 @@ export class KafkajsPort implements KafkaPort {
       requestTimeout: 30_000,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
       ...opts.security,
+      socketFactory: this.watch.socketFactory,
     });
   }
 
@@ -522,7 +535,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   private async newAdmin(): Promise<AdminPort> {
-    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000, this.opts.replication).catch((err) => {
+    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000, this.opts.replication, this.watch).catch((err) => {
       this.sharedAdmin = undefined; // the next call tries again
       throw err;
     });

@@ -10,7 +10,9 @@
  *   and its message never includes a credential.
  */
 import { readFileSync } from 'node:fs';
-import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config } from '../../config.ts';
 
 /** The configuration's Kafka client settings, as every client creation point takes them (absent = plaintext, cluster defaults). */
@@ -84,6 +86,43 @@ const TLS_VERIFY = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * A kafkajs socket factory that notices a broker certificate the client does not trust. kafkajs
+ * treats that as a retriable connection error and would back off for tens of seconds; with this,
+ * whoever waits for a connection ({@link SecurityWatch.failed}) fails at the first handshake.
+ */
+export class SecurityWatch {
+  private failure: SecurityFailure | undefined;
+  private readonly waiters = new Set<(e: SecurityFailure) => void>();
+
+  /** The socket factory (kafkajs' default behaviour: keep-alive, SNI for host names) plus the watch. */
+  readonly socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket: Socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const f = securityFailure({ ...err, name: err.name, message: err.message, broker: `${host}:${port}` }, [`${host}:${port}`]);
+      if (f?.kind === 'tls') this.fail(f);
+    });
+    return socket;
+  };
+
+  private fail(f: SecurityFailure): void {
+    this.failure ??= f;
+    for (const w of this.waiters) w(this.failure);
+    this.waiters.clear();
+  }
+
+  /** Rejects with the first TLS failure (at once if one happened already); never resolves. */
+  failed(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.waiters.add(reject);
+    });
+  }
+}
+
 /** Kafka error types that mean "this principal may not": permanent until an ACL changes. */
 const AUTHZ = /^(TOPIC|GROUP|CLUSTER|TRANSACTIONAL_ID|DELEGATION_TOKEN)_AUTHORIZATION_FAILED$/;
 
@@ -112,6 +151,7 @@ function* chain(err: unknown, depth = 0): Generator<KafkaLikeError> {
  * broker answered.
  */
 export function securityFailure(err: unknown, brokers: readonly string[]): SecurityFailure | undefined {
+  if (err instanceof SecurityFailure) return err;
   for (const e of chain(err)) {
     const where = e.broker ?? brokers.join(',');
     if (e.name === 'KafkaJSSASLAuthenticationError') {
