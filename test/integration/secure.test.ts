@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs, so its hot paths are the patched ones
 import kafkajs from 'kafkajs';
 import { loadConfig } from '../../src/config.ts';
-import { kafkaSecurity } from '../../src/runtime/kafka/security.ts';
+import { kafkaClientOptions, kafkaSecurity } from '../../src/runtime/kafka/security.ts';
+import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { SECURE_CLIENT_YAML, SECURE_SECRETS, SECURE_STACK_ENV, cli, secureClusterUp } from '../support/secure-stack.ts';
 
 let stop: (() => Promise<void>) | undefined;
@@ -84,6 +85,20 @@ test('secure cluster: the simulation end to end over SASL_SSL as the application
     for (const res of cfg.resources) assert.equal(res.configEntries[0]?.configValue, '2', `${res.resourceName} min.insync.replicas`);
   } finally {
     await admin.disconnect();
+  }
+});
+
+test('secure cluster: without replication settings topics get what three brokers hold (RF 3, min ISR 2)', async () => {
+  const config = loadConfig({ file: SECURE_CLIENT_YAML, env: {} });
+  const { brokers, security } = kafkaClientOptions(config);
+  const admin = await connectAdmin({ brokers, security, replication: {} });
+  const topic = `dkg-stream.t-default-${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.createTopics([{ topic, partitions: 1 }]);
+    assert.deepEqual(await admin.describeConfigs(topic, ['min.insync.replicas']), { 'min.insync.replicas': '2' });
+  } finally {
+    await admin.deleteTopics([topic]).catch(() => {});
+    await admin.close();
   }
 });
 

@@ -459,9 +459,17 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
       return out;
     },
     async alterConfigs(topic, configs) {
+      // AlterConfigs replaces every topic override: keep the topic's own min.insync.replicas
+      // (set at creation from the replication settings) unless the caller names it.
+      const kept: Record<string, string> = {};
+      if (!('min.insync.replicas' in configs)) {
+        const res = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+        const e = res.resources[0]?.configEntries.find((x) => x.configName === 'min.insync.replicas');
+        if (e && e.configSource === TOPIC_CONFIG_SOURCE) kept['min.insync.replicas'] = e.configValue;
+      }
       await admin.alterConfigs({
         validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries({ ...kept, ...configs }).map(([name, value]) => ({ name, value })) }],
       });
     },
     close: () => admin.disconnect(),
@@ -653,6 +661,9 @@ export class KafkajsPort implements KafkaPort {
     this.sharedAdmin = undefined;
   }
 }
+
+/** DescribeConfigs' config source of a topic-level override (DYNAMIC_TOPIC_CONFIG). */
+const TOPIC_CONFIG_SOURCE = 1;
 
 /** Polls metadata until every partition of `topics` has a leader (bounded: 30 s). */
 async function waitForLeaders(admin: KAdmin, topics: string[]): Promise<void> {
