@@ -314,33 +314,12 @@ function adminSecurity(c: StackConfig): { ssl?: { ca: Buffer[] }; sasl?: { mecha
 // ---------------------------------------------------------------------------------------------
 // Readiness probes
 
-async function stackAdmin(c: StackConfig, brokers: string[]) {
-  await import('../runtime/kafka/kafkajs-patches.ts'); // before kafkajs: this process may use the adapter later
-  const { Kafka, logLevel } = await import('kafkajs');
-  return new Kafka({
-    clientId: 'dkg-stream-stack',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2000,
-    requestTimeout: 5000,
-    retry: { retries: 0 },
-    ...adminSecurity(c),
-  }).admin();
-}
-
 /** Asks the node for cluster metadata; true when the whole cluster (every node) answers with a controller. */
 async function nodeReady(c: StackConfig, n: Node): Promise<boolean> {
   if (!(await portOpen(n.port))) return false;
-  const admin = await stackAdmin(c, [`127.0.0.1:${n.port}`]);
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length === c.brokers && cluster.controller !== null;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  const { describeClusterOnce } = await import('../runtime/kafka/cluster-admin.ts');
+  const cluster = await describeClusterOnce({ brokers: [`127.0.0.1:${n.port}`], security: adminSecurity(c) });
+  return cluster !== undefined && cluster.brokers === c.brokers && cluster.controller;
 }
 
 /** True when every broker of the layout answers (see {@link nodeReady}). */
@@ -521,30 +500,11 @@ function clientYaml(c: StackConfig, secrets: Secrets | undefined): string {
  * on topics under the topic prefix, on groups and on transactional ids under the application id.
  */
 async function ensureAcls(c: StackConfig): Promise<void> {
-  const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = (await import('kafkajs')).default;
-  const admin = await stackAdmin(c, brokerAddresses(c));
-  try {
-    await admin.connect();
-    const principal = `User:${STACK_USERS.app}`;
-    const grant = (resourceType: number, resourceName: string) => ({
-      resourceType,
-      resourceName,
-      resourcePatternType: ResourcePatternTypes.PREFIXED,
-      principal,
-      host: '*',
-      operation: AclOperationTypes.ALL,
-      permissionType: AclPermissionTypes.ALLOW,
-    });
-    await admin.createAcls({
-      acl: [
-        grant(AclResourceTypes.TOPIC, STACK_APP.topicPrefix),
-        grant(AclResourceTypes.GROUP, STACK_APP.applicationId),
-        grant(AclResourceTypes.TRANSACTIONAL_ID, STACK_APP.applicationId),
-      ],
-    });
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  const { grantPrefixAcls } = await import('../runtime/kafka/cluster-admin.ts');
+  await grantPrefixAcls(
+    { brokers: brokerAddresses(c), security: adminSecurity(c) },
+    { principal: `User:${STACK_USERS.app}`, topics: STACK_APP.topicPrefix, groups: STACK_APP.applicationId, transactionalIds: STACK_APP.applicationId },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
