@@ -91,3 +91,16 @@ test('security failures map to one line naming the broker; other errors are not 
   assert.equal(authz?.kind, 'authorization');
   assert.equal(securityFailure(new Error('Connection error: connect ECONNREFUSED'), ['a:1']), undefined);
 });
+
+test('mutual TLS: client certificate and key files become kafkajs ssl.cert / ssl.key next to the CA', () => {
+  const cert = join(dir, 'client.crt');
+  const key = join(dir, 'client.key');
+  writeFileSync(cert, 'CERT');
+  writeFileSync(key, 'KEY');
+  const c = loadConfig({ env: { DKG_STREAM_KAFKA_CA_FILE: ca, DKG_STREAM_KAFKA_CERT_FILE: cert, DKG_STREAM_KAFKA_KEY_FILE: key } });
+  const ssl = kafkaSecurity(c).ssl;
+  assert.ok(typeof ssl === 'object');
+  assert.equal(String(ssl.cert), 'CERT');
+  assert.equal(String(ssl.key), 'KEY');
+  assert.equal((ssl.ca as Buffer[]).length, 1);
+});
