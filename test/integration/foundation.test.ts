@@ -15,6 +15,7 @@ import { applyTopology } from '../../src/runtime/apply.ts';
 import { BrokerUnreachable, connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { AvroSerde, UnknownSchemaId, WireFormatError, AvroDecodeError, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
+import { waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -45,6 +46,8 @@ test('topology apply creates every topic and subject once, then is idempotent', 
 
     // A drifted config is put back; a partition-count difference is reported, not "fixed".
     await admin.alterConfigs(events.name, { 'cleanup.policy': 'delete', 'retention.ms': '1000' });
+    // The broker applies a config change asynchronously (KRaft metadata): wait until it shows.
+    await waitFor('the drifted config to be visible', async () => ((await admin.describeConfigs(events.name, ['retention.ms']))['retention.ms'] === '1000' ? true : undefined), 30_000);
     const third = await applyTopology(admin, topology);
     const drift = third.topics.find((t) => t.topic === events.name)!;
     assert.equal(drift.outcome, 'updated');
