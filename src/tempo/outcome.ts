@@ -18,10 +18,14 @@
  * {@link outcomeIdentity} (coefficient 0) is the group key that verifies the certificates of
  * `epoch` (identical across reshares; it changes only after a full DKG).
  *
- * The upstream follower reads the outcome with `read` (trailing bytes tolerated);
- * {@link decodeOnchainDkgOutcome} is strict (`decode`: trailing bytes are `ExtraData`), which
- * is what validators effectively enforce because they compare with their own encoding.
- * {@link readOnchainDkgOutcomePrefix} gives the lenient form when parity with `read` is needed.
+ * Tempo reads a block's outcome with `OnchainDkgOutcome::read`, never `decode`, in every place
+ * that consumes one (the application actor's verify path, the DKG manager, the epoch manager, the
+ * finalization verifier, the finalized-header stream, `NetworkIdentity::from_extra_data`, the
+ * EVM's committee read; tempo d656ef55): bytes after a valid outcome are *tolerated*, and
+ * validators compare the decoded value with their own, so a proposer may append bytes and the
+ * block is still valid and finalized. {@link readBoundaryOutcome} is that rule (it reports the
+ * trailing bytes so the follower can record them); {@link decodeOnchainDkgOutcome} is the strict
+ * form, for outcome bytes this project produced or already cut to the outcome.
  */
 import { CodecError, Invalid, InvalidEnum, Reader, Writer, decode } from '../codec/index.ts';
 import { G2, Sharing, type G2Point } from '../crypto/bls12381/index.ts';
@@ -166,10 +170,21 @@ export function outcomeCoefficients(o: OnchainDkgOutcome): Uint8Array[] {
   return o.output.sharing.poly.coeffs.map((c) => G2.encode(c));
 }
 
-/** tempo `NetworkIdentity::from_extra_data` (a genesis outcome): `{identity: c0, fromEpoch: epoch}`. */
+/**
+ * A boundary (or genesis) block's extraData read as tempo reads it: one outcome from the start,
+ * trailing bytes tolerated. `outcomeBytes` is the outcome's own encoding (a prefix of the input,
+ * canonical because every field decodes strictly); `trailingBytes` counts what follows it.
+ * Throws {@link OutcomeDecodeError} when no outcome decodes from the start.
+ */
+export function readBoundaryOutcome(extraData: Uint8Array): { outcome: OnchainDkgOutcome; outcomeBytes: Uint8Array; trailingBytes: number } {
+  const { outcome, consumed } = readOnchainDkgOutcomePrefix(extraData);
+  return { outcome, outcomeBytes: extraData.subarray(0, consumed), trailingBytes: extraData.length - consumed };
+}
+
+/** tempo `NetworkIdentity::from_extra_data` (a genesis outcome, read leniently): `{identity: c0, fromEpoch: epoch}`. */
 export function networkIdentityFromExtraData(extraData: Uint8Array): NetworkIdentity {
-  const o = decodeOnchainDkgOutcome(extraData);
-  return { identity: outcomeIdentity(o), fromEpoch: o.epoch };
+  const { outcome } = readBoundaryOutcome(extraData);
+  return { identity: outcomeIdentity(outcome), fromEpoch: outcome.epoch };
 }
 
 /** What a header's extraData carries. */
@@ -177,12 +192,14 @@ export type ExtraDataKind = 'outcome' | 'dealerLog' | 'empty';
 
 /**
  * Classifies a header's extraData by the block's position: boundary blocks (and genesis) carry
- * an `OnchainDkgOutcome`, which is decoded strictly to confirm (throws {@link OutcomeDecodeError}
- * otherwise); any other non-empty extraData is a `SignedDealerLog` (not parsed here).
+ * an `OnchainDkgOutcome`, which is read as tempo reads it to confirm (trailing bytes tolerated;
+ * throws {@link OutcomeDecodeError} when none decodes, including empty extraData at a boundary,
+ * where tempo's readers fail too; an empty genesis extraData is 'empty'); any other non-empty extraData is a `SignedDealerLog` (not
+ * parsed here).
  */
 export function classifyExtraData(extraData: Uint8Array, at: { isBoundary: boolean; isGenesis: boolean }): ExtraDataKind {
-  if (extraData.length === 0) return 'empty';
-  if (!at.isBoundary && !at.isGenesis) return 'dealerLog';
-  decodeOnchainDkgOutcome(extraData);
+  if (!at.isBoundary && !at.isGenesis) return extraData.length === 0 ? 'empty' : 'dealerLog';
+  if (!at.isBoundary && extraData.length === 0) return 'empty';
+  readBoundaryOutcome(extraData);
   return 'outcome';
 }

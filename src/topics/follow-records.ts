@@ -65,6 +65,8 @@ export type EpochEvent =
       isFullDkg: boolean;
       players: Uint8Array[];
       observation: Observation | null;
+      /** Bytes after the outcome in the boundary's extraData (tolerated as tempo does; 0 normally). */
+      outcomeTrailingBytes: number;
     };
 
 /** `dkg.events` Log value written by the follower (a checked dealer log from a block). */
@@ -171,6 +173,7 @@ export function avroFollowCodec(serde: AvroSerde, topology: Topology): FollowCod
                 players: e.players.map(buf),
                 // ["null", Observation] is not ambiguous, so avsc ('auto' unions) does not wrap it.
                 observation: e.observation ? { matches: e.observation.matches, logs: e.observation.logs, reason: e.observation.reason } : null,
+                outcomeTrailingBytes: e.outcomeTrailingBytes,
               },
             };
       return serde.encode(epochs, { epoch: num(e.epoch, 'epoch'), event });
@@ -191,6 +194,8 @@ export function avroFollowCodec(serde: AvroSerde, topology: Topology): FollowCod
         isFullDkg: b.isFullDkg as boolean,
         players: b.players as Buffer[],
         observation: obs ? { matches: obs.matches, logs: obs.logs, reason: obs.reason ?? null } : null,
+        // Written before the field existed: the schema default (0) applies.
+        outcomeTrailingBytes: (b.outcomeTrailingBytes as number | undefined) ?? 0,
       };
     },
     encodeDkgLog(r) {

@@ -23,9 +23,13 @@
  *     is parked until the epoch's registered scheme arrives and is verified (once) under it.
  *     (Upstream drops it and hints the boundary; parking keeps the result independent of the
  *     race between partitions, so a replay gives the same outputs.)
- *  7. a boundary block (number == last(E)): `OnchainDkgOutcome` decodes strictly from extraData
- *     and its epoch is E + 1                                           else MalformedOutcome
- *     (the whole record is rejected: nothing is emitted for it).
+ *  7. a boundary block (number == last(E)): an `OnchainDkgOutcome` reads from the start of
+ *     extraData, as tempo reads it (`OnchainDkgOutcome::read`: bytes after a valid outcome are
+ *     tolerated, since validators compare decoded values and such a block is finalized), and its
+ *     epoch is E + 1                                                    else MalformedOutcome
+ *     (the whole record is rejected: nothing is emitted for it). Trailing bytes are recorded:
+ *     `EpochAdvanced.outcomeTrailingBytes`, the `dkg_stream_follow_outcome_trailing_bytes_total` metric and
+ *     a warning; the registered `outcome` is the outcome's own bytes, without them.
  *  8. a non-boundary block with non-empty extraData: a `SignedDealerLog` of the epoch's DKG round
  *     (observer.ts: round from the outcome registered for the epoch). It is checked (decodes, the
  *     dealer is a dealer of the round, the signature verifies for the round); the first log per
@@ -77,7 +81,7 @@ import { decodeFinalization, type Finalization } from '../../tempo/finalization.
 import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderHash, type TempoHeader } from '../../tempo/header.ts';
 import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
-import { decodeOnchainDkgOutcome, outcomeIdentity, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
+import { decodeOnchainDkgOutcome, outcomeIdentity, readBoundaryOutcome, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
 import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
 import { prepareIdentity, verifyFinalization, type PreparedIdentity, type VerifyResult } from '../../tempo/verify.ts';
 import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
@@ -172,6 +176,7 @@ export const FOLLOW_METRICS = {
   records: 'dkg_stream_follow_records_total',
   ignored: 'dkg_stream_follow_ignored_total',
   pruned: 'dkg_stream_follow_pruned_entries_total',
+  trailing: 'dkg_stream_follow_outcome_trailing_bytes_total',
   horizon: 'dkg_stream_follow_pruned_below_height',
   preverified: 'dkg_stream_follow_preverified_total',
 } as const;
@@ -189,15 +194,16 @@ export function bootstrapFromHeader(headerRlp: Uint8Array, epochLength: bigint):
   const info = new FixedEpocher(epochLength).containing(n)!;
   const expected = n === 0n ? 0n : info.last === n ? info.epoch + 1n : undefined;
   if (expected === undefined) throw new Error(`bootstrap header ${n} is neither the genesis nor a boundary block (L = ${epochLength})`);
-  const outcome = decodeOnchainDkgOutcome(header.inner.extraData);
+  // Read as tempo's start-up reads it (trailing bytes tolerated); the outcome's own bytes are kept.
+  const { outcome, outcomeBytes } = readBoundaryOutcome(header.inner.extraData);
   if (outcome.epoch !== expected) throw new Error(`bootstrap header ${n} carries the outcome of epoch ${outcome.epoch}, expected ${expected}`);
-  return { epoch: outcome.epoch, identity: outcomeIdentity(outcome), outcome: header.inner.extraData, height: n };
+  return { epoch: outcome.epoch, identity: outcomeIdentity(outcome), outcome: outcomeBytes, height: n };
 }
 
-/** The trust root from outcome bytes alone (e.g. a chainspec's genesis extraData). */
-export function bootstrapFromOutcome(outcomeBytes: Uint8Array, height = 0n): FollowBootstrap {
-  const o = decodeOnchainDkgOutcome(outcomeBytes);
-  return { epoch: o.epoch, identity: outcomeIdentity(o), outcome: outcomeBytes, height };
+/** The trust root from outcome bytes alone (e.g. a chainspec's genesis extraData, read leniently as tempo does). */
+export function bootstrapFromOutcome(extraData: Uint8Array, height = 0n): FollowBootstrap {
+  const { outcome, outcomeBytes } = readBoundaryOutcome(extraData);
+  return { epoch: outcome.epoch, identity: outcomeIdentity(outcome), outcome: outcomeBytes, height };
 }
 
 // follow-state keys
@@ -227,6 +233,8 @@ interface Scheme {
   source: 'local' | 'table' | 'bootstrap' | 'network-identity';
   outcome: Uint8Array | null;
 }
+
+type BoundaryOutcome = ReturnType<typeof readBoundaryOutcome>;
 
 interface Checked {
   fin: Finalization;
@@ -410,15 +418,15 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     if (done) {
       throw new FollowRejection('ConflictingFinalization', `height ${c.height} was finalized as ${bytesToHex(done)}, now as ${bytesToHex(c.hash)}`);
     }
-    let outcome: OnchainDkgOutcome | undefined;
+    let outcome: BoundaryOutcome | undefined;
     if (c.isBoundary) {
       try {
-        outcome = decodeOnchainDkgOutcome(c.header.inner.extraData);
+        outcome = readBoundaryOutcome(c.header.inner.extraData);
       } catch (err) {
         throw new FollowRejection('MalformedOutcome', `boundary block ${c.height} of epoch ${c.epoch}: ${err instanceof CodecError || err instanceof Error ? err.message : String(err)}`);
       }
-      if (outcome.epoch !== c.epoch + 1n) {
-        throw new FollowRejection('MalformedOutcome', `boundary block ${c.height} of epoch ${c.epoch} carries the outcome of epoch ${outcome.epoch}, expected ${c.epoch + 1n}`);
+      if (outcome.outcome.epoch !== c.epoch + 1n) {
+        throw new FollowRejection('MalformedOutcome', `boundary block ${c.height} of epoch ${c.epoch} carries the outcome of epoch ${outcome.outcome.epoch}, expected ${c.epoch + 1n}`);
       }
     }
 
@@ -514,10 +522,14 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     return obs;
   }
 
-  async function boundary(ctx: ProcessorContext, c: Checked, outcome: OnchainDkgOutcome, scheme: Scheme): Promise<void> {
+  async function boundary(ctx: ProcessorContext, c: Checked, read: BoundaryOutcome, scheme: Scheme): Promise<void> {
+    const { outcome, outcomeBytes, trailingBytes } = read;
     const next = outcome.epoch;
     const identity = outcomeIdentity(outcome);
-    const outcomeBytes = c.header.inner.extraData;
+    if (trailingBytes > 0) {
+      metrics?.inc(FOLLOW_METRICS.trailing, 'Bytes after the DKG outcome in verified boundary blocks (tolerated, as tempo reads outcomes with read; see EpochAdvanced.outcomeTrailingBytes)', {}, trailingBytes);
+      log.warn({ epoch: c.epoch.toString(), boundary: c.height.toString(), trailingBytes }, 'boundary extraData has bytes after the DKG outcome: accepted as tempo does, recorded on EpochAdvanced');
+    }
     const observed = await observation(ctx, c, scheme);
     if (netId && next >= netId.fromEpoch && !equalBytes(netId.identity, identity)) {
       log.warn(
@@ -546,6 +558,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
         isFullDkg: outcome.isNextFullDkg,
         players: outcome.output.players,
         observation: observed,
+        outcomeTrailingBytes: trailingBytes,
       }),
     });
     log.info({ from: c.epoch.toString(), to: next.toString(), boundary: c.height.toString(), identity: bytesToHex(identity).slice(0, 16) }, 'epoch advanced');

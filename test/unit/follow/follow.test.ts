@@ -8,6 +8,7 @@ import { bootstrapFromHeader, bootstrapFromOutcome } from '../../../src/processo
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash, tempoHeaderToJson } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
+import { Metrics } from '../../../src/runtime/metrics.ts';
 import { buildChain, fixtureCommittee, reCertify, signFinalization, type ChainBlock } from '../../support/tempo-chain.ts';
 import { harness, type Feed } from './harness.ts';
 
@@ -150,6 +151,25 @@ test('every rejection goes to the DLQ with its reason, and nothing else happens 
   // A conflicting block at a verified height, validly signed: rejected, the first one stays.
   await h.feed([variant(b1, (hd) => (hd.inner.gasUsed = 7n))]);
   assert.equal(h.rejects().at(-1)!.errorClass, 'ConflictingFinalization');
+});
+
+test('a boundary whose extraData has bytes after a valid outcome is accepted as tempo accepts it, and recorded (event field, metric)', async () => {
+  const metrics = new Metrics();
+  const h = harness({ epochLength: L, bootstrap: genesisBoot(), metrics }, 1);
+  const b3 = chain.block(3n);
+  const outcome = b3.header.inner.extraData;
+  const padded = variant(b3, (hd) => (hd.inner.extraData = Uint8Array.from([...outcome, 0xde, 0xad, 0xbe, 0xef])));
+  await h.feed([...chain.blocks.slice(0, 2), padded, ...chain.blocks.slice(3, 7)]);
+  assert.deepEqual(h.rejects(), [], 'tempo reads the outcome with read: not MalformedOutcome');
+  assert.deepEqual(heights(await h.verified()), [1, 2, 3, 4, 5, 6, 7], 'the next epoch verifies under the registered scheme');
+  const events = await h.epochEvents();
+  const reg = events.find((e) => e.key === '1/0')!;
+  assert.ok(reg.type === 'SchemeRegistered' && bytesToHex(reg.outcome!) === bytesToHex(outcome), 'the registered outcome is the outcome alone');
+  const adv = events.find((e) => e.key === '1/1')!;
+  assert.ok(adv.type === 'EpochAdvanced' && adv.outcomeTrailingBytes === 4);
+  const next = events.find((e) => e.key === '2/1')!;
+  assert.ok(next.type === 'EpochAdvanced' && next.outcomeTrailingBytes === 0);
+  assert.equal(metrics.get('dkg_stream_follow_outcome_trailing_bytes_total'), 4);
 });
 
 test('a parked record that fails once its scheme arrives goes to the DLQ as VerificationFailed', async () => {

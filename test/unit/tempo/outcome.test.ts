@@ -15,6 +15,7 @@ import {
   networkIdentityFromExtraData,
   outcomeCoefficients,
   outcomeIdentity,
+  readBoundaryOutcome,
   readOnchainDkgOutcomePrefix,
   type OnchainDkgOutcome,
 } from '../../../src/tempo/outcome.ts';
@@ -94,6 +95,19 @@ test('strict: trailing bytes are rejected by decode, tolerated by the upstream-s
   const { outcome, consumed } = readOnchainDkgOutcomePrefix(Uint8Array.of(...prestoBytes, 1, 2, 3));
   assert.equal(consumed, 716);
   assert.equal(outcome.epoch, 0n);
+});
+
+test('readBoundaryOutcome reads as tempo does: the outcome prefix, its bytes and the count of trailing bytes', () => {
+  const padded = Uint8Array.of(...prestoBytes, 0xde, 0xad, 0xbe);
+  const r = readBoundaryOutcome(padded);
+  assert.equal(r.trailingBytes, 3);
+  assert.deepEqual(r.outcomeBytes, prestoBytes, 'the outcome alone, re-decodable strictly');
+  assert.equal(decodeOnchainDkgOutcome(r.outcomeBytes).epoch, 0n);
+  assert.equal(readBoundaryOutcome(prestoBytes).trailingBytes, 0);
+  assert.deepEqual(networkIdentityFromExtraData(padded), { identity: MAINNET_NETWORK_IDENTITY.identity, fromEpoch: 0n });
+  // Bytes that do not start with an outcome still fail (tempo's read fails too).
+  assert.throws(() => readBoundaryOutcome(Uint8Array.of(0xde, ...prestoBytes)), OutcomeDecodeError);
+  assert.throws(() => readBoundaryOutcome(new Uint8Array()), OutcomeDecodeError);
 });
 
 test('truncation anywhere fails with EndOfBuffer', () => {
@@ -203,7 +217,9 @@ test('encoding refuses unsorted sets (it would produce bytes that cannot decode)
 });
 
 test('extraData classification by block position', () => {
-  assert.equal(classifyExtraData(new Uint8Array(), { isBoundary: true, isGenesis: false }), 'empty');
+  assert.throws(() => classifyExtraData(new Uint8Array(), { isBoundary: true, isGenesis: false }), OutcomeDecodeError, 'a boundary must carry an outcome');
+  assert.equal(classifyExtraData(new Uint8Array(), { isBoundary: false, isGenesis: true }), 'empty');
+  assert.equal(classifyExtraData(Uint8Array.from([...prestoBytes, 0xde, 0xad]), { isBoundary: true, isGenesis: false }), 'outcome', 'trailing bytes tolerated as tempo reads them');
   assert.equal(classifyExtraData(Uint8Array.of(1, 2), { isBoundary: false, isGenesis: false }), 'dealerLog');
   assert.equal(classifyExtraData(prestoBytes, { isBoundary: true, isGenesis: false }), 'outcome');
   assert.equal(classifyExtraData(prestoBytes, { isBoundary: false, isGenesis: true }), 'outcome');
