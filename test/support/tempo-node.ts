@@ -22,7 +22,11 @@ export interface FakeTempoNode {
   close(): Promise<void>;
 }
 
-export async function fakeTempoNode(chain: Chain, scripts: ScriptStep[][]): Promise<FakeTempoNode> {
+/**
+ * `answer` overrides `consensus_getFinalization({"height": h})`: the JSON result to send (e.g.
+ * recorded real data), or undefined for the built chain's block.
+ */
+export async function fakeTempoNode(chain: Chain | undefined, scripts: ScriptStep[][], answer?: (height: bigint) => unknown): Promise<FakeTempoNode> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const requests: FakeTempoNode['requests'] = [];
@@ -36,12 +40,13 @@ export async function fakeTempoNode(chain: Chain, scripts: ScriptStep[][]): Prom
         ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: '0x5ub' }));
         for (const step of script) {
           if (step === 'drop') return void ws.terminate();
-          const result = typeof step === 'bigint' ? consensusEventToJson({ type: 'finalized', seen: 1_760_000_000_000n + step, ...certified(chain.block(step)) }) : step;
+          const result = typeof step === 'bigint' ? consensusEventToJson({ type: 'finalized', seen: 1_760_000_000_000n + step, ...certified(chain!.block(step)) }) : step;
           ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'consensus_event', params: { subscription: '0x5ub', result } }));
         }
       } else if (msg.method === 'consensus_getFinalization') {
         const h = BigInt(msg.params[0]!.height!);
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: certifiedBlockToJson(certified(chain.block(h))) }));
+        const result = answer?.(h) ?? certifiedBlockToJson(certified(chain!.block(h)));
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
       } else {
         ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'method not found' } }));
       }
