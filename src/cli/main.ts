@@ -37,7 +37,7 @@ const COMMANDS: Record<string, Entry> = {
     load: async () => (await import('./commands/ingest.ts')).default,
   },
   inspect: {
-    summary: 'decode a Tempo DKG outcome, finalization certificate or block header (JSON out)',
+    summary: 'decode and check a Tempo DKG outcome, finalization certificate, block header or block (JSON out)',
     load: async () => (await import('./commands/inspect.ts')).default,
   },
   replay: {
@@ -65,7 +65,7 @@ const COMMANDS: Record<string, Entry> = {
     load: async () => (await import('./commands/topology.ts')).default,
   },
   verify: {
-    summary: 'verify a Tempo finalization certificate under an identity (JSON out)',
+    summary: 'verify a Tempo finalization certificate, or that it finalizes a block (JSON out)',
     load: async () => (await import('./commands/verify.ts')).default,
   },
 };

@@ -7,6 +7,8 @@ export * from './hex.ts';
 export * from './json.ts';
 export * from './rlp.ts';
 export * from './header.ts';
+export * from './block.ts';
+export * from './text.ts';
 export * from './epocher.ts';
 export * from './finalization.ts';
 export * from './verify.ts';

@@ -219,6 +219,14 @@ export class RlpReader {
     return new RlpReader(this.buf, h.start, h.start + h.length);
   }
 
+  /** Skips one item and returns its whole encoding (prefix and payload), a view into the input. */
+  raw(): Uint8Array {
+    const from = this.pos;
+    const h = this.head();
+    this.pos = h.start + h.length;
+    return this.buf.subarray(from, this.pos);
+  }
+
   /** Reads any item as a tree. */
   item(): RlpItem {
     const h = this.head();

@@ -1,15 +1,16 @@
 /**
- * `dkg-stream inspect <outcome|finalization|header>`: decode Tempo artefacts for operators.
+ * `dkg-stream inspect <outcome|finalization|header|block>`: decode Tempo artefacts for operators.
  * JSON on stdout; exit 1 with a one-line reason on stderr when the input does not decode.
  */
-import { readFileSync } from 'node:fs';
 import { type Command, UsageError, parseArgs } from '../command.ts';
+import { readHeaderInput } from '../tempo-input.ts';
+import { checkHeader, type Check } from '../../tempo/checks.ts';
 import { FixedEpocher, InvalidEpochLength } from '../../tempo/epocher.ts';
 import { decodeFinalization } from '../../tempo/finalization.ts';
-import { tempoHeaderFromJson, tempoHeaderHash } from '../../tempo/header.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../tempo/hex.ts';
-import { classifyExtraData, decodeOnchainDkgOutcome, outcomeCoefficients, outcomeIdentity } from '../../tempo/outcome.ts';
+import { decodeOnchainDkgOutcome, outcomeCoefficients, outcomeIdentity } from '../../tempo/outcome.ts';
 import { jsonNumber } from '../../tempo/json.ts';
+import { clip } from '../../tempo/text.ts';
 
 const usage = `Usage: dkg-stream inspect <what> <input> [options]
 
@@ -19,11 +20,22 @@ const usage = `Usage: dkg-stream inspect <what> <input> [options]
   finalization <hex>                decode a Finalization certificate (not verified; see
                                     \`dkg-stream verify finalization\`)
       -> {"epoch", "view", "parent", "payload", "voteSignature", "seedSignature"}
-  header <file.json> --epoch-length L
-                                    a block header in the consensus RPC JSON shape (the object
-                                    itself, or {"header": ...}, or {"block": {"header": ...}};
-                                    "-" reads stdin); its hash is recomputed (keccak of the RLP)
-      -> {"hash", "number", "epoch", "isBoundary", "extraDataKind": "outcome"|"dealerLog"|"empty"}
+  header <input> --epoch-length L  a block header; <input> is a file, "-" (stdin) or inline hex,
+                                    holding JSON (the header object in the consensus RPC or
+                                    eth_getBlockByNumber shape, {"header": ...}, {"block":
+                                    {"header": ...}}, or a JSON-RPC response) or raw RLP hex of a
+                                    header or of a whole block (debug_getRawBlock); auto-detected.
+                                    Its hash is recomputed (keccak of the RLP), then checked:
+                                    a "hash" given with it must match; a consensus context's epoch
+                                    must be floor(number / L); a boundary block (number = last(E))
+                                    must carry the DKG outcome of epoch E + 1 (read as tempo reads
+                                    it: bytes after it are tolerated and counted). Exit 1 with the
+                                    failed checks on stderr otherwise.
+      -> {"hash", "number", "epoch", "isBoundary", "extraDataKind": "outcome"|"dealerLog"|"empty",
+          "consensusContext"?, "outcome"?: {"epoch", "identity", "isNextFullDkg", "players", "trailingBytes"}}
+  block <input> --epoch-length L    a whole block, JSON or RLP hex as above; the same checks on its
+                                    header, plus the body counts
+      -> {...header fields, "format": "json"|"rlp-block", "transactions", "ommers", "withdrawals"}
 
 Hex input may carry a 0x prefix. Output: integers as JSON numbers (decimal strings beyond 2^53),
 byte strings as lower-case hex without 0x, block hashes/digests 0x-prefixed.
@@ -71,53 +83,35 @@ function inspectFinalization(bytes: Uint8Array): number {
   });
 }
 
-function readJson(path: string): unknown {
-  let text: string;
+/** `--epoch-length L` as an epocher (usage error when missing or not a positive integer). */
+export function epochLengthFlag(value: string | undefined, what: string): FixedEpocher {
+  if (value === undefined) throw new UsageError(`${what} needs --epoch-length L`);
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--epoch-length must be a positive integer, got '${clip(value, 40)}'`);
   try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path} is not JSON: ${(err as Error).message}`);
-  }
-}
-
-/** Accepts the header object, `{header}` (a block) or `{block: {header}}` (a certified block). */
-function unwrapHeader(json: unknown): unknown {
-  if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
-    const o = json as Record<string, unknown>;
-    if ('parentHash' in o) return o;
-    if (o.block !== null && typeof o.block === 'object' && 'header' in (o.block as object)) return (o.block as Record<string, unknown>).header;
-    if (o.header !== null && typeof o.header === 'object') return o.header;
-  }
-  return json;
-}
-
-function inspectHeader(path: string, epochLength: string | undefined): number {
-  if (epochLength === undefined) throw new UsageError('header needs --epoch-length L');
-  if (!/^[0-9]+$/.test(epochLength)) throw new UsageError(`--epoch-length must be a positive integer, got '${epochLength}'`);
-  let epocher: FixedEpocher;
-  try {
-    epocher = new FixedEpocher(BigInt(epochLength));
+    return new FixedEpocher(BigInt(value));
   } catch (err) {
     if (err instanceof InvalidEpochLength) throw new UsageError(err.message);
     throw err;
   }
-  const header = tempoHeaderFromJson(unwrapHeader(readJson(path)));
-  const number = header.inner.number;
-  const info = epocher.containing(number);
-  if (info === undefined) throw new Error(`block number ${number} is outside the u64 epoch schedule`);
-  const isBoundary = info.last === number;
-  return out({
-    hash: bytesTo0x(tempoHeaderHash(header)),
-    number: jsonNumber(number),
-    epoch: jsonNumber(info.epoch),
-    isBoundary,
-    extraDataKind: classifyExtraData(header.inner.extraData, { isBoundary, isGenesis: number === 0n }),
-  });
+}
+
+/** Fails (exit 1, one line) naming every check that does not hold. */
+export function failedChecks(checks: readonly Check[]): string | undefined {
+  const bad = checks.filter((c) => !c.ok);
+  return bad.length === 0 ? undefined : bad.map((c) => `${c.check}: ${c.detail}`).join('; ');
+}
+
+function inspectHeader(input: string, epochLength: string | undefined, what: 'header' | 'block'): number {
+  const epocher = epochLengthFlag(epochLength, what);
+  const read = readHeaderInput(input);
+  if (what === 'block' && read.body === undefined) {
+    throw new Error(`${clip(input)} is a header, not a block (a block is RLP [header, transactions, ommers, withdrawals?] or JSON with a transactions array); use \`inspect header\``);
+  }
+  if (epocher.containing(read.header.inner.number) === undefined) throw new Error(`block number ${read.header.inner.number} is outside the u64 epoch schedule`);
+  const { facts, checks } = checkHeader(read.header, epocher, read.claimedHash);
+  const failed = failedChecks(checks);
+  if (failed !== undefined) throw new Error(`${what} check failed: ${failed}`);
+  return out(what === 'block' ? { ...facts, format: read.format, ...read.body } : facts);
 }
 
 const command: Command = {
@@ -126,19 +120,20 @@ const command: Command = {
     const { flags, positionals } = parseArgs(args, { strings: ['epoch-length'] });
     const [what, input, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    if (what !== 'header' && flags['epoch-length'] !== undefined) throw new UsageError('--epoch-length only applies to `inspect header`');
+    if (what !== 'header' && what !== 'block' && flags['epoch-length'] !== undefined) throw new UsageError('--epoch-length only applies to `inspect header` and `inspect block`');
     switch (what) {
       case 'outcome':
         return inspectOutcome(hexArg(input, 'hex'));
       case 'finalization':
         return inspectFinalization(hexArg(input, 'certificate hex'));
       case 'header':
-        if (input === undefined) throw new UsageError('missing <file.json>');
-        return inspectHeader(input, flags['epoch-length'] as string | undefined);
+      case 'block':
+        if (input === undefined) throw new UsageError(`missing <${what}>: a file, - (stdin) or hex`);
+        return inspectHeader(input, flags['epoch-length'] as string | undefined, what);
       case undefined:
-        throw new UsageError('missing <what>: outcome, finalization or header');
+        throw new UsageError('missing <what>: outcome, finalization, header or block');
       default:
-        throw new UsageError(`unknown <what> '${what}': expected outcome, finalization or header`);
+        throw new UsageError(`unknown <what> '${clip(what, 40)}': expected outcome, finalization, header or block`);
     }
   },
 };

@@ -2,48 +2,93 @@
  * `dkg-stream verify finalization --identity <hex> <certificate-hex>`: verify a Tempo
  * finalization certificate (both threshold signatures, one batched pairing check) under an
  * epoch's identity. Prints `{"valid", "reason"}`; exit 0 only when valid.
+ *
+ * `dkg-stream verify block --epoch-length L --identity <hex> <certificate> <header|block>`: every
+ * check that a certificate finalizes a given header (tempo's `decode_and_verify` order, plus the
+ * header's own checks): prints `{"valid", "height", "hash", "checks": [{check, ok, detail}, …]}`;
+ * exit 0 only when all hold.
  */
 import { type Command, UsageError, parseArgs } from '../command.ts';
-import { hexArg } from './inspect.ts';
+import { epochLengthFlag, failedChecks, hexArg } from './inspect.ts';
+import { readHeaderInput, readInputText } from '../tempo-input.ts';
+import { checkCertifiedHeader } from '../../tempo/checks.ts';
 import { FinalizationDecodeError, decodeFinalization } from '../../tempo/finalization.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../tempo/network-identity.ts';
+import { clip } from '../../tempo/text.ts';
 import { verifyFinalization } from '../../tempo/verify.ts';
 
 const usage = `Usage: dkg-stream verify finalization --identity <hex|mainnet|testnet> <certificate-hex>
+       dkg-stream verify block --epoch-length L --identity <hex|mainnet|testnet> <certificate> <header|block>
 
-  Verifies both signatures of a Finalization certificate (vote under TEMPO_FINALIZE over the
-  proposal, seed under TEMPO_SEED over the round) against the epoch's threshold public key
-  (a 96-byte compressed G2 point; "mainnet"/"testnet" use tempo's compiled network identities).
+  finalization: verifies both signatures of a Finalization certificate (vote under
+  TEMPO_FINALIZE over the proposal, seed under TEMPO_SEED over the round) against the epoch's
+  threshold public key (a 96-byte compressed G2 point; "mainnet"/"testnet" use tempo's compiled
+  network identities). Prints {"valid": true|false, "reason": string|null}.
 
-  Prints {"valid": true|false, "reason": string|null}. Exit 0 only when valid, 1 when the
-  certificate is malformed or does not verify, 2 on usage errors.`;
+  block: checks in one step that <certificate> (hex, or a file or "-" holding it) finalizes
+  <header|block> (a file, "-" or inline hex; JSON or raw RLP of a header or a whole block, as
+  \`inspect header\` reads it):
+    certificate       decodes (strictly) and both signatures verify under --identity
+    payload           the proposal's payload is keccak(rlp(header))
+    epoch             the certificate's epoch is floor(number / L)
+    hash              a "hash" given with a JSON header matches (if present)
+    consensusContext  the header's consensus context epoch is floor(number / L) (if present)
+    outcome           at a boundary (number = last(E)) the extraData is the outcome of E + 1
+  Prints {"valid", "height", "hash", "view", "checks": [{"check", "ok", "detail"}, ...]}.
+
+  Exit 0 only when valid (all checks hold), 1 otherwise (the failed checks on stderr, one line),
+  2 on usage errors.`;
+
+function identityFlag(id: unknown): Uint8Array {
+  if (typeof id !== 'string') throw new UsageError('missing --identity <hex|mainnet|testnet>');
+  return id === 'mainnet' ? MAINNET_NETWORK_IDENTITY.identity : id === 'testnet' ? TESTNET_NETWORK_IDENTITY.identity : hexArg(id, 'identity');
+}
+
+function verifyCertificate(identity: Uint8Array, cert: string | undefined): number {
+  const bytes = hexArg(cert, 'certificate-hex');
+  let result: { valid: boolean; reason: string | null };
+  try {
+    const fin = decodeFinalization(bytes);
+    const r = verifyFinalization(fin, identity);
+    result = r.valid ? { valid: true, reason: null } : { valid: false, reason: r.reason };
+  } catch (err) {
+    if (!(err instanceof FinalizationDecodeError)) throw err;
+    result = { valid: false, reason: `malformed certificate: ${err.message}` };
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+  if (!result.valid) process.stderr.write(`dkg-stream verify: invalid finalization: ${result.reason}\n`);
+  return result.valid ? 0 : 1;
+}
+
+function verifyBlock(identity: Uint8Array, epochLength: string | undefined, cert: string | undefined, input: string | undefined): number {
+  const epocher = epochLengthFlag(epochLength, 'block');
+  if (cert === undefined) throw new UsageError('missing <certificate>');
+  if (input === undefined) throw new UsageError('missing <header|block>');
+  const certificate = readInputText(cert).trim();
+  const read = readHeaderInput(input);
+  if (epocher.containing(read.header.inner.number) === undefined) throw new Error(`block number ${read.header.inner.number} is outside the u64 epoch schedule`);
+  const { facts, checks } = checkCertifiedHeader(certificate, read.header, epocher, identity, read.claimedHash);
+  const failed = failedChecks(checks);
+  process.stdout.write(JSON.stringify({ valid: failed === undefined, height: facts.number, hash: facts.hash, view: facts.view ?? null, checks }) + '\n');
+  if (failed !== undefined) process.stderr.write(`dkg-stream verify: block not finalized by this certificate: ${clip(failed, 1000)}\n`);
+  return failed === undefined ? 0 : 1;
+}
 
 const command: Command = {
   usage,
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { strings: ['identity'] });
-    const [what, cert, ...extra] = positionals;
-    if (what !== 'finalization') {
-      throw new UsageError(what === undefined ? 'missing <what>: finalization' : `unknown <what> '${what}': expected finalization`);
+    const { flags, positionals } = parseArgs(args, { strings: ['identity', 'epoch-length'] });
+    const [what, a, b, ...extra] = positionals;
+    if (what === 'finalization') {
+      if (b !== undefined) throw new UsageError(`unexpected argument '${clip(b, 40)}'`);
+      if (flags['epoch-length'] !== undefined) throw new UsageError('--epoch-length only applies to `verify block`');
+      return verifyCertificate(identityFlag(flags.identity), a);
     }
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    const id = flags.identity;
-    if (typeof id !== 'string') throw new UsageError('missing --identity <hex>');
-    const identity =
-      id === 'mainnet' ? MAINNET_NETWORK_IDENTITY.identity : id === 'testnet' ? TESTNET_NETWORK_IDENTITY.identity : hexArg(id, 'identity');
-    const bytes = hexArg(cert, 'certificate-hex');
-    let result: { valid: boolean; reason: string | null };
-    try {
-      const fin = decodeFinalization(bytes);
-      const r = verifyFinalization(fin, identity);
-      result = r.valid ? { valid: true, reason: null } : { valid: false, reason: r.reason };
-    } catch (err) {
-      if (!(err instanceof FinalizationDecodeError)) throw err;
-      result = { valid: false, reason: `malformed certificate: ${err.message}` };
+    if (what === 'block') {
+      if (extra.length > 0) throw new UsageError(`unexpected argument '${clip(extra[0]!, 40)}'`);
+      return verifyBlock(identityFlag(flags.identity), flags['epoch-length'] as string | undefined, a, b);
     }
-    process.stdout.write(JSON.stringify(result) + '\n');
-    if (!result.valid) process.stderr.write(`dkg-stream verify: invalid finalization: ${result.reason}\n`);
-    return result.valid ? 0 : 1;
+    throw new UsageError(what === undefined ? 'missing <what>: finalization or block' : `unknown <what> '${clip(what, 40)}': expected finalization or block`);
   },
 };
 export default command;

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeFinalization, decodeFinalization } from '../../../src/tempo/finalization.ts';
+import { encodeTempoHeader, tempoHeaderFromJson } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
+import { encodeBytes, encodeListOf } from '../../../src/tempo/rlp.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin', 'dkg-stream.js');
@@ -119,15 +121,11 @@ test('inspect header: Presto block 1 (real) hashes to its on-chain hash', async 
   assert.equal((ok(await cli('inspect', 'header', wrapped, '--epoch-length=21600')) as { hash: string }).hash, block1.hash);
 });
 
-test('inspect header: boundary blocks carry an outcome, others a dealer log', async () => {
+test('inspect header: boundary blocks must carry the next epoch\'s outcome, others a dealer log', async () => {
   const boundary = join(tmp, 'boundary.json');
   writeFileSync(boundary, JSON.stringify({ ...block1.header, number: '0x545f', extraData: presto.extraData }));
-  const b = ok(await cli('inspect', 'header', boundary, '--epoch-length', '21600')) as Record<string, unknown>;
-  assert.equal(b.number, 21599);
-  assert.equal(b.epoch, 0);
-  assert.equal(b.isBoundary, true);
-  assert.equal(b.extraDataKind, 'outcome');
-  assert.notEqual(b.hash, block1.hash);
+  // The genesis outcome (epoch 0) at the boundary of epoch 0: the outcome must be for epoch 1.
+  failed(await cli('inspect', 'header', boundary, '--epoch-length', '21600'), 1, /outcome: boundary block 21599 of epoch 0 carries the outcome of epoch 0, expected 1/);
   const log = join(tmp, 'log.json');
   writeFileSync(log, JSON.stringify({ ...block1.header, number: '0x5460', extraData: '0x0102' }));
   const l = ok(await cli('inspect', 'header', log, '--epoch-length', '21600')) as Record<string, unknown>;
@@ -187,4 +185,103 @@ test('verify finalization: named network identities, invalid identity, usage err
   failed(await cli('verify', 'finalization', cert('valid').hex), 2, /missing --identity/);
   failed(await cli('verify', 'notarization', '--identity', 'mainnet', '00'), 2, /expected finalization/);
   failed(await cli('verify', 'finalization', '--identity', 'zz', '00'), 1, /not a hex string/);
+});
+
+// ---- real Presto mainnet data (test/fixtures/tempo-chain/README.md) ----
+
+const real = json('tempo-chain/presto-1514-1515.hyperbridge.json') as Record<string, { finalization: string; block: Record<string, unknown> }>;
+const write = (name: string, content: unknown) => {
+  const file = join(tmp, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+};
+const headerHex = (blk: Record<string, unknown>) => bytesToHex(encodeTempoHeader(tempoHeaderFromJson(blk)));
+/** `debug_getRawBlock`-style RLP: [header, transactions, ommers, withdrawals]. */
+const blockHex = (blk: Record<string, unknown>, txs: Uint8Array[] = []) =>
+  bytesToHex(encodeListOf([encodeTempoHeader(tempoHeaderFromJson(blk)), encodeListOf(txs.map(encodeBytes)), encodeListOf([]), encodeListOf([])]));
+
+test('inspect header: the real Presto boundary (JSON with its hash) carries epoch 1515\'s outcome under the mainnet identity', async () => {
+  const out = ok(await cli('inspect', 'header', write('presto-boundary.json', real.boundary!.block), '--epoch-length', '21600')) as Record<string, any>;
+  assert.equal(out.hash, real.boundary!.block.hash);
+  assert.deepEqual([out.number, out.epoch, out.isBoundary, out.extraDataKind], [32723999, 1514, true, 'outcome']);
+  assert.deepEqual(out.consensusContext, { epoch: 1514, view: 21600, parentView: 21599, proposer: '0x2979a64f27d1acdbcafe6a01838c10b0cd174b3c642f851162ab194a45e302cd' });
+  assert.deepEqual(out.outcome, { epoch: 1515, identity: identities.mainnet.identity, isNextFullDkg: false, players: 15, trailingBytes: 0 });
+});
+
+test('inspect header / block: JSON or raw RLP hex, auto-detected (inline, file, JSON-RPC response), same answer', async () => {
+  const blk = real.regular!.block;
+  const fromJson = ok(await cli('inspect', 'header', write('presto-regular.json', blk), '--epoch-length', '21600')) as Record<string, unknown>;
+  assert.equal(fromJson.hash, blk.hash);
+  const fromRlp = ok(await cli('inspect', 'header', '0x' + headerHex(blk), '--epoch-length', '21600'));
+  assert.deepEqual(fromRlp, fromJson, 'inline RLP hex of the header');
+  const raw = blockHex(blk, [Uint8Array.of(2, 0xc0)]);
+  assert.deepEqual(ok(await cli('inspect', 'header', raw, '--epoch-length', '21600')), fromJson, 'a whole block: its header');
+  const rpcFile = write('raw-block.json', { jsonrpc: '2.0', id: 1, result: '0x' + raw });
+  const b = ok(await cli('inspect', 'block', rpcFile, '--epoch-length', '21600')) as Record<string, unknown>;
+  assert.deepEqual(b, { ...fromJson, format: 'rlp-block', transactions: 1, ommers: 0, withdrawals: 0 });
+  const bj = ok(await cli('inspect', 'block', write('block.json', { header: blk, body: { transactions: [], ommers: [], withdrawals: null } }), '--epoch-length', '21600')) as Record<string, unknown>;
+  assert.deepEqual([bj.format, bj.transactions, bj.withdrawals, bj.hash], ['json', 0, null, blk.hash]);
+  failed(await cli('inspect', 'block', '0x' + headerHex(blk), '--epoch-length', '21600'), 1, /is a header, not a block/);
+  failed(await cli('inspect', 'block', raw + '00', '--epoch-length', '21600'), 1, /not an RLP block/);
+});
+
+test('inspect header fails (exit 1, the reason) on a hash mismatch, a consensus context in another epoch, a boundary without an outcome', async () => {
+  const blk = real.regular!.block;
+  const badHash = await cli('inspect', 'header', write('bad-hash.json', { ...blk, hash: real.boundary!.block.hash }), '--epoch-length', '21600');
+  failed(badHash, 1, /header check failed: hash: the claimed hash 0x9e0a3e45.* is not keccak\(rlp\(header\)\) 0x9f70ab73/);
+  assert.equal(badHash.stdout, '');
+  const ctx = blk.consensusContext as Record<string, unknown>;
+  failed(await cli('inspect', 'header', write('bad-ctx.json', { ...blk, hash: undefined, consensusContext: { ...ctx, epoch: 1514 } }), '--epoch-length', '21600'), 1, /consensusContext: context epoch 1514 but block 32724390 is in epoch 1515/);
+  failed(await cli('inspect', 'header', write('bad-ctx-l.json', blk), '--epoch-length', '10800'), 1, /consensusContext: context epoch 1515 but block 32724390 is in epoch 3030 \(L = 10800\)/);
+  const bnd = real.boundary!.block;
+  const empty = await cli('inspect', 'header', write('empty-boundary.json', { ...bnd, hash: undefined, extraData: '0x' }), '--epoch-length', '21600');
+  failed(empty, 1, /outcome: boundary block 32723999 of epoch 1514 must carry a DKG outcome: empty extraData/);
+  failed(await cli('inspect', 'header', write('log-boundary.json', { ...bnd, hash: undefined, extraData: '0x0102' }), '--epoch-length', '21600'), 1, /must carry a DKG outcome: extraData \(2 B\) is not a DKG outcome/);
+  // Bytes after a valid outcome are what tempo tolerates: accepted and counted.
+  const padded = ok(await cli('inspect', 'header', write('padded-boundary.json', { ...bnd, hash: undefined, extraData: bnd.extraData + 'dead' }), '--epoch-length', '21600')) as Record<string, any>;
+  assert.equal(padded.outcome.trailingBytes, 2);
+  // A wrong outcome epoch (the boundary read under another L is not a boundary; at L=1 every block is one).
+  failed(await cli('inspect', 'header', write('presto-boundary-l1.json', bnd), '--epoch-length', '1'), 1, /outcome: boundary block 32723999 of epoch 32723999 carries the outcome of epoch 1515, expected 32724000/);
+});
+
+test('error lines stay one line: a huge offending value is cut, not echoed', async () => {
+  const blk = real.regular!.block;
+  const r = await cli('inspect', 'header', write('huge.json', { ...blk, gasUsed: '0x' + 'zz'.repeat(200_000) }), '--epoch-length', '21600');
+  failed(r, 1, /header\.gasUsed: expected a hex quantity/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.ok(r.stderr.length < 600, `stderr is ${r.stderr.length} chars`);
+  const v = await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', write('huge-cert.hex', 'ab'.repeat(300_000)), write('huge-ok.json', blk));
+  assert.equal(v.code, 1);
+  assert.equal(v.stderr.trim().split('\n').length, 1);
+  assert.ok(v.stderr.length < 1200, `stderr is ${v.stderr.length} chars`);
+});
+
+test('verify block: the real certificate finalizes the real header (JSON or RLP block), each check printed; any failed check → exit 1', async () => {
+  const rcert = real.regular!.finalization;
+  const reg = real.regular!.block;
+  assert.deepEqual(ok(await cli('verify', 'finalization', '--identity', 'mainnet', rcert)), { valid: true, reason: null });
+  assert.deepEqual(ok(await cli('verify', 'finalization', '--identity', 'mainnet', real.boundary!.finalization)), { valid: true, reason: null });
+  const good = ok(await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', rcert, write('v-regular.json', reg))) as { valid: boolean; height: number; view: number; checks: Array<{ check: string; ok: boolean }> };
+  assert.equal(good.valid, true);
+  assert.deepEqual([good.height, good.view], [32724390, 391]);
+  assert.deepEqual(good.checks.map((c) => `${c.check}:${c.ok}`), ['certificate:true', 'payload:true', 'epoch:true', 'hash:true', 'consensusContext:true']);
+  // The boundary, its certificate in a file, the block as raw RLP: + the outcome check.
+  const bnd = ok(await cli('verify', 'block', '--epoch-length=21600', '--identity', identities.mainnet.identity, write('bcert.hex', real.boundary!.finalization + '\n'), blockHex(real.boundary!.block))) as { valid: boolean; checks: Array<{ check: string; ok: boolean }> };
+  assert.equal(bnd.valid, true);
+  assert.deepEqual(bnd.checks.map((c) => c.check), ['certificate', 'payload', 'epoch', 'consensusContext', 'outcome']);
+  // Another block's certificate: payload and epoch fail (the signatures are valid).
+  const wrong = await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', real.boundary!.finalization, write('v-regular2.json', reg));
+  assert.equal(wrong.code, 1);
+  const w = JSON.parse(wrong.stdout) as { valid: boolean; checks: Array<{ check: string; ok: boolean }> };
+  assert.equal(w.valid, false);
+  assert.deepEqual(w.checks.filter((c) => !c.ok).map((c) => c.check), ['payload', 'epoch']);
+  assert.match(wrong.stderr, /block not finalized by this certificate: payload: .*; epoch: certificate epoch 1514 but block 32724390 is in epoch 1515/);
+  // The wrong identity: the certificate check fails.
+  const other = await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'testnet', rcert, write('v-regular3.json', reg));
+  assert.equal(other.code, 1);
+  assert.deepEqual((JSON.parse(other.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check), ['certificate']);
+  // Usage errors.
+  failed(await cli('verify', 'block', '--identity', 'mainnet', rcert, write('v4.json', reg)), 2, /needs --epoch-length/);
+  failed(await cli('verify', 'block', '--epoch-length', '21600', rcert, write('v5.json', reg)), 2, /missing --identity/);
+  failed(await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', rcert), 2, /missing <header\|block>/);
 });
