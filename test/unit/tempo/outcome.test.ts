@@ -5,7 +5,7 @@ import type { CodecErrorKind } from '../../../src/codec/index.ts';
 import { G2, Poly, Sharing, type G2Point } from '../../../src/crypto/bls12381/index.ts';
 import { ed25519FromSeed, ed25519IsValidPublicKey, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { bytesToHex, compareBytes, hexToBytes } from '../../../src/tempo/hex.ts';
-import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
+import { MAINNET_NETWORK_IDENTITY, MODERATO_IDENTITY_FROM_1747, TESTNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
 import {
   MAX_VALIDATORS,
   OutcomeDecodeError,
@@ -84,10 +84,13 @@ test('Moderato testnet genesis extraData (real) decodes; its genesis identity wa
 });
 
 test('the compiled network identities are valid G2 points that re-encode identically', () => {
-  for (const id of [MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY]) {
+  for (const id of [MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, MODERATO_IDENTITY_FROM_1747]) {
     assert.deepEqual(G2.encode(G2.decode(id.identity)), id.identity);
   }
   assert.equal(bytesToHex(TESTNET_NETWORK_IDENTITY.identity), identities.testnet.identity);
+  assert.equal(bytesToHex(MAINNET_NETWORK_IDENTITY.identity), identities.mainnet.identity);
+  assert.equal(identities.source.commit, 'd656ef5581505b59f1611b358e611f5a602d399e', 'the commit the compiled values cite');
+  assert.notEqual(bytesToHex(MODERATO_IDENTITY_FROM_1747.identity), identities.testnet.identity, 'a second rotation, not compiled in');
 });
 
 test('strict: trailing bytes are rejected by decode, tolerated by the upstream-style prefix read', () => {
