@@ -12,7 +12,10 @@ import {
 import { tempoHeaderFromJson, tempoHeaderHash } from '../../../src/tempo/header.ts';
 import { TestRng } from '../../support/rng.ts';
 import type { ConsensusEvent } from '../../../src/tempo/rpc.ts';
-import { bytesTo0x, bytesToHex } from '../../../src/tempo/hex.ts';
+import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
+import { decodeFinalization } from '../../../src/tempo/finalization.ts';
+import { MAINNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
+import { verifyFinalization } from '../../../src/tempo/verify.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
 const shape = fixture('certified-block-shape.json').certifiedBlock;
@@ -95,4 +98,28 @@ test('property: consensus events round-trip through their JSON (seeded)', () => 
     assert.deepEqual(parseConsensusEvent(json), ev, `case ${i}`);
     if (ev.type !== 'nullified') assert.equal(json.certificate, bytesToHex(ev.certificate), 'certificate hex without 0x, as tempo emits it');
   }
+});
+
+test('real Presto mainnet blocks in tempo\'s consensus_event / consensus_getFinalization shapes: the certificate finalizes the header recomputed from JSON (extra eth_getBlockByNumber fields ignored, as serde does)', () => {
+  const real = fixture('presto-1514-1515.hyperbridge.json') as Record<string, { finalization: string; block: Record<string, unknown> }>;
+  for (const name of ['boundary', 'regular']) {
+    const { finalization, block } = real[name]!;
+    assert.ok('hash' in block && 'timestampMillis' in block, 'the recorded shape carries fields TempoHeader does not have');
+    const fin = decodeFinalization(finalization);
+    const json = { epoch: Number(fin.proposal.epoch), view: Number(fin.proposal.view), digest: block.hash, certificate: finalization, block: { header: block, body: { transactions: [], ommers: [], withdrawals: [] } } };
+    const ev = parseConsensusEvent({ type: 'finalized', ...json, seen: 1 });
+    const cb = parseCertifiedBlock(json);
+    for (const parsed of [ev, cb]) {
+      if ('type' in parsed && parsed.type === 'nullified') throw new assert.AssertionError({ message: 'not a nullification' });
+      const p = parsed as ReturnType<typeof parseCertifiedBlock>;
+      assert.equal(bytesTo0x(tempoHeaderHash(p.block.header)), block.hash, name);
+      assert.deepEqual(p.certificate, hexToBytes(finalization));
+      assert.equal(verifyFinalization(decodeFinalization(p.certificate), MAINNET_NETWORK_IDENTITY.identity).valid, true, name);
+      assert.ok(p.block.header.consensusContext, 'T4 headers carry the consensus context');
+    }
+  }
+  // The same certificate with a 0x prefix (tempo's decoders accept it), and the getFinalization query shape.
+  const cb = parseCertifiedBlock({ epoch: 1515, view: 391, digest: real.regular!.block.hash, certificate: '0x' + real.regular!.finalization, block: { header: real.regular!.block, body: null } });
+  assert.deepEqual(cb.certificate, hexToBytes(real.regular!.finalization));
+  assert.deepEqual(finalizationQueryParams({ height: 32723999n }), [{ height: 32723999 }]);
 });
