@@ -285,3 +285,15 @@ test('verify block: the real certificate finalizes the real header (JSON or RLP 
   failed(await cli('verify', 'block', '--epoch-length', '21600', rcert, write('v5.json', reg)), 2, /missing --identity/);
   failed(await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', rcert), 2, /missing <header\|block>/);
 });
+
+test('a real identity rotation (tempo devnet, RLP input): the boundary names the new identity; epoch 1 verifies under it, not under the old one', async () => {
+  const dev = json('tempo-chain/devnet-rotation.lc.json') as { epoch0KeyCompressed: string; epoch1KeyCompressed: string; updates: Array<{ headerRlp: string; tempoCertificate: string }> };
+  const b = ok(await cli('inspect', 'header', dev.updates[1]!.headerRlp, '--epoch-length', '10')) as Record<string, any>;
+  assert.deepEqual([b.number, b.isBoundary, b.outcome.epoch, b.outcome.identity], [9, true, 1, dev.epoch1KeyCompressed]);
+  const e1 = dev.updates[2]!;
+  const good = ok(await cli('verify', 'block', '--epoch-length', '10', '--identity', dev.epoch1KeyCompressed, e1.tempoCertificate, e1.headerRlp)) as { valid: boolean };
+  assert.equal(good.valid, true);
+  const stale = await cli('verify', 'block', '--epoch-length', '10', '--identity', dev.epoch0KeyCompressed, e1.tempoCertificate, e1.headerRlp);
+  assert.equal(stale.code, 1);
+  assert.deepEqual((JSON.parse(stale.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check), ['certificate']);
+});

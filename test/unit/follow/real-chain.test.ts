@@ -3,13 +3,15 @@
  * the trust a mainnet follower starts from (`--chain mainnet`: the compiled mainnet identity from
  * epoch 0): the real boundary of epoch 1514 verifies, registers epoch 1515's scheme (a reshare:
  * the same identity), the block of epoch 1515 verifies under that registration; tampering with
- * either record is rejected with tempo's reason.
+ * either record is rejected with tempo's reason. And a real identity rotation from a local tempo
+ * devnet.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { encodeTempoHeader } from '../../../src/tempo/header.ts';
-import { bytesToHex } from '../../../src/tempo/hex.ts';
+import { bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
 import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, type PrestoBlock } from '../../support/presto.ts';
 import { harness, type Feed } from './harness.ts';
@@ -57,4 +59,38 @@ test('Presto mainnet records tampered with are rejected with tempo\'s reasons', 
   ]);
   assert.deepEqual(h.rejects().map((r) => r.errorClass), ['VerificationFailed', 'BlockDigestMismatch', 'VerificationFailed', 'BlockDigestMismatch', 'MalformedCertificate']);
   assert.deepEqual((await h.verified()).map((v) => v.height), [32723999n], 'only the untouched boundary');
+});
+
+// ---- a real identity rotation (local tempo devnet, test/fixtures/tempo-chain/devnet-rotation.lc.json) ----
+
+const devnet = JSON.parse(readFileSync(new URL('../../fixtures/tempo-chain/devnet-rotation.lc.json', import.meta.url), 'utf8')) as {
+  epochLength: number;
+  epoch0KeyCompressed: string;
+  epoch1KeyCompressed: string;
+  updates: Array<{ epoch: number; height: number; headerHash: string; headerRlp: string; tempoCertificate: string }>;
+};
+const devFeed = (i: number): Feed => {
+  const u = devnet.updates[i]!;
+  return { height: BigInt(u.height), epoch: BigInt(u.epoch), certificate: hexToBytes(u.tempoCertificate), headerRlp: hexToBytes(u.headerRlp) };
+};
+
+test('a real full-DKG rotation: epoch 1 is signed by a new identity, which the boundary registers; the stale identity parks epoch 1 until then', async () => {
+  const oldKey = hexToBytes(devnet.epoch0KeyCompressed);
+  const newKey = hexToBytes(devnet.epoch1KeyCompressed);
+  assert.notEqual(devnet.epoch0KeyCompressed, devnet.epoch1KeyCompressed);
+  // The operator's configured identity is the pre-rotation one (as a binary not yet updated).
+  const h = harness({ epochLength: BigInt(devnet.epochLength), networkIdentity: { identity: oldKey, fromEpoch: 0n } }, 1);
+  // Epoch 1's block first: under the stale identity it does not verify, so it is parked, not rejected.
+  await h.feed([devFeed(2)]);
+  assert.deepEqual(h.rejects(), []);
+  assert.equal((await h.driver.entries('pending', 0)).length, 1);
+  await h.feed([devFeed(0), devFeed(1)]);
+  assert.deepEqual(h.rejects(), []);
+  const verified = await h.verified();
+  assert.deepEqual(verified.map((v) => v.height), [3n, 9n, 12n], 'released once the boundary registered the new identity');
+  assert.equal(bytesToHex(verified[2]!.identity), devnet.epoch1KeyCompressed, 'epoch 1 verified under the rotated identity');
+  assert.equal(bytesToHex(verified[1]!.identity), devnet.epoch0KeyCompressed);
+  const reg = (await h.epochEvents()).find((e) => e.key === '1/0')!;
+  assert.ok(reg.type === 'SchemeRegistered' && bytesToHex(reg.identity) === bytesToHex(newKey) && reg.source === 'boundary:9');
+  assert.equal((await h.driver.entries('pending', 0)).length, 0);
 });
