@@ -8,15 +8,16 @@ import { checkHeader, type Check } from '../../tempo/checks.ts';
 import { FixedEpocher, InvalidEpochLength } from '../../tempo/epocher.ts';
 import { decodeFinalization } from '../../tempo/finalization.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../tempo/hex.ts';
-import { decodeOnchainDkgOutcome, outcomeCoefficients, outcomeIdentity } from '../../tempo/outcome.ts';
+import { outcomeCoefficients, outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
 import { jsonNumber } from '../../tempo/json.ts';
 import { clip } from '../../tempo/text.ts';
 
 const usage = `Usage: dkg-stream inspect <what> <input> [options]
 
-  outcome <hex>                     decode an OnchainDkgOutcome (a boundary block's extraData)
+  outcome <hex>                     decode an OnchainDkgOutcome (a boundary block's extraData),
+                                    read as tempo reads it: bytes after it are tolerated and counted
       -> {"epoch", "summary", "sharing": {"mode", "total", "coefficients"}, "identity",
-          "dealers", "players", "revealed", "nextPlayers", "isNextFullDkg"}
+          "dealers", "players", "revealed", "nextPlayers", "isNextFullDkg", "trailingBytes"}
   finalization <hex>                decode a Finalization certificate (not verified; see
                                     \`dkg-stream verify finalization\`)
       -> {"epoch", "view", "parent", "payload", "voteSignature", "seedSignature"}
@@ -52,8 +53,9 @@ function out(value: unknown): number {
   return 0;
 }
 
+/** Read as tempo reads a block's extraData: bytes after the outcome are tolerated and counted. */
 function inspectOutcome(bytes: Uint8Array): number {
-  const o = decodeOnchainDkgOutcome(bytes);
+  const { outcome: o, trailingBytes } = readBoundaryOutcome(bytes);
   return out({
     epoch: jsonNumber(o.epoch),
     summary: bytesToHex(o.output.summary),
@@ -68,6 +70,7 @@ function inspectOutcome(bytes: Uint8Array): number {
     revealed: o.output.revealed.map(bytesToHex),
     nextPlayers: o.nextPlayers.map(bytesToHex),
     isNextFullDkg: o.isNextFullDkg,
+    trailingBytes,
   });
 }
 
