@@ -125,7 +125,7 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
   // The registered scheme is what verifies the next epoch's certificate.
   assert.equal(verifyFinalization(decodeFinalization(PRESTO_REGULAR.certificate), reg.identity).valid, true);
   // (No network identity is configured: the registered scheme was the only one epoch 1515 could use.)
-  assert.equal(metrics.get('follow_records_total', { outcome: 'verified' }), 2);
+  assert.equal(metrics.get('dkg_stream_follow_records_total', { outcome: 'verified' }), 2);
   const dlq = await readAll(env.port, topic('dlq'));
   assert.deepEqual(dlq, [], 'nothing rejected');
 });

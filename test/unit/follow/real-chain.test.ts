@@ -32,7 +32,8 @@ test('Presto mainnet under the compiled identity: boundary 32,723,999 registers 
   assert.ok(reg.type === 'SchemeRegistered' && reg.source === 'boundary:32723999' && bytesToHex(reg.identity) === bytesToHex(MAINNET_NETWORK_IDENTITY.identity));
   const adv = events[1]!;
   assert.ok(adv.type === 'EpochAdvanced' && adv.players.length === 15 && adv.isFullDkg === false && adv.outcomeTrailingBytes === 0 && adv.from === 1514n);
-  assert.equal(metrics.get('follow_outcome_trailing_bytes_total'), undefined, 'the real outcome has nothing after it');
+  assert.equal(metrics.get('dkg_stream_follow_records_total', { outcome: 'verified' }), 2);
+  assert.equal(metrics.get('dkg_stream_follow_outcome_trailing_bytes_total'), undefined, 'the real outcome has nothing after it');
   // Redelivery is a no-op.
   await h.feed([feed(PRESTO_BOUNDARY)]);
   assert.equal((await h.verified()).length, 2);
