@@ -81,7 +81,7 @@ import { decodeFinalization, type Finalization } from '../../tempo/finalization.
 import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderHash, type TempoHeader } from '../../tempo/header.ts';
 import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
-import { decodeOnchainDkgOutcome, outcomeIdentity, readBoundaryOutcome, type OnchainDkgOutcome } from '../../tempo/outcome.ts';
+import { outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
 import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
 import { prepareIdentity, verifyFinalization, type PreparedIdentity, type VerifyResult } from '../../tempo/verify.ts';
 import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
