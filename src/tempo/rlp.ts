@@ -48,6 +48,17 @@ export class RlpUnexpectedLength extends RlpError {
 export class RlpLengthMismatch extends RlpError {
   override name = 'RlpLengthMismatch';
 }
+/** More than {@link MAX_RLP_DEPTH} nested lists (no format this project reads nests beyond 3). */
+export class RlpTooDeep extends RlpError {
+  override name = 'RlpTooDeep';
+}
+
+/**
+ * Most nested lists {@link RlpReader.item} accepts (a top-level list counts as 1). Headers nest 1 level, and nothing this
+ * project decodes goes beyond a handful; the bound keeps a hostile 60 KB of `0xc1 0xc1 …` from
+ * recursing until the JS stack overflows (an untyped RangeError) — depth costs no bytes.
+ */
+export const MAX_RLP_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -227,13 +238,14 @@ export class RlpReader {
     return this.buf.subarray(from, this.pos);
   }
 
-  /** Reads any item as a tree. */
-  item(): RlpItem {
+  /** Reads any item as a tree; lists may nest at most {@link MAX_RLP_DEPTH} deep ({@link RlpTooDeep}). */
+  item(depth = 0): RlpItem {
     const h = this.head();
     if (!h.list) return this.bytes();
+    if (depth >= MAX_RLP_DEPTH) throw new RlpTooDeep(`RLP lists nested deeper than ${MAX_RLP_DEPTH}`);
     const sub = this.list();
     const items: RlpItem[] = [];
-    while (sub.remaining > 0) items.push(sub.item());
+    while (sub.remaining > 0) items.push(sub.item(depth + 1));
     return items;
   }
 

@@ -5,7 +5,9 @@ import {
   RlpLengthMismatch,
   RlpNonCanonical,
   RlpOverflow,
+  MAX_RLP_DEPTH,
   RlpReader,
+  RlpTooDeep,
   RlpTruncated,
   RlpUnexpectedLength,
   RlpUnexpectedType,
@@ -90,4 +92,28 @@ test('property: every strict prefix of an encoding fails to decode (seeded)', ()
     const cut = rng.int(bytes.length);
     assert.throws(() => decodeRlp(bytes.subarray(0, cut)), RlpTruncated);
   }
+});
+
+test('nesting is bounded: deep lists fail with RlpTooDeep, not a stack overflow', () => {
+  // Nested single-item lists, innermost empty: c0, then each level wraps the one inside.
+  const nested = (depth: number): Uint8Array => {
+    let item: RlpItem = [];
+    for (let i = 0; i < depth; i++) item = [item];
+    return encodeRlp(item);
+  };
+  assert.doesNotThrow(() => decodeRlp(nested(MAX_RLP_DEPTH - 1))); // MAX_RLP_DEPTH lists in all
+  assert.throws(() => decodeRlp(nested(MAX_RLP_DEPTH)), RlpTooDeep);
+  // The input: ~60 KB of nesting (built by hand: the encoder itself recurses).
+  const depth = 25_000;
+  const bytes: number[] = [];
+  let len = 0;
+  const heads: number[][] = [];
+  for (let i = 0; i < depth; i++) {
+    const head = len < 56 ? [0xc0 + len] : len < 256 ? [0xf8, len] : len < 65536 ? [0xf9, len >> 8, len & 0xff] : [0xfa, len >> 16, (len >> 8) & 0xff, len & 0xff];
+    heads.push(head);
+    len += head.length;
+  }
+  for (let i = heads.length - 1; i >= 0; i--) bytes.push(...heads[i]!);
+  assert.ok(bytes.length > 60_000);
+  assert.throws(() => decodeRlp(Uint8Array.from(bytes)), RlpTooDeep);
 });
