@@ -12,7 +12,16 @@
  *   (FoundationDB tuple-layer style: the terminator 0x00 sorts below any continuation, so a
  *   shorter byte string sorts before its extensions.)
  */
+import { isUtf8 } from 'node:buffer';
 import type { Bytes, RangeOptions } from './kv.ts';
+
+/**
+ * Stored key bytes that do not decode (truncated u64, unknown tag, unterminated or non-UTF-8
+ * part). A RangeError subclass so callers that caught the untyped RangeError still do.
+ */
+export class KeyDecodeError extends RangeError {
+  override name = 'KeyDecodeError';
+}
 
 const MAX_U64 = (1n << 64n) - 1n;
 
@@ -30,7 +39,7 @@ export function u64(n: bigint | number): Bytes {
 }
 
 export function decodeU64(b: Bytes, offset = 0): bigint {
-  if (b.length < offset + 8) throw new RangeError(`u64 needs 8 bytes at ${offset}, have ${b.length - offset}`);
+  if (b.length < offset + 8) throw new KeyDecodeError(`u64 needs 8 bytes at ${offset}, have ${b.length - offset}`);
   return b.readBigUInt64BE(offset);
 }
 
@@ -87,7 +96,7 @@ export function decodeTuple(b: Bytes): Array<bigint | string | Bytes> {
     } else if (tag === T_BYTES || tag === T_STR) {
       const bytes: number[] = [];
       for (;;) {
-        if (i >= b.length) throw new RangeError('unterminated tuple element');
+        if (i >= b.length) throw new KeyDecodeError('unterminated tuple element');
         const x = b[i++]!;
         if (x !== 0) {
           bytes.push(x);
@@ -101,9 +110,11 @@ export function decodeTuple(b: Bytes): Array<bigint | string | Bytes> {
         break;
       }
       const buf = Buffer.from(bytes);
+      // A string part must be UTF-8: toString would replace bad bytes and re-encode differently.
+      if (tag === T_STR && !isUtf8(buf)) throw new KeyDecodeError(`tuple string part at ${i} is not UTF-8`);
       out.push(tag === T_STR ? buf.toString('utf8') : buf);
     } else {
-      throw new RangeError(`unknown tuple tag 0x${(tag ?? 0).toString(16)} at ${i - 1}`);
+      throw new KeyDecodeError(`unknown tuple tag 0x${(tag ?? 0).toString(16)} at ${i - 1}`);
     }
   }
   return out;

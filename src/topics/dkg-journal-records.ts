@@ -20,7 +20,8 @@
  * Sealing contexts use the *logical* topic names (`dkg.events`, `dkg.states`), not the prefixed
  * broker names, so a journal copied to another prefix or cluster still opens.
  */
-import { Reader, Writer, decode as decodeWith, range } from '../codec/index.ts';
+import { isUtf8 } from 'node:buffer';
+import { Invalid, Reader, Writer, decode as decodeWith, range } from '../codec/index.ts';
 import { decodeU64, tuple, tupleRange, u64 } from '../state/keys.ts';
 import type { RangeOptions } from '../state/kv.ts';
 import type { SealContext, Sealed } from '../state/seal.ts';
@@ -207,8 +208,15 @@ function writeSealed(w: Writer, s: Sealed): void {
   w.varBytes(s.ciphertext);
 }
 
+/** UTF-8 text of a stored string field; anything else would decode lossily and re-encode differently. */
+function readUtf8(r: Reader, max: number, what: string): string {
+  const b = Buffer.from(r.varBytes(range(0, max)));
+  if (!isUtf8(b)) throw new Invalid(what, 'not valid UTF-8');
+  return b.toString('utf8');
+}
+
 function readSealed(r: Reader): Sealed {
-  const keyId = Buffer.from(r.varBytes(range(0, 256))).toString('utf8');
+  const keyId = readUtf8(r, 256, 'Sealed.keyId');
   const nonce = Buffer.from(r.bytes(12));
   const ciphertext = Buffer.from(r.varBytes(ANY_LEN));
   return { keyId, nonce, ciphertext };
@@ -250,7 +258,7 @@ export function encodeLog(l: StoredLog): Buffer {
 export function decodeLog(b: Uint8Array): StoredLog {
   return decodeWith(b, (r) => {
     if (r.u8() !== V1) throw new MalformedEvent('unknown stored log version');
-    return { log: Buffer.from(r.varBytes(ANY_LEN)), source: Buffer.from(r.varBytes(range(0, 1024))).toString('utf8') };
+    return { log: Buffer.from(r.varBytes(ANY_LEN)), source: readUtf8(r, 1024, 'StoredLog.source') };
   });
 }
 
@@ -276,8 +284,10 @@ export function decodeState(b: Uint8Array): StoredState {
     if (r.u8() !== V1) throw new MalformedEvent('unknown stored state version');
     const round = r.u64();
     const rngSeed = readSealed(r);
-    const output = r.u8() === 1 ? Buffer.from(r.varBytes(ANY_LEN)) : null;
-    const share = r.u8() === 1 ? readSealed(r) : null;
+    // Option tags are 0 or 1 (InvalidBool otherwise), as the encoder writes them: another byte
+    // used to read as "absent", silently dropping the output or share.
+    const output = r.option((r) => Buffer.from(r.varBytes(ANY_LEN)));
+    const share = r.option(readSealed);
     return { round, rngSeed, output, share };
   });
 }
