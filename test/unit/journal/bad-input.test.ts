@@ -63,6 +63,17 @@ const cases: Case[] = [
     },
   },
   {
+    // quorum(4) = 3: no round of ≤ 4 players has a 4-coefficient commitment. Rejected on the
+    // count, before any of the 96-byte points is decompressed.
+    name: 'DealerPubMsg beyond quorum(max_read_size) (4 coefficients, max 4)',
+    errorClass: 'OversizeMessage',
+    record: async (h, ev) => {
+      const d = dealing(ev);
+      const pt = d.pubMsg.subarray(1, 97);
+      return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), pubMsg: Buffer.concat([Buffer.of(4), pt, pt, pt, pt]) });
+    },
+  },
+  {
     name: 'DealerLog beyond max_read_size (map of 5 players, max 4)',
     errorClass: 'OversizeMessage',
     record: async (h) => {
