@@ -15,7 +15,7 @@
  */
 import { InvalidHex, bytesTo0x, bytesToHex, hexToBytes } from './hex.ts';
 import { HeaderJsonError, tempoHeaderFromJson, tempoHeaderToJson, type TempoHeader } from './header.ts';
-import { echo } from './text.ts';
+import { showValue } from '../show.ts';
 
 export const RPC_GET_FINALIZATION = 'consensus_getFinalization';
 export const RPC_GET_LATEST = 'consensus_getLatest';
@@ -82,7 +82,7 @@ function u64(o: Record<string, unknown>, key: string, path: string): bigint {
   const v = o[key];
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'bigint' && v >= 0n && v < 1n << 64n) return v;
-  throw new RpcShapeError(`${path}.${key}`, v === undefined ? 'missing' : `expected a non-negative integer JSON number, got ${echo(v)}`);
+  throw new RpcShapeError(`${path}.${key}`, v === undefined ? 'missing' : `expected a non-negative integer JSON number, got ${showValue(v)}`);
 }
 
 function hexField(o: Record<string, unknown>, key: string, path: string, size?: number): Uint8Array {
@@ -134,7 +134,7 @@ export function parseConsensusEvent(json: unknown, path = 'event'): ConsensusEve
   if (type === 'finalized' || type === 'notarized') {
     return { type, seen: u64(o, 'seen', path), ...parseCertifiedBlock(o, path) };
   }
-  throw new RpcShapeError(`${path}.type`, `expected "notarized", "finalized" or "nullified", got ${echo(type)}`);
+  throw new RpcShapeError(`${path}.type`, `expected "notarized", "finalized" or "nullified", got ${showValue(type)}`);
 }
 
 /** Parses the result of `consensus_getLatest`. */

@@ -15,7 +15,8 @@ import { checkCertifiedHeader } from '../../tempo/checks.ts';
 import { FinalizationDecodeError, decodeFinalization } from '../../tempo/finalization.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../tempo/network-identity.ts';
 import { clip } from '../../tempo/text.ts';
-import { verifyFinalization } from '../../tempo/verify.ts';
+import { InvalidHex } from '../../tempo/hex.ts';
+import { InvalidIdentity, prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
 
 const usage = `Usage: dkg-stream verify finalization --identity <hex|mainnet|testnet> <certificate-hex>
        dkg-stream verify block --epoch-length L --identity <hex|mainnet|testnet> <certificate> <header|block>
@@ -39,12 +40,12 @@ const usage = `Usage: dkg-stream verify finalization --identity <hex|mainnet|tes
   Exit 0 only when valid (all checks hold), 1 otherwise (the failed checks on stderr, one line),
   2 on usage errors.`;
 
-function identityFlag(id: unknown): Uint8Array {
+function identityFlag(id: unknown): PreparedIdentity {
   if (typeof id !== 'string') throw new UsageError('missing --identity <hex|mainnet|testnet>');
-  return id === 'mainnet' ? MAINNET_NETWORK_IDENTITY.identity : id === 'testnet' ? TESTNET_NETWORK_IDENTITY.identity : hexArg(id, 'identity');
+  return parseIdentity(id);
 }
 
-function verifyCertificate(identity: Uint8Array, cert: string | undefined): number {
+function verifyCertificate(identity: PreparedIdentity, cert: string | undefined): number {
   const bytes = hexArg(cert, 'certificate-hex');
   let result: { valid: boolean; reason: string | null };
   try {
@@ -60,14 +61,14 @@ function verifyCertificate(identity: Uint8Array, cert: string | undefined): numb
   return result.valid ? 0 : 1;
 }
 
-function verifyBlock(identity: Uint8Array, epochLength: string | undefined, cert: string | undefined, input: string | undefined): number {
+function verifyBlock(identity: PreparedIdentity, epochLength: string | undefined, cert: string | undefined, input: string | undefined): number {
   const epocher = epochLengthFlag(epochLength, 'block');
   if (cert === undefined) throw new UsageError('missing <certificate>');
   if (input === undefined) throw new UsageError('missing <header|block>');
   const certificate = readInputText(cert).trim();
   const read = readHeaderInput(input);
   if (epocher.containing(read.header.inner.number) === undefined) throw new Error(`block number ${read.header.inner.number} is outside the u64 epoch schedule`);
-  const { facts, checks } = checkCertifiedHeader(certificate, read.header, epocher, identity, read.claimedHash);
+  const { facts, checks } = checkCertifiedHeader(certificate, read.header, epocher, identity.bytes, read.claimedHash);
   const failed = failedChecks(checks);
   process.stdout.write(JSON.stringify({ valid: failed === undefined, height: facts.number, hash: facts.hash, view: facts.view ?? null, checks }) + '\n');
   if (failed !== undefined) process.stderr.write(`dkg-stream verify: block not finalized by this certificate: ${clip(failed, 1000)}\n`);
@@ -92,3 +93,18 @@ const command: Command = {
   },
 };
 export default command;
+
+/**
+ * The --identity argument: a network name or a 96-byte compressed G2 point. Anything else is a
+ * usage error (exit 2): it says nothing about the certificate.
+ */
+function parseIdentity(id: string): PreparedIdentity {
+  try {
+    if (id === 'mainnet') return prepareIdentity(MAINNET_NETWORK_IDENTITY.identity);
+    if (id === 'testnet') return prepareIdentity(TESTNET_NETWORK_IDENTITY.identity);
+    return prepareIdentity(hexArg(id, 'identity'));
+  } catch (err) {
+    if (err instanceof InvalidHex || err instanceof InvalidIdentity) throw new UsageError(`--identity: ${err.message}`);
+    throw err;
+  }
+}
