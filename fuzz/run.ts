@@ -1,8 +1,8 @@
 /**
- * The decoder fuzzer: `npm run fuzz -- --inputs N [--seed S] [--families a,b] [--slow-ms M]
- * [--hang-ms H] [--jobs J] [--json FILE]`.
+ * The decoder fuzzer: `npm run fuzz -- --inputs N [--seed S] [--families a,b] [--weights a=4,b=1]
+ * [--slow-ms M] [--hang-ms H] [--jobs J] [--json FILE]`.
  *
- * Splits N inputs evenly over the families (families.ts), runs each family in a worker thread
+ * Splits N inputs over the families (evenly, or by --weights) (families.ts), runs each family in a worker thread
  * (worker.ts) and prints, per family, inputs / accepted / rejected by a typed error. It FAILS
  * (exit 1) on any finding: an untyped exception (a JavaScript built-in error escaping a decoder),
  * an input slower than --slow-ms, a hang (no input finished for --hang-ms: the worker is
@@ -18,6 +18,11 @@ export interface FuzzOptions {
   inputs: number;
   seed: number;
   families?: readonly FamilyName[];
+  /**
+   * Relative share of the inputs per family (default 1 each). The crypto families cost ~100×
+   * more per input than the parsers, so a large run weights the cheap ones up.
+   */
+  weights?: Partial<Record<FamilyName, number>>;
   slowMs?: number;
   hangMs?: number;
   jobs?: number;
@@ -90,8 +95,10 @@ function runFamily(family: FamilyName, inputs: number, seed: number, slowMs: num
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const families = opts.families ?? FAMILY_NAMES;
   const log = opts.log ?? (() => {});
-  const per = Math.floor(opts.inputs / families.length);
-  const extra = opts.inputs - per * families.length;
+  const weights = families.map((f) => opts.weights?.[f] ?? 1);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const counts = weights.map((w) => Math.floor((opts.inputs * w) / sum));
+  counts[0]! += opts.inputs - counts.reduce((a, b) => a + b, 0);
   const jobs = Math.max(1, opts.jobs ?? 1);
   const t0 = performance.now();
   const reports: FamilyReport[] = new Array(families.length);
@@ -100,7 +107,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     while (next < families.length) {
       const k = next++;
       const f = families[k]!;
-      const r = await runFamily(f, per + (k < extra ? 1 : 0), (opts.seed + k * 0x9e3779b1) >>> 0, opts.slowMs ?? 2000, opts.hangMs ?? 20_000, log);
+      const r = await runFamily(f, counts[k]!, (opts.seed + k * 0x9e3779b1) >>> 0, opts.slowMs ?? 2000, opts.hangMs ?? 20_000, log);
       log(`fuzz: ${f} done: ${r.inputs} inputs, ${r.accepted} accepted, ${r.rejected} rejected, ${r.findings.length} findings, ${(r.ms / 1000).toFixed(1)} s`);
       reports[k] = r;
     }
@@ -128,7 +135,7 @@ export function formatReport(res: FuzzResult): string {
 function parseArgs(argv: string[]): FuzzOptions & { json?: string } {
   const opts: FuzzOptions & { json?: string } = { inputs: 10_000, seed: 1 };
   const usage = (msg: string): never => {
-    process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --inputs N [--seed S] [--families ${FAMILY_NAMES.join(',')}] [--slow-ms M] [--hang-ms H] [--jobs J] [--json FILE]\n`);
+    process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --inputs N [--seed S] [--families ${FAMILY_NAMES.join(',')}] [--weights family=w,…] [--slow-ms M] [--hang-ms H] [--jobs J] [--json FILE]\n`);
     process.exit(2);
   };
   const int = (v: string | undefined, what: string) => {
@@ -144,6 +151,14 @@ function parseArgs(argv: string[]): FuzzOptions & { json?: string } {
     else if (a === '--hang-ms') opts.hangMs = int(v, a);
     else if (a === '--jobs') opts.jobs = int(v, a);
     else if (a === '--json') opts.json = v ?? usage('--json needs a file');
+    else if (a === '--weights') {
+      opts.weights = {};
+      for (const kv of (v ?? '').split(',').filter(Boolean)) {
+        const [f, w] = kv.split('=');
+        if (!(FAMILY_NAMES as readonly string[]).includes(f!)) usage(`unknown family '${f}' in --weights`);
+        opts.weights[f as FamilyName] = int(w, `--weights ${f}`);
+      }
+    }
     else if (a === '--families') {
       const fs = (v ?? '').split(',').filter(Boolean);
       for (const f of fs) if (!(FAMILY_NAMES as readonly string[]).includes(f)) usage(`unknown family '${f}'`);
