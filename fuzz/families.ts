@@ -20,6 +20,7 @@ import { decodeEd25519PublicKey } from '../src/crypto/ed25519.ts';
 import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, SignedDealerLog } from '../src/crypto/dkg/index.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/topics/dkg-journal-records.ts';
+import { decodeParked, encodeParked } from '../src/processors/follow/processor.ts';
 import { AvroChecker } from '../src/runtime/avro-check.ts';
 import { AVRO_FIELD_LIMITS } from '../src/runtime/avro-limits.ts';
 import { AvroSerde, loadSchemas } from '../src/runtime/schemas.ts';
@@ -397,7 +398,7 @@ function randomAvro(type: avro.Type, rng: FuzzRng): unknown {
   }
 }
 
-/** Stored journal values (records.ts) and store keys (keys.ts tuples). */
+/** Stored journal values (records.ts), store keys (keys.ts tuples) and the follower's parked records. */
 function stateFamily(seedRng: FuzzRng): Family {
   const sealed = () => ({ keyId: seedRng.pick(['k1', 'abcdef0123456789', '']), nonce: Buffer.from(seedRng.bytes(12)), ciphertext: Buffer.from(seedRng.bytes(seedRng.pick([48, 64, 80]))) });
   const seeds: Uint8Array[] = [];
@@ -411,12 +412,17 @@ function stateFamily(seedRng: FuzzRng): Family {
     add(1, encodeLog({ log: Buffer.from(seedRng.bytes(seedRng.int(300))), source: seedRng.pick(['participant', 'follower:77']) }));
     add(2, encodeState({ round: BigInt(seedRng.int(100)), rngSeed: sealed(), output: seedRng.chance(0.5) ? Buffer.from(seedRng.bytes(seedRng.int(300))) : null, share: seedRng.chance(0.5) ? sealed() : null }));
     add(3, tuple(Buffer.from(seedRng.bytes(32)), BigInt(seedRng.int(1000)), seedRng.pick(['dealing', 'ack', 'log']), Buffer.from(seedRng.bytes(32))));
+    add(4, encodeParked({ topic: 'consensus.finalizations', partition: seedRng.int(8), offset: seedRng.int(1e6), key: Buffer.from(seedRng.bytes(8)), value: Buffer.from(seedRng.bytes(seedRng.int(200))), timestamp: 1_700_000_000_000 + seedRng.int(1e6), headers: {} }));
   }
   const decoders: Array<(b: Uint8Array) => Uint8Array> = [
     (b) => encodeDealing(decodeDealing(b)),
     (b) => encodeLog(decodeLog(b)),
     (b) => encodeState(decodeState(b)),
     (b) => tuple(...decodeTuple(Buffer.from(b))),
+    (b) => {
+      decodeParked(Buffer.from(b)); // the follower's parked records: JSON, not canonical
+      return b;
+    },
   ];
   return {
     name: 'state',

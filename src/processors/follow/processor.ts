@@ -261,15 +261,29 @@ function prepare(identity: Uint8Array): PreparedIdentity {
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const VERIFIED: VerifyResult = { valid: true, reason: null };
 
-function encodeParked(r: InRecord): Buffer {
+export function encodeParked(r: InRecord): Buffer {
   return Buffer.from(
     JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, k: r.key?.toString('base64') ?? null, v: r.value?.toString('base64') ?? null, ts: r.timestamp }),
     'utf8',
   );
 }
 
-function decodeParked(b: Buffer): InRecord {
-  const o = JSON.parse(b.toString('utf8')) as { t: string; p: number; o: number; k: string | null; v: string | null; ts: number };
+/** A `follow-state` value that does not decode (only this processor writes them: a corrupt store or changelog). */
+export class MalformedStoreValue extends Error {
+  override name = 'MalformedStoreValue';
+}
+
+export function decodeParked(b: Buffer): InRecord {
+  let o: { t: string; p: number; o: number; k: string | null; v: string | null; ts: number };
+  try {
+    o = JSON.parse(b.toString('utf8'));
+  } catch (err) {
+    throw new MalformedStoreValue(`parked record is not JSON (${b.length} bytes): ${(err as Error).message.slice(0, 100)}`);
+  }
+  const str = (v: unknown) => v === null || typeof v === 'string';
+  if (!o || typeof o !== 'object' || typeof o.t !== 'string' || !Number.isSafeInteger(o.p) || !Number.isSafeInteger(o.o) || !str(o.k) || !str(o.v) || typeof o.ts !== 'number') {
+    throw new MalformedStoreValue(`parked record has the wrong shape (${b.length} bytes)`);
+  }
   return { topic: o.t, partition: o.p, offset: o.o, key: o.k === null ? null : Buffer.from(o.k, 'base64'), value: o.v === null ? null : Buffer.from(o.v, 'base64'), timestamp: o.ts, headers: {} };
 }
 
