@@ -72,6 +72,9 @@ export interface IngestStats {
   rejected: number;
 }
 
+/** Largest RPC message accepted from the node (docs/decoding.md). */
+export const MAX_RPC_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 const log = logger('ingest.tempo-ws');
 
 export class TempoWsIngest {
@@ -132,7 +135,9 @@ export class TempoWsIngest {
   /** One connection's life; resolves when it closes. True when it got as far as subscribing. */
   private connectOnce(): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.opts.url, { handshakeTimeout: 10_000 });
+      // maxPayload: a frame is parsed whole, so bound it (ws' default is 100 MiB). Nothing larger
+      // could become a record: values are bounded by the serde's 4 MiB, hex doubles that.
+      const ws = new WebSocket(this.opts.url, { handshakeTimeout: 10_000, maxPayload: MAX_RPC_MESSAGE_BYTES });
       this.socket = ws;
       let subscription: unknown;
       let subscribed = false;
