@@ -27,6 +27,9 @@ function replaceRange(b: Uint8Array, at: number, del: number, ins: ArrayLike<num
   return out;
 }
 
+/** A copy as a plain Uint8Array (a Buffer's `.slice()` is a view: it would mutate the seed). */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
 /** One to four mutations of `input` (never modified in place); `other` is a donor for splices. */
 export function mutate(rng: FuzzRng, input: Uint8Array, other: Uint8Array): Uint8Array {
   let b = input;
@@ -36,14 +39,14 @@ export function mutate(rng: FuzzRng, input: Uint8Array, other: Uint8Array): Uint
     switch (rng.int(10)) {
       case 0: {
         if (b.length === 0) break;
-        b = b.slice();
+        b = copy(b);
         const i = rng.int(b.length);
         b[i]! ^= 1 << rng.int(8);
         break;
       }
       case 1: {
         if (b.length === 0) break;
-        b = b.slice();
+        b = copy(b);
         b[rng.int(b.length)] = rng.pick(INTERESTING);
         break;
       }
@@ -51,7 +54,7 @@ export function mutate(rng: FuzzRng, input: Uint8Array, other: Uint8Array): Uint
         b = replaceRange(b, at, Math.min(rng.int(6), b.length - at), rng.pick(HUGE));
         break;
       case 3:
-        b = b.subarray(0, rng.int(b.length + 1)).slice();
+        b = copy(b.subarray(0, rng.int(b.length + 1)));
         break;
       case 4:
         b = replaceRange(b, at, 0, rng.bytes(1 + rng.int(rng.chance(0.5) ? 4 : 64)));
@@ -75,7 +78,7 @@ export function mutate(rng: FuzzRng, input: Uint8Array, other: Uint8Array): Uint
       }
       case 8: {
         if (b.length === 0) break;
-        b = b.slice();
+        b = copy(b);
         const i = rng.int(b.length);
         b[i] = (b[i]! + (rng.chance(0.5) ? 1 : 0xff)) & 0xff;
         break;

@@ -51,7 +51,11 @@ async function main(): Promise<void> {
   const cfg = workerData as WorkerInput;
   const rng = new FuzzRng(cfg.seed);
   const family = buildFamily(cfg.family, new FuzzRng(cfg.seed ^ 0x5eed));
-  const seeds = family.seeds.length > 0 ? family.seeds : [new Uint8Array(0)];
+  // Plain Uint8Array copies, frozen in spirit: a decoder or mutation that wrote into a seed
+  // (a Buffer seed's `.slice()` is a view) would silently change every later input.
+  const seeds = family.seeds.length > 0 ? family.seeds.map((s) => new Uint8Array(s)) : [new Uint8Array(0)];
+  const seedDigest = (): string => Buffer.concat(seeds).toString('base64');
+  const seedsAtStart = seedDigest();
   const shared = new Int32Array(cfg.current, 0, 2);
   const sharedBytes = new Uint8Array(cfg.current, 8);
   const report: FamilyReport = { family: family.name, inputs: 0, accepted: 0, rejected: 0, byError: {}, findings: [], ms: 0, slowestMs: 0 };
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     }
   }
   report.ms = performance.now() - t0;
+  if (seedDigest() !== seedsAtStart) find({ index: cfg.inputs, kind: 'untyped', detail: 'a decoder wrote into its input (the seeds changed during the run)', inputHex: '' });
   parentPort!.postMessage({ type: 'done', report });
 }
 
