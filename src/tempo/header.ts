@@ -28,7 +28,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { ed25519IsValidPublicKey } from '../crypto/ed25519.ts';
 import { InvalidHex, bytesTo0x, hexToBytes } from './hex.ts';
 import { RlpError, RlpReader, encodeBytes, encodeListOf, encodeUint } from './rlp.ts';
-import { showValue } from '../show.ts';
+import { showValue } from '../codec/show.ts';
 
 /** The standard Ethereum header carried inside a Tempo header (alloy `Header`). */
 export interface InnerHeader {

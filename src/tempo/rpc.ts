@@ -15,7 +15,7 @@
  */
 import { InvalidHex, bytesTo0x, bytesToHex, hexToBytes } from './hex.ts';
 import { HeaderJsonError, tempoHeaderFromJson, tempoHeaderToJson, type TempoHeader } from './header.ts';
-import { showValue } from '../show.ts';
+import { showValue } from '../codec/show.ts';
 
 export const RPC_GET_FINALIZATION = 'consensus_getFinalization';
 export const RPC_GET_LATEST = 'consensus_getLatest';
