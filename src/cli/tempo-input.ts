@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { decodeTempoBlock, looksLikeBlockRlp, type RawBlock } from '../tempo/block.ts';
 import { decodeTempoHeader, tempoHeaderFromJson, type TempoHeader } from '../tempo/header.ts';
 import { hexToBytes } from '../tempo/hex.ts';
-import { clip, oneLine } from '../tempo/text.ts';
+import { oneLine, showValue } from '../codec/show.ts';
 
 const HEX_RE = /^(0x|0X)?[0-9a-fA-F]+$/;
 
@@ -36,11 +36,11 @@ export function readInputText(arg: string): string {
     try {
       return readFileSync(arg, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read ${clip(arg)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(`cannot read ${showValue(arg)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
   if (HEX_RE.test(arg.trim())) return arg;
-  throw new Error(`cannot read ${clip(arg)}: ENOENT (no such file, and not hex)`);
+  throw new Error(`cannot read ${showValue(arg)}: ENOENT (no such file, and not hex)`);
 }
 
 type Parsed = { json: unknown } | { rlp: Uint8Array };
@@ -52,7 +52,7 @@ function parseText(text: string, what: string): Parsed {
     try {
       v = JSON.parse(t);
     } catch (err) {
-      throw new Error(`${clip(what)} is not JSON: ${oneLine((err as Error).message, 120)}`);
+      throw new Error(`${showValue(what)} is not JSON: ${oneLine((err as Error).message, 120)}`);
     }
     // A JSON-RPC response: its result.
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'result' in v && 'jsonrpc' in v) v = (v as { result: unknown }).result;

@@ -30,3 +30,12 @@ export function showValue(value: unknown, max = SHOW_MAX): string {
   }
   return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
 }
+
+/**
+ * A message (often another library's) on one line: line breaks and runs of white space become one
+ * space, and a message longer than `max` characters is cut with its length shown.
+ */
+export function oneLine(message: string | undefined, max = 400): string {
+  const text = (message ?? '').replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+}

@@ -8,7 +8,6 @@ export * from './json.ts';
 export * from './rlp.ts';
 export * from './header.ts';
 export * from './block.ts';
-export * from './text.ts';
 export * from './epocher.ts';
 export * from './finalization.ts';
 export * from './verify.ts';

@@ -10,7 +10,7 @@ import { decodeFinalization } from '../../tempo/finalization.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../tempo/hex.ts';
 import { outcomeCoefficients, outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
 import { jsonNumber } from '../../tempo/json.ts';
-import { clip } from '../../tempo/text.ts';
+import { showValue } from '../../codec/show.ts';
 
 const usage = `Usage: dkg-stream inspect <what> <input> [options]
 
@@ -89,7 +89,7 @@ function inspectFinalization(bytes: Uint8Array): number {
 /** `--epoch-length L` as an epocher (usage error when missing or not a positive integer). */
 export function epochLengthFlag(value: string | undefined, what: string): FixedEpocher {
   if (value === undefined) throw new UsageError(`${what} needs --epoch-length L`);
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--epoch-length must be a positive integer, got '${clip(value, 40)}'`);
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--epoch-length must be a positive integer, got ${showValue(value, 40)}`);
   try {
     return new FixedEpocher(BigInt(value));
   } catch (err) {
@@ -108,7 +108,7 @@ function inspectHeader(input: string, epochLength: string | undefined, what: 'he
   const epocher = epochLengthFlag(epochLength, what);
   const read = readHeaderInput(input);
   if (what === 'block' && read.body === undefined) {
-    throw new Error(`${clip(input)} is a header, not a block (a block is RLP [header, transactions, ommers, withdrawals?] or JSON with a transactions array); use \`inspect header\``);
+    throw new Error(`${showValue(input)} is a header, not a block (a block is RLP [header, transactions, ommers, withdrawals?] or JSON with a transactions array); use \`inspect header\``);
   }
   if (epocher.containing(read.header.inner.number) === undefined) throw new Error(`block number ${read.header.inner.number} is outside the u64 epoch schedule`);
   const { facts, checks } = checkHeader(read.header, epocher, read.claimedHash);
@@ -136,7 +136,7 @@ const command: Command = {
       case undefined:
         throw new UsageError('missing <what>: outcome, finalization, header or block');
       default:
-        throw new UsageError(`unknown <what> '${clip(what, 40)}': expected outcome, finalization, header or block`);
+        throw new UsageError(`unknown <what> ${showValue(what, 40)}: expected outcome, finalization, header or block`);
     }
   },
 };

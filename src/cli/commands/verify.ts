@@ -14,7 +14,7 @@ import { readHeaderInput, readInputText } from '../tempo-input.ts';
 import { checkCertifiedHeader } from '../../tempo/checks.ts';
 import { FinalizationDecodeError, decodeFinalization } from '../../tempo/finalization.ts';
 import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../tempo/network-identity.ts';
-import { clip } from '../../tempo/text.ts';
+import { oneLine, showValue } from '../../codec/show.ts';
 import { InvalidHex } from '../../tempo/hex.ts';
 import { InvalidIdentity, prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
 
@@ -71,7 +71,7 @@ function verifyBlock(identity: PreparedIdentity, epochLength: string | undefined
   const { facts, checks } = checkCertifiedHeader(certificate, read.header, epocher, identity.bytes, read.claimedHash);
   const failed = failedChecks(checks);
   process.stdout.write(JSON.stringify({ valid: failed === undefined, height: facts.number, hash: facts.hash, view: facts.view ?? null, checks }) + '\n');
-  if (failed !== undefined) process.stderr.write(`dkg-stream verify: block not finalized by this certificate: ${clip(failed, 1000)}\n`);
+  if (failed !== undefined) process.stderr.write(`dkg-stream verify: block not finalized by this certificate: ${oneLine(failed, 1000)}\n`);
   return failed === undefined ? 0 : 1;
 }
 
@@ -81,15 +81,15 @@ const command: Command = {
     const { flags, positionals } = parseArgs(args, { strings: ['identity', 'epoch-length'] });
     const [what, a, b, ...extra] = positionals;
     if (what === 'finalization') {
-      if (b !== undefined) throw new UsageError(`unexpected argument '${clip(b, 40)}'`);
+      if (b !== undefined) throw new UsageError(`unexpected argument ${showValue(b, 40)}`);
       if (flags['epoch-length'] !== undefined) throw new UsageError('--epoch-length only applies to `verify block`');
       return verifyCertificate(identityFlag(flags.identity), a);
     }
     if (what === 'block') {
-      if (extra.length > 0) throw new UsageError(`unexpected argument '${clip(extra[0]!, 40)}'`);
+      if (extra.length > 0) throw new UsageError(`unexpected argument ${showValue(extra[0]!, 40)}`);
       return verifyBlock(identityFlag(flags.identity), flags['epoch-length'] as string | undefined, a, b);
     }
-    throw new UsageError(what === undefined ? 'missing <what>: finalization or block' : `unknown <what> '${clip(what, 40)}': expected finalization or block`);
+    throw new UsageError(what === undefined ? 'missing <what>: finalization or block' : `unknown <what> ${showValue(what, 40)}: expected finalization or block`);
   },
 };
 export default command;

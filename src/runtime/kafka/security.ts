@@ -9,6 +9,7 @@
  * - A security failure is permanent until an operator changes something: it is never retried
  *   and its message never includes a credential.
  */
+import { oneLine } from '../../codec/show.ts';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -182,4 +183,3 @@ export class SecurityFailure extends Error {
   }
 }
 
-const oneLine = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();

@@ -149,7 +149,7 @@ test('inspect header: usage and input errors', async () => {
   const badField = join(tmp, 'bad-field.json');
   writeFileSync(badField, JSON.stringify({ ...block1.header, stateRoot: '0x12' }));
   failed(await cli('inspect', 'header', badField, '--epoch-length', '10'), 1, /header\.stateRoot: expected 32 bytes/);
-  failed(await cli('inspect', 'nonsense', 'x'), 2, /unknown <what> 'nonsense'/);
+  failed(await cli('inspect', 'nonsense', 'x'), 2, /unknown <what> "nonsense"/);
   failed(await cli('inspect', 'outcome', '00', '--bogus'), 2, /unknown option --bogus/);
 });
 
