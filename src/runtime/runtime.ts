@@ -22,7 +22,8 @@
  *   d. seek the consumer to the restored position, so records the state already reflects are
  *      never folded twice (records below the position are also skipped defensively).
  * Any transaction error (fenced, timeout, broker restart) closes the task without touching the
- * stores; the next batch re-creates it (fencing + gap restore).
+ * stores; it is re-created at once (fencing + gap restore). A task start that fails is retried
+ * with back-off until it succeeds, whether or not records arrive for its partition.
  */
 import { EventEmitter } from 'node:events';
 import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
@@ -141,6 +142,8 @@ export class StreamRuntime extends EventEmitter {
    * batches are resolved once folded, before their transaction commits).
    */
   private readonly firstDelivered = new Map<string, number>();
+  /** Partitions whose task start failed: attempts so far, the last error, the pending retry. */
+  private readonly startRetries = new Map<number, { attempt: number; error: string; timer?: NodeJS.Timeout }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     super();
@@ -230,13 +233,22 @@ export class StreamRuntime extends EventEmitter {
     return true;
   }
 
-  status(): { processor: string; ready: boolean; assigned: number[]; tasks: Record<number, TaskState>; restore: RestoreProgress[] } {
+  status(): {
+    processor: string;
+    ready: boolean;
+    assigned: number[];
+    tasks: Record<number, TaskState>;
+    restore: RestoreProgress[];
+    /** Partitions whose task failed to start and is being retried: attempts so far and the last error. */
+    startFailures: Record<number, { attempts: number; error: string }>;
+  } {
     return {
       processor: this.opts.processor.name,
       ready: this.ready(),
       assigned: [...this.assigned].sort((a, b) => a - b),
       tasks: Object.fromEntries([...this.handles].map(([p, h]) => [p, h.state])),
       restore: [...this.restoreProgress.values()],
+      startFailures: Object.fromEntries([...this.startRetries].map(([p, r]) => [p, { attempts: r.attempt, error: r.error }])),
     };
   }
 
@@ -296,6 +308,8 @@ export class StreamRuntime extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const r of this.startRetries.values()) clearTimeout(r.timer);
+    this.startRetries.clear();
     // Drain first (no new batch is taken once stopped): in-flight transactions finish and
     // at-least-once offsets are committed while the consumer is still connected.
     for (const h of this.handles.values()) await this.drain(h);
@@ -318,21 +332,55 @@ export class StreamRuntime extends EventEmitter {
     log.info({ processor: this.opts.processor.name, assigned: [...next], revoked }, 'assignment');
     this.emit('assignment', [...next]);
     for (const p of revoked) void this.closeTask(p);
-    // Start restoring right away instead of waiting for the first batch of each partition.
+    // Start restoring right away instead of waiting for the first batch of each partition (a
+    // start that fails is retried by ensureTask, so an idle partition becomes ready too).
     for (const p of next) void this.ensureTask(p).catch(() => {});
   }
 
+  /**
+   * The partition's task, created if there is none. A creation that fails (broker down, "not the
+   * leader" right after topic creation or a leader move) is retried with back-off (0.2 s doubling
+   * to 5 s) until the task exists, the partition is revoked or the runtime stops — whether or not
+   * records arrive for the partition: an idle partition must become ready too.
+   */
   private ensureTask(p: number): Promise<TaskHandle> {
     let t = this.tasks.get(p);
     if (!t) {
       t = this.createTask(p);
       this.tasks.set(p, t);
-      t.catch((err) => {
-        log.warn({ partition: p, err: (err as Error).message }, 'task start failed');
-        if (this.tasks.get(p) === t) this.tasks.delete(p);
-      });
+      t.then(
+        () => {
+          clearTimeout(this.startRetries.get(p)?.timer);
+          this.startRetries.delete(p);
+        },
+        (err) => {
+          if (this.tasks.get(p) === t) this.tasks.delete(p);
+          const retry = this.retryTaskStart(p, err as Error);
+          log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, attempt: retry?.attempt, retryInMs: retry?.delayMs }, 'task start failed');
+        },
+      );
     }
     return t;
+  }
+
+  /** Schedules the next creation attempt of a task whose start failed (one timer per partition). */
+  private retryTaskStart(p: number, err: Error): { attempt: number; delayMs: number } | undefined {
+    if (this.stopped || !this.assigned.has(p)) {
+      this.startRetries.delete(p);
+      return undefined;
+    }
+    const r = this.startRetries.get(p) ?? { attempt: 0, error: err.message };
+    this.startRetries.set(p, r);
+    r.error = err.message;
+    r.attempt++;
+    const delayMs = Math.min(5000, 200 * 2 ** (r.attempt - 1));
+    clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      r.timer = undefined;
+      if (this.stopped || !this.assigned.has(p)) this.startRetries.delete(p);
+      else if (!this.tasks.has(p)) void this.ensureTask(p).catch(() => {});
+    }, delayMs);
+    return { attempt: r.attempt, delayMs };
   }
 
   private async createTask(p: number): Promise<TaskHandle> {
@@ -452,9 +500,8 @@ export class StreamRuntime extends EventEmitter {
     try {
       handle = await this.withHeartbeat(this.ensureTask(p), ctl);
     } catch {
-      // Not resolved: fetched again once a task exists (created in the background, with back-off,
-      // so a partition whose task failed is not left behind when no further batch arrives).
-      this.restartTask(p);
+      // Not resolved: fetched again once a task exists (ensureTask retries the start with
+      // back-off in the background, so the partition heals even if no further batch arrives).
       await sleep(500);
       return;
     }
@@ -537,25 +584,9 @@ export class StreamRuntime extends EventEmitter {
     this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
     if (this.handles.get(p) !== handle) return; // already replaced
     await this.closeTask(p);
-    this.restartTask(p);
-  }
-
-  /**
-   * Creates the partition's task again (it seeks the consumer back to the task's position),
-   * retrying with back-off until it exists, the partition is revoked, or the runtime stops: a
-   * batch already resolved is fetched again only after that seek.
-   */
-  private restartTask(p: number): void {
-    void (async () => {
-      for (let attempt = 0; this.assigned.has(p) && !this.stopped && !this.tasks.has(p); attempt++) {
-        try {
-          await this.ensureTask(p);
-          return;
-        } catch {
-          await sleep(Math.min(5000, 200 * 2 ** attempt));
-        }
-      }
-    })();
+    // Created again at once (it seeks the consumer back to the task's position: a batch already
+    // resolved is fetched again only after that seek); a failed start is retried by ensureTask.
+    if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
   }
 
   private committed(pc: PendingCommit, t0: number): void {
