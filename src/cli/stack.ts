@@ -566,8 +566,11 @@ function formatNode(c: StackConfig, n: Node, cp: string, jvmLog: string[], clust
   if (fmt.status !== 0) throw new Error(`formatting Kafka storage of node ${n.id} failed:\n${(fmt.stdout + fmt.stderr).slice(-2000)}`);
 }
 
-/** Starts whatever is not already running and waits until every service answers. */
-export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay): Promise<StackStatus> {
+/**
+ * Starts whatever is not already running and waits until every service answers (only the
+ * brokers with `registry: false`, e.g. a test's own broker that it kills and restarts).
+ */
+export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, opts: { registry?: boolean } = {}): Promise<StackStatus> {
   const p = paths(c);
   for (const d of [c.dir, p.run, p.logs]) mkdirSync(d, { recursive: true });
   const saved = savedLayout(c.dir);
@@ -633,7 +636,9 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay): 
 
   // Registry
   const registryPid = readPid(p.registryPid);
-  if (alive(registryPid)) {
+  if (opts.registry === false) {
+    // broker only
+  } else if (alive(registryPid)) {
     say(`registry already running (pid ${registryPid}); waiting until it answers`);
     await waitReady('schema registry', () => registryReady(c), [registryPid], p.registryLog, c.readyTimeoutMs);
   } else if (!c.secure && (await registryReady(c))) {
