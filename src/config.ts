@@ -31,6 +31,14 @@ export interface Config {
   /** pino level. */
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+  // --- Never hang: connection, request and shutdown bounds ---------------------------------------
+  /** How long a client tries to reach the cluster (TCP, handshake, first metadata) before it gives up. */
+  kafkaConnectionTimeoutMs: number;
+  /** How long one Kafka request may wait for its answer once connected. */
+  kafkaRequestTimeoutMs: number;
+  /** After SIGINT/SIGTERM, how long a command may take to stop cleanly before it exits anyway. */
+  shutdownTimeoutMs: number;
+
   // --- Kafka and registry client security (see README "Production") ---------------------------
   /** Connect to Kafka over TLS (implied by kafkaCaFile / kafkaCertFile). */
   kafkaTls: boolean;
@@ -112,6 +120,9 @@ export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: s
   { key: 'httpPort', env: 'DKG_STREAM_HTTP_PORT', default: '8088', doc: 'HTTP ops server port (0 = off)' },
   { key: 'secretKeyFile', env: 'DKG_STREAM_SECRET_KEY_FILE', default: '(none)', doc: 'AES-256-GCM key file sealing shares and private messages' },
   { key: 'logLevel', env: 'DKG_STREAM_LOG_LEVEL', default: 'info', doc: 'log level (trace … silent)' },
+  { key: 'kafkaConnectionTimeoutMs', env: 'DKG_STREAM_KAFKA_CONNECTION_TIMEOUT_MS', default: '5000', doc: 'time to reach the cluster (TCP, handshake, first metadata) before a command fails' },
+  { key: 'kafkaRequestTimeoutMs', env: 'DKG_STREAM_KAFKA_REQUEST_TIMEOUT_MS', default: '30000', doc: 'time one Kafka request may wait for its answer' },
+  { key: 'shutdownTimeoutMs', env: 'DKG_STREAM_SHUTDOWN_TIMEOUT_MS', default: '20000', doc: 'after SIGINT/SIGTERM, time for a clean stop before the process exits anyway' },
   ...SECURITY_FIELDS,
 ];
 
@@ -185,6 +196,13 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const httpPort = Number(portRaw.value);
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push(`httpPort (from ${portRaw.from}) must be 0..65535, got ${JSON.stringify(portRaw.value)}`);
 
+  const millis = (k: 'kafkaConnectionTimeoutMs' | 'kafkaRequestTimeoutMs' | 'shutdownTimeoutMs'): number => {
+    const { value, from } = raw[k]!;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 100 || n > 3_600_000) problems.push(`${k} (from ${from}) must be an integer from 100 to 3600000 (ms), got ${JSON.stringify(value)}`);
+    return n;
+  };
+
   const level = str('logLevel');
   if (!(LEVELS as readonly string[]).includes(level)) problems.push(`logLevel (from ${raw.logLevel!.from}) must be one of ${LEVELS.join(', ')}`);
 
@@ -211,6 +229,9 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     httpPort,
     secretKeyFile,
     logLevel: level as Config['logLevel'],
+    kafkaConnectionTimeoutMs: millis('kafkaConnectionTimeoutMs'),
+    kafkaRequestTimeoutMs: millis('kafkaRequestTimeoutMs'),
+    shutdownTimeoutMs: millis('shutdownTimeoutMs'),
     ...securitySettings(raw, cwd, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);

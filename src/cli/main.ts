@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
+import { installSignalHandlers } from './signals.ts';
 
 interface Entry {
   summary: string;
@@ -84,6 +85,7 @@ export function versionLine(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  installSignalHandlers();
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
     process.stdout.write(`${versionLine()}\n`);

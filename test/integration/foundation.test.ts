@@ -193,7 +193,7 @@ test('bad payloads are typed errors, not crashes', { timeout: 60_000 }, async ()
 
 test('an unreachable broker fails fast with a clear error', { timeout: 30_000 }, async () => {
   const started = Date.now();
-  await assert.rejects(connectAdmin({ brokers: ['127.0.0.1:1'], connectTimeoutMs: 4000 }), (err: unknown) => {
+  await assert.rejects(connectAdmin({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 4000 }), (err: unknown) => {
     assert.ok(err instanceof BrokerUnreachable);
     assert.match((err as Error).message, /cannot reach Kafka at 127\.0\.0\.1:1/);
     return true;

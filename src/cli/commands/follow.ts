@@ -8,6 +8,7 @@ import { type Command, UsageError, parseArgs } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings } from '../processor-flags.ts';
 import { loadConfig } from '../../config.ts';
 import { followEnv, followRuntime } from '../../app/env.ts';
+import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream follow --epoch-length L [trust root] [--config FILE]
 
@@ -26,18 +27,24 @@ const command: Command = {
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const env = followEnv(config);
     const rt = followRuntime(env, settings, { dataDir: config.dataDir });
-    await rt.ensureTopics();
-    await rt.start();
-    process.stdout.write(JSON.stringify({ event: 'following', group: rt.groupId, trustEpoch: bootstrap?.epoch.toString() ?? null, networkIdentityFrom: networkIdentity?.fromEpoch.toString() ?? null }) + '\n');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      rt.once('error', () => resolve());
-    });
-    await rt.stop();
-    await env.close();
-    process.stdout.write(JSON.stringify({ event: 'stopped' }) + '\n');
-    return 0;
+    let failed: Error | undefined;
+    const crash = new Promise<void>((resolve) => rt.once('error', (e: Error) => ((failed = e), resolve())));
+    try {
+      await rt.ensureTopics();
+      const stop = stopRequested(config.shutdownTimeoutMs);
+      try {
+        await rt.start();
+        process.stdout.write(JSON.stringify({ event: 'following', group: rt.groupId, trustEpoch: bootstrap?.epoch.toString() ?? null, networkIdentityFrom: networkIdentity?.fromEpoch.toString() ?? null }) + '\n');
+        await Promise.race([stop.signal, crash]);
+      } finally {
+        stop.dispose();
+        await rt.stop();
+      }
+    } finally {
+      await env.close();
+    }
+    process.stdout.write(JSON.stringify({ event: 'stopped', ...(failed ? { error: failed.message } : {}) }) + '\n');
+    return failed ? 1 : 0;
   },
 };
 export default command;

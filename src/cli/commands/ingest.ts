@@ -11,6 +11,7 @@ import { followEnv } from '../../app/env.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../edges/tempo-ingest/tempo-ws.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
+import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream ingest --url ws://HOST:PORT --epoch-length L [--from-height H] [--config FILE]
 
@@ -61,11 +62,9 @@ const command: Command = {
       ...(maxBackoffMs ? { maxBackoffMs } : {}),
     });
     process.stdout.write(JSON.stringify({ event: 'ingesting', url: flags.url, topic: finalizations.name, resumeAfterHeight: resumeAfterHeight?.toString() ?? null }) + '\n');
+    const stop = stopRequested(config.shutdownTimeoutMs);
     ingest.start();
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stop.signal;
     await ingest.stop();
     await sink.close();
     await env.close();

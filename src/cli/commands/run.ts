@@ -11,6 +11,7 @@ import { followEnv } from '../../app/env.ts';
 import { type ProcessorSettings, type StartedProcessor, defaultProcessors, registered, startableProcessor } from '../../app/processors.ts';
 import { type QueryRoute, type QueryableStore, startOpsServer } from '../../runtime/http.ts';
 import { Metrics } from '../../runtime/metrics.ts';
+import { stopRequested } from '../signals.ts';
 import { ProgressBar } from '../../runtime/progress.ts';
 import type { RestoreProgress } from '../../runtime/restore.ts';
 
@@ -63,15 +64,13 @@ const command: Command = {
       for (const rt of runtimes) rt.on('restore', onRestore);
 
       let failed: Error | undefined;
-      const stop = new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-        for (const rt of runtimes)
-          rt.on('error', (e: Error) => {
-            failed = e;
-            resolve();
-          });
-      });
+      let crashed!: () => void;
+      const crash = new Promise<void>((resolve) => (crashed = resolve));
+      for (const rt of runtimes)
+        rt.on('error', (e: Error) => {
+          failed = e;
+          crashed();
+        });
 
       const queries = new Map<string, QueryableStore>();
       for (const [q, store] of env.topology.queries) {
@@ -91,11 +90,17 @@ const command: Command = {
 
       for (const rt of runtimes) await rt.ensureTopics();
       const ops = httpPort > 0 ? await startOpsServer({ port: httpPort, host: '127.0.0.1', kafka: env.port, runtimes, metrics: [metrics], queries, routes }) : undefined;
-      for (const rt of runtimes) await rt.start();
-      process.stdout.write(JSON.stringify({ event: 'running', processors: names, groups: runtimes.map((r) => r.groupId), http: ops?.url ?? null }) + '\n');
-      await stop;
-      for (const rt of runtimes) await rt.stop();
-      await ops?.close();
+      // A signal before this point (still connecting or restoring) ends the process at once.
+      const stop = stopRequested(config.shutdownTimeoutMs);
+      try {
+        for (const rt of runtimes) await rt.start();
+        process.stdout.write(JSON.stringify({ event: 'running', processors: names, groups: runtimes.map((r) => r.groupId), http: ops?.url ?? null }) + '\n');
+        await Promise.race([stop.signal, crash]);
+      } finally {
+        stop.dispose();
+        for (const rt of runtimes) await rt.stop();
+        await ops?.close();
+      }
       process.stdout.write(JSON.stringify({ event: 'stopped', ...(failed ? { error: failed.message } : {}) }) + '\n');
       return failed ? 1 : 0;
     } finally {

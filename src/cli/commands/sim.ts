@@ -81,7 +81,6 @@ const command: Command = {
       `simulation: n = ${n}, ${epochs} epochs of ${epochLength} blocks, full DKG in epoch ${fullDkgAt < 0 ? 'none' : fullDkgAt}, seed ${seed}` +
         `${faults.length ? `, faults: ${faults.join(', ')}` : ''}${flags['crash-test'] ? ', crash test' : ''}\n`,
     );
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
     const result = await runSimulation({
       n,
       epochs,

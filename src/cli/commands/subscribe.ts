@@ -10,6 +10,7 @@ import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { followEnv } from '../../app/env.ts';
 import { Subscriber } from '../../sim/subscriber.ts';
+import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream subscribe --epoch-length L [--until-epoch E] [--timeout SECONDS] [--config FILE]
 
@@ -37,16 +38,14 @@ const command: Command = {
       epochLength: BigInt(flags['epoch-length']),
       onLine: (l) => process.stdout.write(l + '\n'),
     });
-    await sub.start();
     try {
+      await sub.start();
       if (typeof until === 'string') {
         const E = BigInt(until);
         await sub.waitUntil(`epoch ${E} complete`, () => [...Array(Number(E) + 1).keys()].every((e) => sub.epochs.get(BigInt(e))?.complete), timeout * 1000);
       } else {
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        const stop = stopRequested(config.shutdownTimeoutMs);
+        await stop.signal;
       }
     } finally {
       await sub.stop();

@@ -61,8 +61,14 @@ export interface KafkajsOptions {
   clientId?: string;
   /** Transaction timeout in ms (default 30 s): how long an abandoned transaction blocks readers. */
   transactionTimeoutMs?: number;
-  /** Budget for connecting the shared admin client before {@link BrokerUnreachable} (default 30 s). */
-  adminConnectTimeoutMs?: number;
+  /**
+   * How long to try reaching the cluster (TCP connect, handshake, first metadata answer) before
+   * {@link BrokerUnreachable}: the budget of every admin connect, and kafkajs' TCP connect
+   * timeout (default {@link DEFAULT_CONNECTION_TIMEOUT_MS}).
+   */
+  connectionTimeoutMs?: number;
+  /** How long a request may wait for its answer once connected (default {@link DEFAULT_REQUEST_TIMEOUT_MS}). */
+  requestTimeoutMs?: number;
   /** TLS / SASL options (from `kafkaSecurity(config)`); none = plaintext. */
   security?: KafkaClientSecurity;
   /** Replication of topics created through this port (default: what the cluster can hold). */
@@ -71,17 +77,38 @@ export interface KafkajsOptions {
   readerGroupPrefix?: string;
 }
 
+/** Default of `kafkaConnectionTimeoutMs`: a command that cannot reach Kafka says so well within 15 s. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+/** Default of `kafkaRequestTimeoutMs` (the Java client's `request.timeout.ms`). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * What a client's kafkajs logger saw of its connections. Until the client has reached the
+ * cluster once, kafkajs' per-retry connection errors are not logged: a command that cannot
+ * connect reports one {@link BrokerUnreachable} line with the last of them instead.
+ */
+interface ConnectionState {
+  reached: boolean;
+  lastError?: string;
+}
+
+const CONNECTION_ERROR = /connection error|connection timeout|failed to connect|timed out|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|closed connection/i;
+
 /** Errors kafkajs logs but retries or that fencing/rebalancing produce by design. */
 const EXPECTED = /concurrent operation|old epoch|rebalanc|not the correct coordinator|coordinator is (loading|not available)|specified group generation id is not valid|member id is not valid/i;
 
-function kafkaLogCreator() {
+function kafkaLogCreator(conn: ConnectionState) {
   const kl = logger('kafkajs');
   return () =>
     ({ level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
+      if (!conn.reached && CONNECTION_ERROR.test(message)) {
+        conn.lastError = message.replace(/^Failed to connect to seed broker, trying another broker from the list: /, '');
+        kl.debug(rest, message);
+      }
       // kafkajs logs expected events (rebalances, fencing) as ERROR; keep them one level lower.
       // (The retry of a broker CONCURRENT_TRANSACTIONS answer names it only in the message.)
-      if (EXPECTED.test(`${String((rest as { error?: unknown }).error ?? '')} ${message}`)) kl.debug(rest, message);
+      else if (EXPECTED.test(`${String((rest as { error?: unknown }).error ?? '')} ${message}`)) kl.debug(rest, message);
       else if (level <= logLevel.ERROR) kl.warn(rest, message);
       else if (level === logLevel.WARN) kl.info(rest, message);
       else kl.debug(rest, message);
@@ -257,6 +284,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
   private positionListeners: Array<(tp: TopicPartition, next: number) => void> = [];
   /** Seeks per "topic/partition" so far: a batch delivered before a seek is stale. */
   private readonly seeks = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     kafka: KafkaT,
@@ -272,7 +300,9 @@ class KafkajsGroupConsumer implements GroupConsumer {
       heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 << 20,
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 250,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+      // A crash while stop() disconnects must not schedule a restart: kafkajs would start the
+      // consumer again after it was stopped and retry connecting for ever.
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: async () => !this.stopped },
     });
     const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
@@ -283,7 +313,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
     this.consumer.on(CRASH, (e) => {
       const err = e.payload.error instanceof Error ? e.payload.error : new Error(String(e.payload.error));
       log.warn({ groupId: opts.groupId, err: err.message, restart: e.payload.restart }, 'consumer crashed');
-      if (!e.payload.restart) for (const l of this.crashListeners) l(err);
+      // A crash of the requests in flight while stop() disconnects is the stop, not a failure.
+      if (!e.payload.restart && !this.stopped) for (const l of this.crashListeners) l(err);
     });
     this.consumer.on(END_BATCH_PROCESS, (e) => {
       const next = Number(e.payload.lastOffset) + 1;
@@ -346,6 +377,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
     for (const tp of tps) this.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
   }
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer.disconnect();
   }
 }
@@ -354,20 +386,24 @@ class KafkajsGroupConsumer implements GroupConsumer {
  * Connects an admin client within `budgetMs` (connect + one metadata request) or fails with
  * {@link BrokerUnreachable}, instead of kafkajs' long default back-off.
  */
-async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number, replication: ReplicationSettings = {}, watch?: SecurityWatch): Promise<AdminPort> {
+async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: number, conn: ConnectionState, replication: ReplicationSettings = {}, watch?: SecurityWatch): Promise<AdminPort> {
   const admin: KAdmin = kafka.admin();
   let clusterSize = 1;
   // An untrusted broker certificate ends the wait at the first handshake (kafkajs would retry it).
   const untrusted = watch?.failed();
   const bounded = <T>(p: Promise<T>, what: string): Promise<T> => (untrusted ? Promise.race([withDeadline(p, budgetMs, what), untrusted]) : withDeadline(p, budgetMs, what));
   try {
-    await bounded(admin.connect(), `connecting to Kafka at ${brokers.join(',')}`);
-    clusterSize = (await bounded(admin.describeCluster(), `asking Kafka at ${brokers.join(',')} for metadata`)).brokers.length;
+    // One budget for connecting and the first metadata answer together.
+    clusterSize = (await bounded(admin.connect().then(() => admin.describeCluster()), 'no answer')).brokers.length;
+    conn.reached = true;
   } catch (err) {
-    await admin.disconnect().catch(() => {});
+    // Not awaited: disconnecting waits for the requests in flight, which a silent broker never
+    // answers (kafkajs' own retries of this connect end by themselves).
+    void admin.disconnect().catch(() => {});
     const security = securityFailure(err, brokers);
     if (security) throw security;
-    throw new BrokerUnreachable(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}. Is the broker running? (npm run stack:up)`);
+    const cause = conn.lastError ?? (err as Error).message;
+    throw new BrokerUnreachable(`cannot reach Kafka at ${brokers.join(',')} within ${budgetMs} ms (${cause}). Is the broker running? (npm run stack:up)`);
   }
   /** Runs an admin call; a security failure (an ACL missing) is rethrown as one line naming the resource. */
   const named = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
@@ -479,7 +515,7 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms);
+    timer = setTimeout(() => reject(new Error(what)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -487,8 +523,10 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export interface AdminOptions {
   brokers: string[];
   clientId?: string;
-  /** Total time budget for connecting, in ms (default 10 s). */
-  connectTimeoutMs?: number;
+  /** Time budget for reaching the cluster, in ms (default {@link DEFAULT_CONNECTION_TIMEOUT_MS}). */
+  connectionTimeoutMs?: number;
+  /** Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
   /** TLS / SASL options (from `kafkaSecurity(config)`); none = plaintext. */
   security?: KafkaClientSecurity;
   /** Replication of topics this client creates (default: what the cluster can hold). */
@@ -500,19 +538,21 @@ export interface AdminOptions {
  * broker fails within the budget with {@link BrokerUnreachable}. Close it with `close()`.
  */
 export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
-  const budget = opts.connectTimeoutMs ?? 10_000;
+  const budget = opts.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
   const watch = new SecurityWatch();
+  const conn: ConnectionState = { reached: false };
   const kafka = new Kafka({
     clientId: opts.clientId ?? 'dkg-stream-admin',
     brokers: opts.brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: Math.min(3000, budget),
-    requestTimeout: 30_000,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(conn),
+    connectionTimeout: budget,
+    requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: Math.max(500, budget / 3) },
     ...opts.security,
     socketFactory: watch.socketFactory,
   });
-  return connectKafkaAdmin(kafka, opts.brokers, budget, opts.replication, watch);
+  return connectKafkaAdmin(kafka, opts.brokers, budget, conn, opts.replication, watch);
 }
 
 export class KafkajsPort implements KafkaPort {
@@ -520,6 +560,7 @@ export class KafkajsPort implements KafkaPort {
   private readonly clientId: string;
   private sharedAdmin: Promise<AdminPort> | undefined;
   private readonly watch = new SecurityWatch();
+  private readonly conn: ConnectionState = { reached: false };
 
   constructor(private readonly opts: KafkajsOptions) {
     this.clientId = opts.clientId ?? 'dkg-stream';
@@ -527,9 +568,9 @@ export class KafkajsPort implements KafkaPort {
       clientId: this.clientId,
       brokers: opts.brokers,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(),
-      connectionTimeout: 3_000,
-      requestTimeout: 30_000,
+      logCreator: kafkaLogCreator(this.conn),
+      connectionTimeout: opts.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
       ...opts.security,
       socketFactory: this.watch.socketFactory,
@@ -543,7 +584,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   private async newAdmin(): Promise<AdminPort> {
-    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.adminConnectTimeoutMs ?? 30_000, this.opts.replication, this.watch).catch((err) => {
+    return connectKafkaAdmin(this.kafka, this.opts.brokers, this.opts.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, this.conn, this.opts.replication, this.watch).catch((err) => {
       this.sharedAdmin = undefined; // the next call tries again
       throw err;
     });

@@ -18,7 +18,8 @@ import type { Config } from '../../config.ts';
 
 /** The configuration's Kafka client settings, as every client creation point takes them (absent = plaintext, cluster defaults). */
 export type KafkaClientConfig = Pick<Config, 'brokers'> &
-  Partial<Pick<Config, 'kafkaTls' | 'kafkaCaFile' | 'kafkaCertFile' | 'kafkaKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'replicationFactor' | 'minInsyncReplicas'>>;
+  Partial<Pick<Config, 'kafkaTls' | 'kafkaCaFile' | 'kafkaCertFile' | 'kafkaKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'replicationFactor' | 'minInsyncReplicas'>> &
+  Partial<Pick<Config, 'kafkaConnectionTimeoutMs' | 'kafkaRequestTimeoutMs'>>;
 
 /** What {@link KafkajsOptions} / {@link AdminOptions} take besides the brokers. */
 export interface KafkaClientSecurity {
@@ -33,9 +34,17 @@ export interface ReplicationSettings {
 }
 
 /** `{ brokers, security, replication }` for a port or admin client, from the configuration. */
-export function kafkaClientOptions(c: KafkaClientConfig): { brokers: string[]; security: KafkaClientSecurity; replication: ReplicationSettings } {
+export function kafkaClientOptions(c: KafkaClientConfig): {
+  brokers: string[];
+  security: KafkaClientSecurity;
+  replication: ReplicationSettings;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+} {
   return {
     brokers: c.brokers,
+    ...(c.kafkaConnectionTimeoutMs != null ? { connectionTimeoutMs: c.kafkaConnectionTimeoutMs } : {}),
+    ...(c.kafkaRequestTimeoutMs != null ? { requestTimeoutMs: c.kafkaRequestTimeoutMs } : {}),
     security: kafkaSecurity(c),
     replication: {
       ...(c.replicationFactor != null ? { replicationFactor: c.replicationFactor } : {}),
