@@ -2,11 +2,16 @@
 // The full test suite, as README's second command and .ci/run run it:
 //   1. bring up the local stack (Kafka + registry; idempotent, fetched on first run),
 //   2. type-check the whole project,
-//   3. run every test/**/*.test.ts with node's test runner (its summary line ends the output),
+//   3. run every test/**/*.test.ts with node's test runner, one runner process per file (as many
+//      at a time as node's runner would: cores - 1), each bounded by a per-file timeout
+//      (DKG_STREAM_TEST_FILE_TIMEOUT_MS, default 20 min): a file that exceeds it is killed with its
+//      process group and reported with the tests that were still running; a summary line ends
+//      the output,
 //   4. stop the stack again if this run started it (DKG_STREAM_KEEP_STACK=1 keeps it).
 // Extra arguments are passed to `node --test` (e.g. a file list to run a subset).
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,9 +41,9 @@ try {
     code = 1;
   } else {
     const args = process.argv.slice(2);
-    const files = args.some((a) => a.endsWith('.ts')) ? [] : findTests(join(root, 'test'));
-    const res = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...args, ...files]);
-    code = res.status ?? 1;
+    const given = args.filter((a) => a.endsWith('.ts'));
+    const files = given.length > 0 ? given : findTests(join(root, 'test'));
+    code = await runFiles(files, args.filter((a) => !a.endsWith('.ts')));
   }
 } finally {
   if (!wasRunning && process.env.DKG_STREAM_KEEP_STACK !== '1') {
@@ -46,6 +51,94 @@ try {
   }
 }
 process.exit(code);
+
+/**
+ * Runs each file in its own `node --test` process (a hung file cannot hold up the others, and
+ * its timeout names it), `concurrency` at a time; returns the exit code (1 if any file failed).
+ */
+async function runFiles(files, extra) {
+  const timeoutMs = Number(process.env.DKG_STREAM_TEST_FILE_TIMEOUT_MS || 20 * 60_000);
+  const concurrency = Math.max(1, Number(process.env.DKG_STREAM_TEST_CONCURRENCY || availableParallelism() - 1));
+  const progressDir = mkdtempSync(join(tmpdir(), 'dkg-test-progress-'));
+  const failed = [];
+  const timedOut = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i];
+      const progress = join(progressDir, `${i}.txt`);
+      const res = await runFile(file, extra, progress, timeoutMs, concurrency === 1);
+      if (res.timedOut) {
+        const running = stillRunning(progress);
+        timedOut.push(file);
+        console.error(`test: ${file} did not finish within ${timeoutMs / 1000} s (DKG_STREAM_TEST_FILE_TIMEOUT_MS); killed it. Still running: ${running.length > 0 ? running.map((n) => `'${n}'`).join(', ') : '(no test: a hook or an open handle)'}`);
+      } else if (res.code !== 0) failed.push(file);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  rmSync(progressDir, { recursive: true, force: true });
+  const bad = failed.length + timedOut.length;
+  console.error(
+    `test: ${files.length} files, ${files.length - bad} passed` +
+      (failed.length > 0 ? `, ${failed.length} failed: ${failed.join(', ')}` : '') +
+      (timedOut.length > 0 ? `, ${timedOut.length} timed out: ${timedOut.join(', ')}` : ''),
+  );
+  return bad > 0 ? 1 : 0;
+}
+
+/** One file under node's test runner, in its own process group (killed whole on timeout). */
+function runFile(file, extra, progress, timeoutMs, stream) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', '--test', '--test-force-exit',
+        '--test-reporter=spec', '--test-reporter-destination=stdout',
+        `--test-reporter=${join(root, 'scripts', 'test-progress.mjs')}`, `--test-reporter-destination=${progress}`,
+        ...extra, file,
+      ],
+      { cwd: root, detached: true, stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'] },
+    );
+    let out = '';
+    if (!stream) {
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // the runner, the file's process and whatever it spawned
+      } catch {}
+    }, timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (!stream) process.stdout.write(out);
+      resolve({ code: code ?? 1, timedOut });
+    });
+  });
+}
+
+/** Tests the progress reporter saw start but not end (innermost last). */
+function stillRunning(progress) {
+  let text = '';
+  try {
+    text = readFileSync(progress, 'utf8');
+  } catch {
+    return [];
+  }
+  const open = [];
+  for (const line of text.split('\n')) {
+    const [kind, , name] = line.split('\t');
+    if (kind === 'start' && !name.endsWith('.test.ts')) open.push(name); // not the file's own entry
+    else if (kind === 'end') {
+      const at = open.lastIndexOf(name);
+      if (at >= 0) open.splice(at, 1);
+    }
+  }
+  return open;
+}
 
 function findTests(dir) {
   const out = [];

@@ -47,7 +47,10 @@ const SEED = Number(process.env.DKG_STREAM_FAULT_SEED ?? Math.floor(Math.random(
 const port = newPort('dkg-test-fault-journal');
 const dir = tempDir('fault-journal');
 const children = new Set<ChildProcess>();
+/** Every runtime this file started: stopped at the end also when a test failed before its own stop (stop is idempotent). */
+const runtimes = new Set<StreamRuntime>();
 after(async () => {
+  for (const r of runtimes) await r.stop();
   for (const c of children) await killWorker(c);
   await port.close();
   if (!process.env.DKG_STREAM_FAULT_KEEP) rmSync(dir, { recursive: true, force: true });
@@ -166,7 +169,9 @@ const runtimeFor = (topology: ReturnType<typeof loadTopology>, applicationId: st
   const events = topology.topics.get('dkg.events')!;
   const states = topology.topics.get('dkg.states')!;
   const def = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: events.name, statesTopic: states.name });
-  return new StreamRuntime({ port, processor: def, applicationId, dataDir, dlqTopic: topology.topics.get('dlq')!.name, sessionTimeoutMs: 6000 });
+  const rt = new StreamRuntime({ port, processor: def, applicationId, dataDir, dlqTopic: topology.topics.get('dlq')!.name, sessionTimeoutMs: 6000 });
+  runtimes.add(rt);
+  return rt;
 };
 const allReady = (rt: StreamRuntime, partitions: number) => waitFor('runtime ready on every partition', () => (rt.ready() && rt.assignedPartitions().length === partitions ? true : undefined), 90_000);
 

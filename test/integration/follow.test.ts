@@ -60,7 +60,7 @@ const ingestedHeights = async () =>
   (await Promise.all((await readAll(env.port, topic('consensus.finalizations'))).map((r) => env.codec.decodeFinalization(r.value)))).map((f) => Number(f.height)).sort((a, b) => a - b);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
-test('ingest: reconnects, backfills a missed boundary, rejects a malformed event to the DLQ, and the CLI resumes without loss or duplicates', { timeout: 180_000 }, async () => {
+test('ingest: reconnects, backfills a missed boundary, rejects a malformed event to the DLQ, and the CLI resumes without loss or duplicates', { timeout: 180_000 }, async (t) => {
   const node = await fakeTempoNode(chain, [
     [1n, 2n, 3n, 4n, 'drop'],
     [3n, 4n, 5n, 6n, { type: 'finalized', epoch: 1, certificate: 'zz' }, 8n, 9n], // 7 (a boundary) never announced
@@ -75,6 +75,12 @@ test('ingest: reconnects, backfills a missed boundary, rejects a malformed event
     url: node.url,
   });
   const ingest = new TempoWsIngest({ url: node.url, epocher: new FixedEpocher(L), sink, initialBackoffMs: 50, maxBackoffMs: 200 });
+  // Also when an assertion fails first (stop and close may run twice).
+  t.after(async () => {
+    await ingest.stop();
+    await sink.close();
+    await node.close();
+  });
   ingest.start();
   await waitFor('ingest to reach height 9', () => (ingest.height === 9n ? true : undefined), 60_000);
   await ingest.stop();

@@ -16,17 +16,19 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('global table: bootstrap, tailing, restart reads only the new records', { timeout: 120_000 }, async () => {
+test('global table: bootstrap, tailing, restart reads only the new records', { timeout: 120_000 }, async (t) => {
   const topic = unique('g');
   const admin = await port.admin();
   await admin.createTopics([{ topic, partitions: 2, configs: { 'cleanup.policy': 'compact' } }]);
   const prod = await port.producer();
+  t.after(() => prod.close());
   const put = (entries: Array<[string, string]>) => prod.send(entries.map(([k, v]) => ({ topic, key: Buffer.from(k), value: Buffer.from(v) })));
   const value = async (t: GlobalTable, k: string) => (await t.get(Buffer.from(k)))?.toString();
   await put(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`] as [string, string]));
 
   // Bootstrap: start() resolves once caught up with what was there.
   const a = new GlobalTable(port, topic, dataDir);
+  t.after(() => a.close()); // close is idempotent: also when an assertion fails first
   let bootTotal = -1;
   await a.start((_restored, total) => (bootTotal = total));
   assert.equal(bootTotal, 20);
@@ -46,6 +48,7 @@ test('global table: bootstrap, tailing, restart reads only the new records', { t
   // Restart on the same directory: only what was appended while it was down is read.
   await put([['k1', 'v1-new'], ['k21', 'v21'], ['k22', 'v22']]);
   const b = new GlobalTable(port, topic, dataDir);
+  t.after(() => b.close());
   let restored = -1;
   await b.start((r) => (restored = r));
   assert.equal(restored, 3, 'only the 3 records appended since the stop');

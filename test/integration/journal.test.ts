@@ -37,7 +37,7 @@ after(async () => {
 
 const MAX_READ = 4;
 
-test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog restore are equivalent', { timeout: 300_000 }, async () => {
+test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog restore are equivalent', { timeout: 300_000 }, async (t) => {
   const prefix = uniquePrefix('journal');
   const topology = loadTopology(TOPOLOGY_FILE, { prefix, schemasDir: SCHEMAS_DIR });
   const schemas = loadSchemas(SCHEMAS_DIR);
@@ -71,6 +71,7 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   dirs.push(dirA);
   const metricsA = new Metrics();
   const rtA = runtimeFor('a', dirA, metricsA);
+  t.after(() => rtA.stop()); // stop is idempotent: also when an assertion fails first
   await rtA.ensureTopics();
   await rtA.start();
   await allReady(rtA);
@@ -117,6 +118,7 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   const dirB = tempDir('journal-b');
   dirs.push(dirB);
   const rtB = runtimeFor('b', dirB, new Metrics());
+  t.after(() => rtB.stop());
   await rtB.ensureTopics();
   await rtB.start();
   await allReady(rtB);
@@ -130,6 +132,7 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   // 3. The live runtime restarted with its RocksDB wiped restores the same stores from the changelogs.
   rmSync(dirA, { recursive: true, force: true });
   const rtA2 = runtimeFor('a', dirA, new Metrics());
+  t.after(() => rtA2.stop());
   await rtA2.start();
   await allReady(rtA2);
   assert.deepEqual(await dump(rtA2), live);

@@ -86,7 +86,7 @@ test('a second producer with the same transactional id fences the first', T, asy
   assert.ok(!values.includes('zombie'));
 });
 
-test('offsets sent in a transaction become the group position; a group consumer co-partitions, seeks and reports assignment', T, async () => {
+test('offsets sent in a transaction become the group position; a group consumer co-partitions, seeks and reports assignment', T, async (t) => {
   const a = unique('in-a');
   const b = unique('in-b');
   const group = unique('group');
@@ -104,6 +104,7 @@ test('offsets sent in a transaction become the group position; a group consumer 
   assert.equal((await admin.groupOffsets(group, a)).find((o) => o.partition === 0)?.offset, 2);
 
   const c = port.groupConsumer({ groupId: group, topics: [a, b], fromBeginning: true });
+  t.after(() => c.stop()); // also when an assertion fails first (a second disconnect is a no-op)
   let assigned: TopicPartition[] = [];
   c.onAssignment((x) => (assigned = x));
   const seen = new Map<string, number[]>();

@@ -22,7 +22,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('two instances share partitions; after one leaves the other restores the gap and the fold stays exactly-once', { timeout: 180_000 }, async () => {
+test('two instances share partitions; after one leaves the other restores the gap and the fold stays exactly-once', { timeout: 180_000 }, async (t) => {
   const app = unique('rb');
   const input = unique('rb-in');
   const output = unique('rb-out');
@@ -50,6 +50,7 @@ test('two instances share partitions; after one leaves the other restores the ga
     new StreamRuntime({ port, processor: def, applicationId: app, dataDir: join(dir, name), dlqTopic: dlq, endpoint: `${name}.local:8088`, sessionTimeoutMs: 6000, metrics });
 
   const a = mk('a');
+  t.after(() => a.stop()); // stop is idempotent: also when an assertion fails first
   await a.ensureTopics();
   await a.start();
   await produce(1000);
@@ -57,6 +58,7 @@ test('two instances share partitions; after one leaves the other restores the ga
   assert.deepEqual(a.assignedPartitions().sort(), [0, 1, 2, 3]);
 
   const b = mk('b');
+  t.after(() => b.stop());
   const restoredB: number[] = [];
   b.on('restore', (p: { done: boolean; partition: number }) => p.done && restoredB.push(p.partition));
   await b.start();

@@ -47,7 +47,7 @@ const asInput = (rs: InRecord[]) => rs.map((r) => ({ key: r.key!.toString(), val
 const doReplay = (from: ReplayFrom) =>
   replay({ port, processor: def, groupId: `${app}-count`, dataDir, changelogTopic: (s) => `${app}-count-${s}-changelog`, from, runtime, progress: null, timeoutMs: 90_000 });
 
-test('replay: refused while running; from the beginning, an offset and a timestamp it rebuilds the fold of the records from there', { timeout: 240_000 }, async () => {
+test('replay: refused while running; from the beginning, an offset and a timestamp it rebuilds the fold of the records from there', { timeout: 240_000 }, async (t) => {
   const admin = await port.admin();
   await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
   // Three chunks with distinct record timestamps (1 h apart), 1 bad record in the second.
@@ -75,6 +75,7 @@ test('replay: refused while running; from the beginning, an offset and a timesta
 
   // Live fold, up to the last committed record of each partition.
   const live = runtime();
+  t.after(() => live.stop()); // stop is idempotent: also when an assertion fails first
   await live.ensureTopics();
   await live.start();
   await waitFor('live fold at the end of the input', async () => {
@@ -134,6 +135,7 @@ test('replay: refused while running; from the beginning, an offset and a timesta
 
   // A normal restart afterwards continues from the replayed state (no rebuild, nothing re-folded).
   const again = runtime();
+  t.after(() => again.stop());
   let restored = 0;
   again.on('restore', (p: { done: boolean; restored: number }) => p.done && (restored += p.restored));
   let processed = 0;

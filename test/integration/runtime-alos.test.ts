@@ -38,13 +38,16 @@ test('at-least-once: folds every record, commits group offsets, restarts without
     let folded = 0;
     rt.on('restore', (p: RestoreProgress) => p.done && (restored += p.restored));
     rt.on('commit', (c: { stats: { processed: number } }) => (folded += c.stats.processed));
-    await rt.ensureTopics();
-    await rt.start();
-    await waitFor('group offsets at the end of the input', async () => {
-      const sum = (await admin.groupOffsets(rt.groupId, input)).reduce((s, o) => s + Math.max(0, o.offset), 0);
-      return sum >= expected && rt.ready() ? true : undefined;
-    }, 60_000);
-    await rt.stop();
+    try {
+      await rt.ensureTopics();
+      await rt.start();
+      await waitFor('group offsets at the end of the input', async () => {
+        const sum = (await admin.groupOffsets(rt.groupId, input)).reduce((s, o) => s + Math.max(0, o.offset), 0);
+        return sum >= expected && rt.ready() ? true : undefined;
+      }, 60_000);
+    } finally {
+      await rt.stop();
+    }
     return { restored, folded };
   };
   await produce(1000);

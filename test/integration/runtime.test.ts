@@ -44,15 +44,18 @@ async function runUntilConsumed(expected: number): Promise<{ restored: number }>
   const rt = runtime();
   let restored = 0;
   rt.on('restore', (p: RestoreProgress) => p.done && (restored += p.restored));
-  await rt.ensureTopics();
-  await rt.start();
-  const admin = await port.admin();
-  await waitFor('group position at the end of the input', async () => {
-    const offs = await admin.groupOffsets(rt.groupId, input);
-    const sum = offs.reduce((s, o) => s + Math.max(0, o.offset), 0);
-    return sum >= expected && rt.ready() ? true : undefined;
-  }, 60_000);
-  await rt.stop();
+  try {
+    await rt.ensureTopics();
+    await rt.start();
+    const admin = await port.admin();
+    await waitFor('group position at the end of the input', async () => {
+      const offs = await admin.groupOffsets(rt.groupId, input);
+      const sum = offs.reduce((s, o) => s + Math.max(0, o.offset), 0);
+      return sum >= expected && rt.ready() ? true : undefined;
+    }, 60_000);
+  } finally {
+    await rt.stop();
+  }
   return { restored };
 }
 
