@@ -4,6 +4,7 @@
  * every problem is reported together with where the bad value came from.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -26,6 +27,13 @@ export interface Config {
   dataDir: string;
   /** Port of the HTTP ops server (health, metrics, queries); 0 disables it. */
   httpPort: number;
+  /** Address the HTTP ops server binds to (`0.0.0.0` / `::` = every interface, e.g. in a pod). */
+  httpHost: string;
+  /**
+   * Base URL other instances and clients reach this instance's ops server at, advertised to the
+   * group for interactive-query routing; null = {@link advertisedUrlOf}'s default.
+   */
+  advertisedUrl: string | null;
   /** File holding the 32-byte AES-256-GCM key (hex or raw) used to seal secrets. */
   secretKeyFile: string | null;
   /** pino level. */
@@ -118,6 +126,8 @@ export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: s
   { key: 'applicationId', env: 'DKG_STREAM_APPLICATION_ID', default: 'dkg-stream', doc: 'consumer group / transactional id / changelog prefix' },
   { key: 'dataDir', env: 'DKG_STREAM_DATA_DIR', default: '.data', doc: 'RocksDB state directory' },
   { key: 'httpPort', env: 'DKG_STREAM_HTTP_PORT', default: '8088', doc: 'HTTP ops server port (0 = off)' },
+  { key: 'httpHost', env: 'DKG_STREAM_HTTP_HOST', default: '127.0.0.1', doc: 'address the HTTP ops server binds to (0.0.0.0 = every interface)' },
+  { key: 'advertisedUrl', env: 'DKG_STREAM_ADVERTISED_URL', default: '(none)', doc: 'URL other instances reach this ops server at (default http://<httpHost>:<httpPort>; the host name when httpHost is a wildcard)' },
   { key: 'secretKeyFile', env: 'DKG_STREAM_SECRET_KEY_FILE', default: '(none)', doc: 'AES-256-GCM key file sealing shares and private messages' },
   { key: 'logLevel', env: 'DKG_STREAM_LOG_LEVEL', default: 'info', doc: 'log level (trace … silent)' },
   { key: 'kafkaConnectionTimeoutMs', env: 'DKG_STREAM_KAFKA_CONNECTION_TIMEOUT_MS', default: '5000', doc: 'time to reach the cluster (TCP, handshake, first metadata) before a command fails' },
@@ -203,6 +213,19 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     return n;
   };
 
+  const httpHost = str('httpHost');
+  if (httpHost.trim() === '' || /[\s/]/.test(httpHost)) problems.push(`httpHost (from ${raw.httpHost!.from}) must be a host name or address, got ${JSON.stringify(httpHost)}`);
+  let advertisedUrl: string | null = null;
+  if (raw.advertisedUrl!.value !== null) {
+    advertisedUrl = str('advertisedUrl').replace(/\/+$/, '');
+    try {
+      const u = new URL(advertisedUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      problems.push(`advertisedUrl '${advertisedUrl}' (from ${raw.advertisedUrl!.from}) is not an http(s) URL`);
+    }
+  }
+
   const level = str('logLevel');
   if (!(LEVELS as readonly string[]).includes(level)) problems.push(`logLevel (from ${raw.logLevel!.from}) must be one of ${LEVELS.join(', ')}`);
 
@@ -227,6 +250,8 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     applicationId: str('applicationId'),
     dataDir: path('dataDir'),
     httpPort,
+    httpHost,
+    advertisedUrl,
     secretKeyFile,
     logLevel: level as Config['logLevel'],
     kafkaConnectionTimeoutMs: millis('kafkaConnectionTimeoutMs'),
@@ -326,4 +351,16 @@ function securitySettings(raw: Raw, cwd: string, problems: string[]): SecuritySe
     replicationFactor,
     minInsyncReplicas,
   };
+}
+
+/**
+ * The URL this instance advertises for query routing: `advertisedUrl` if set, else
+ * `http://<httpHost>:<port>` — with the machine's host name instead of a wildcard bind address,
+ * which no other host could connect to.
+ */
+export function advertisedUrlOf(config: Pick<Config, 'httpHost' | 'advertisedUrl'>, port: number): string {
+  if (config.advertisedUrl) return config.advertisedUrl;
+  const wildcard = config.httpHost === '0.0.0.0' || config.httpHost === '::' || config.httpHost === '[::]';
+  const host = wildcard ? hostname() : config.httpHost;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }

@@ -4,7 +4,8 @@
  *   GET /readyz                  200 only when every runtime is restored and assigned (else 503 + status)
  *   GET /metrics                 Prometheus text
  *   GET /stores/<name>/<keyHex>  value of a key in a queryable store (local partitions only);
- *                                404 {owner} naming the instance that owns the key otherwise
+ *                                404 {owner} naming the instance that owns the key otherwise:
+ *                                its advertised endpoint and the URL of the key there
  *   GET /stores/<name>?from=<hex>&to=<hex>&limit=N   range over the local partitions (hex keys, to exclusive)
  * Keys and values are hex (stores hold raw bytes; `epoch` keys are 16 hex digits).
  */
@@ -78,7 +79,7 @@ export async function startOpsServer(o: OpsServerOptions): Promise<{ url: string
           const partition = o.kafka.partitionFor(q.partitionKey ? q.partitionKey(key) : key, q.partitions);
           const store = q.runtime.localStore(q.store, partition);
           if (!store) {
-            const owner = await ownerOf(o.kafka, q.runtime, partition).catch(() => null);
+            const owner = await ownerOf(o.kafka, q.runtime, partition, url.pathname).catch(() => null);
             return send(404, { error: 'key not local', store: parts[1], key: keyHex, partition, owner });
           }
           const v = await store.get(key);
@@ -123,8 +124,11 @@ export async function startOpsServer(o: OpsServerOptions): Promise<{ url: string
   };
 }
 
-/** The endpoint (advertised userData) of the group member that owns `partition`. */
-async function ownerOf(kafka: KafkaPort, rt: StreamRuntime, partition: number): Promise<{ memberId: string; endpoint: string | null } | null> {
+/**
+ * The group member that owns `partition`: its advertised endpoint (userData; a base URL, or
+ * host:port from older instances) and `path` on it (null when it advertised none).
+ */
+async function ownerOf(kafka: KafkaPort, rt: StreamRuntime, partition: number, path: string): Promise<{ memberId: string; endpoint: string | null; url: string | null } | null> {
   const admin = await kafka.admin();
   const g = await admin.describeGroup(rt.groupId);
   for (const m of g.members) {
@@ -135,7 +139,8 @@ async function ownerOf(kafka: KafkaPort, rt: StreamRuntime, partition: number): 
     } catch {
       /* not ours */
     }
-    return { memberId: m.memberId, endpoint };
+    const base = endpoint === null ? null : /^https?:\/\//.test(endpoint) ? endpoint.replace(/\/+$/, '') : `http://${endpoint}`;
+    return { memberId: m.memberId, endpoint, url: base === null ? null : `${base}${path}` };
   }
   return null;
 }

@@ -53,7 +53,10 @@ export interface RuntimeOptions {
   rocks?: RocksOptions;
   /** Where a new group starts on partitions without committed offsets (default true: from the beginning). */
   fromBeginning?: boolean;
-  /** host:port of this instance's HTTP server, advertised to the group for query routing. */
+  /**
+   * The base URL other instances reach this instance's HTTP server at (`advertisedUrl`),
+   * advertised to the group for query routing.
+   */
   endpoint?: string;
   /**
    * Records a unit absorbs while the previous transaction is in flight before it waits for it

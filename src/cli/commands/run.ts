@@ -6,7 +6,7 @@
  */
 import { type Command, UsageError, parseArgs } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
-import { loadConfig } from '../../config.ts';
+import { advertisedUrlOf, loadConfig } from '../../config.ts';
 import { followEnv } from '../../app/env.ts';
 import { type ProcessorSettings, type StartedProcessor, defaultProcessors, registered, startableProcessor } from '../../app/processors.ts';
 import { type QueryRoute, type QueryableStore, startOpsServer } from '../../runtime/http.ts';
@@ -41,7 +41,7 @@ const command: Command = {
       const metrics = new Metrics({ process: true });
       const settings: ProcessorSettings = { metrics, ...(names.includes('follow') ? { follow: followSettings(flags) } : {}) };
       const started: StartedProcessor[] = names.map((n) =>
-        startableProcessor(env, config, n, settings, { dataDir: config.dataDir, metrics, ...(httpPort > 0 ? { endpoint: `127.0.0.1:${httpPort}` } : {}) }),
+        startableProcessor(env, config, n, settings, { dataDir: config.dataDir, metrics, ...(httpPort > 0 ? { endpoint: advertisedUrlOf(config, httpPort) } : {}) }),
       );
       const runtimes = started.map((s) => s.runtime);
 
@@ -89,7 +89,7 @@ const command: Command = {
       for (const s of started) for (const [k, v] of s.routes) routes.set(k, v);
 
       for (const rt of runtimes) await rt.ensureTopics();
-      const ops = httpPort > 0 ? await startOpsServer({ port: httpPort, host: '127.0.0.1', kafka: env.port, runtimes, metrics: [metrics], queries, routes }) : undefined;
+      const ops = httpPort > 0 ? await startOpsServer({ port: httpPort, host: config.httpHost, kafka: env.port, runtimes, metrics: [metrics], queries, routes }) : undefined;
       // A signal before this point (still connecting or restoring) ends the process at once.
       const stop = stopRequested(config.shutdownTimeoutMs);
       try {

@@ -44,3 +44,17 @@ test('every invalid setting is reported with its origin', () => {
   );
   assert.throws(() => loadConfig({ file: '/nonexistent.yaml', env: {} }), /does not exist/);
 });
+
+test('the ops server binds to httpHost and advertises advertisedUrl (default http://<httpHost>:<port>)', async () => {
+  const { advertisedUrlOf } = await import('../../../src/config.ts');
+  const { hostname } = await import('node:os');
+  const d = loadConfig({ env: {} });
+  assert.equal(d.httpHost, '127.0.0.1');
+  assert.equal(advertisedUrlOf(d, 8088), 'http://127.0.0.1:8088');
+  const pod = loadConfig({ env: { DKG_STREAM_HTTP_HOST: '0.0.0.0' } });
+  assert.equal(advertisedUrlOf(pod, 8088), `http://${hostname()}:8088`, 'a wildcard bind is advertised by host name');
+  const set = loadConfig({ env: { DKG_STREAM_HTTP_HOST: '0.0.0.0', DKG_STREAM_ADVERTISED_URL: 'http://dkg-0.dkg.svc:8088/' } });
+  assert.equal(advertisedUrlOf(set, 8088), 'http://dkg-0.dkg.svc:8088');
+  assert.throws(() => loadConfig({ env: { DKG_STREAM_ADVERTISED_URL: 'dkg-0:8088' } }), /advertisedUrl 'dkg-0:8088' \(from \$DKG_STREAM_ADVERTISED_URL\) is not an http\(s\) URL/);
+  assert.throws(() => loadConfig({ env: { DKG_STREAM_KAFKA_CONNECTION_TIMEOUT_MS: '5s' } }), /kafkaConnectionTimeoutMs \(from \$DKG_STREAM_KAFKA_CONNECTION_TIMEOUT_MS\) must be an integer/);
+});
