@@ -95,7 +95,7 @@ async function limited<T>(n: number, jobs: Array<() => Promise<T>>): Promise<T[]
 }
 
 for (const kind of ['refused', 'silent'] as const) {
-  test(`every connecting command against a ${kind} broker: one line, exit 1, within ${BOUND_MS / 1000} s`, { timeout: 300_000 }, async () => {
+  test(`every connecting command against a ${kind} broker: one line, exit 1, within ${BOUND_MS / 1000} s`, { timeout: 300_000 }, async (t) => {
     const port = kind === 'refused' ? refusedPort : silentPort;
     const results = await limited(
       2,
@@ -110,6 +110,7 @@ for (const kind of ['refused', 'silent'] as const) {
       if (lines.length !== 1) problems.push(`${what}: ${lines.length} stderr lines, want 1:\n${lines.slice(0, 5).join('\n')}`);
       else if (!new RegExp(`cannot reach Kafka at 127\\.0\\.0\\.1:${port} within \\d+ ms`).test(lines[0]!)) problems.push(`${what}: unclear line: ${lines[0]}`);
     }
+    t.diagnostic(`elapsed (ms): ${results.map((r) => `${r.args[0]} ${r.ms}`).join(', ')}`);
     assert.deepEqual(problems, []);
     if (kind === 'silent') assert.ok(connections > 0, 'the commands did reach the silent listener');
   });
