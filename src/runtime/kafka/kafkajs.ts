@@ -97,7 +97,8 @@ const CONNECTION_ERROR = /connection error|connection timeout|failed to connect|
 /** Errors kafkajs logs but retries or that fencing/rebalancing produce by design. */
 const EXPECTED = /concurrent operation|old epoch|rebalanc|not the correct coordinator|coordinator is (loading|not available)|specified group generation id is not valid|member id is not valid/i;
 
-function kafkaLogCreator(conn: ConnectionState) {
+/** `quiet`: everything at debug (a standalone admin client reports its failures itself). */
+function kafkaLogCreator(conn: ConnectionState, quiet = false) {
   const kl = logger('kafkajs');
   return () =>
     ({ level, log: entry }: LogEntry) => {
@@ -105,7 +106,7 @@ function kafkaLogCreator(conn: ConnectionState) {
       if (!conn.reached && CONNECTION_ERROR.test(message)) {
         conn.lastError = message.replace(/^Failed to connect to seed broker, trying another broker from the list: /, '');
         kl.debug(rest, message);
-      }
+      } else if (quiet) kl.debug(rest, message);
       // kafkajs logs expected events (rebalances, fencing) as ERROR; keep them one level lower.
       // (The retry of a broker CONCURRENT_TRANSACTIONS answer names it only in the message.)
       else if (EXPECTED.test(`${String((rest as { error?: unknown }).error ?? '')} ${message}`)) kl.debug(rest, message);
@@ -545,7 +546,7 @@ export async function connectAdmin(opts: AdminOptions): Promise<AdminPort> {
     clientId: opts.clientId ?? 'dkg-stream-admin',
     brokers: opts.brokers,
     logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(conn),
+    logCreator: kafkaLogCreator(conn, true),
     connectionTimeout: budget,
     requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: Math.max(500, budget / 3) },
