@@ -1,6 +1,7 @@
 /**
  * Dead-letter records. A record that fails to decode or to process is produced to the DLQ topic
- * in the same transaction as the task's other effects, keyed by the source key, with:
+ * in the same transaction as the task's other effects, keyed by (a bounded prefix of) the source
+ * key, with:
  *
  * headers (all UTF-8 strings):
  *   dlq.error.class       error name (e.g. DecodeError, UnknownSchemaId, AuthenticationFailed)
@@ -9,14 +10,29 @@
  *   dlq.source.partition  source partition
  *   dlq.source.offset     source offset
  *   dlq.processor         processor name
- *   dlq.stage             'decode' | 'process'
+ *   dlq.stage             'decode' | 'process' | 'produce'
  *   dlq.failed.at         ms since epoch
+ *   dlq.value.size        size of the original value in bytes ('-1': tombstone)
+ *   dlq.value.sha256      hex SHA-256 of the original value (absent for a tombstone)
+ *   dlq.value.truncated   'true' when the letter keeps only a prefix of the value
+ *
+ * Bounded whatever the input: key and value are kept whole up to {@link DLQ_KEY_PREFIX_BYTES} /
+ * {@link DLQ_VALUE_PREFIX_BYTES} and otherwise as a prefix plus size and SHA-256, so a dead letter
+ * always fits the broker's message limit (a letter that carried a 1 MB value whole would itself
+ * be rejected and stall the partition). The original stays in its source topic; `dkg-stream dlq
+ * redrive` reads it back from there and checks it against the digest.
  *
  * value: a {@link DeadLetter} (fields of `schemas/dlq.avsc`, record `xyz.dkgstream.dlq.DeadLetter`)
  * encoded by the configured encoder — Avro through the registry in production, JSON by default
  * (tests, tools) so the runtime does not depend on the registry.
  */
+import { createHash } from 'node:crypto';
 import type { InRecord } from './kafka/port.ts';
+
+/** Value bytes a dead letter keeps whole (larger values: this prefix + size + SHA-256). */
+export const DLQ_VALUE_PREFIX_BYTES = 16 * 1024;
+/** Key bytes a dead letter (and its Kafka key) keeps whole. */
+export const DLQ_KEY_PREFIX_BYTES = 1024;
 
 export const DLQ_HEADERS = {
   errorClass: 'dlq.error.class',
@@ -27,9 +43,13 @@ export const DLQ_HEADERS = {
   processor: 'dlq.processor',
   stage: 'dlq.stage',
   failedAt: 'dlq.failed.at',
+  valueSize: 'dlq.value.size',
+  valueSha256: 'dlq.value.sha256',
+  valueTruncated: 'dlq.value.truncated',
 } as const;
 
-export type DlqStage = 'decode' | 'process';
+/** 'produce': the record's effects were rejected by the broker (e.g. too large) and it was isolated. */
+export type DlqStage = 'decode' | 'process' | 'produce';
 
 /** Matches schemas/dlq.avsc field for field. */
 export interface DeadLetter {
@@ -43,20 +63,55 @@ export interface DeadLetter {
   value: Buffer | null;
   timestampMs: number;
   failedAtMs: number;
+  keySize: number | null;
+  keySha256: Buffer | null;
+  keyTruncated: boolean;
+  valueSize: number | null;
+  valueSha256: Buffer | null;
+  valueTruncated: boolean;
 }
 
 export type DlqEncoder = (dl: DeadLetter) => Buffer | Promise<Buffer>;
 
+const b64 = (b: Buffer | null) => b?.toString('base64') ?? null;
+const unb64 = (s: string | null | undefined) => (s === null || s === undefined ? null : Buffer.from(s, 'base64'));
+
 export const jsonDlqEncoder: DlqEncoder = (dl) =>
-  Buffer.from(JSON.stringify({ ...dl, key: dl.key?.toString('base64') ?? null, value: dl.value?.toString('base64') ?? null }), 'utf8');
+  Buffer.from(JSON.stringify({ ...dl, key: b64(dl.key), value: b64(dl.value), keySha256: b64(dl.keySha256), valueSha256: b64(dl.valueSha256) }), 'utf8');
 
 export function decodeJsonDeadLetter(b: Buffer): DeadLetter {
-  const o = JSON.parse(b.toString('utf8')) as DeadLetter & { key: string | null; value: string | null };
-  return { ...o, key: o.key === null ? null : Buffer.from(o.key, 'base64'), value: o.value === null ? null : Buffer.from(o.value, 'base64') };
+  type Json = Omit<DeadLetter, 'key' | 'value' | 'keySha256' | 'valueSha256'> & Record<'key' | 'value' | 'keySha256' | 'valueSha256', string | null>;
+  const o = JSON.parse(b.toString('utf8')) as Json;
+  return {
+    ...o,
+    keySize: o.keySize ?? null,
+    keyTruncated: o.keyTruncated ?? false,
+    valueSize: o.valueSize ?? null,
+    valueTruncated: o.valueTruncated ?? false,
+    key: unb64(o.key),
+    value: unb64(o.value),
+    keySha256: unb64(o.keySha256),
+    valueSha256: unb64(o.valueSha256),
+  };
 }
 
-export function deadLetter(record: InRecord, processor: string, err: unknown, now = Date.now()): DeadLetter {
+/** Bounded copy of some bytes: whole up to `max`, else the prefix; with size and SHA-256. */
+function bounded(b: Buffer | null, max: number): { bytes: Buffer | null; size: number | null; sha256: Buffer | null; truncated: boolean } {
+  if (b === null) return { bytes: null, size: null, sha256: null, truncated: false };
+  const truncated = b.length > max;
+  // A copy: the letter must not pin the whole fetched batch (or the whole oversize value).
+  return { bytes: Buffer.from(truncated ? b.subarray(0, max) : b), size: b.length, sha256: createHash('sha256').update(b).digest(), truncated };
+}
+
+export interface DeadLetterLimits {
+  valuePrefixBytes?: number;
+  keyPrefixBytes?: number;
+}
+
+export function deadLetter(record: InRecord, processor: string, err: unknown, now = Date.now(), limits: DeadLetterLimits = {}): DeadLetter {
   const e = err instanceof Error ? err : new Error(String(err));
+  const key = bounded(record.key, limits.keyPrefixBytes ?? DLQ_KEY_PREFIX_BYTES);
+  const value = bounded(record.value, limits.valuePrefixBytes ?? DLQ_VALUE_PREFIX_BYTES);
   return {
     sourceTopic: record.topic,
     sourcePartition: record.partition,
@@ -64,10 +119,16 @@ export function deadLetter(record: InRecord, processor: string, err: unknown, no
     processor,
     errorClass: e.name || 'Error',
     errorMessage: (e.message || String(err)).slice(0, 1000),
-    key: record.key,
-    value: record.value,
+    key: key.bytes,
+    value: value.bytes,
     timestampMs: record.timestamp,
     failedAtMs: now,
+    keySize: key.size,
+    keySha256: key.sha256,
+    keyTruncated: key.truncated,
+    valueSize: value.size,
+    valueSha256: value.sha256,
+    valueTruncated: value.truncated,
   };
 }
 
@@ -81,5 +142,8 @@ export function dlqHeaders(dl: DeadLetter, stage: DlqStage): Record<string, stri
     [DLQ_HEADERS.processor]: dl.processor,
     [DLQ_HEADERS.stage]: stage,
     [DLQ_HEADERS.failedAt]: String(dl.failedAtMs),
+    [DLQ_HEADERS.valueSize]: String(dl.valueSize ?? -1),
+    ...(dl.valueSha256 ? { [DLQ_HEADERS.valueSha256]: dl.valueSha256.toString('hex') } : {}),
+    [DLQ_HEADERS.valueTruncated]: String(dl.valueTruncated),
   };
 }

@@ -29,6 +29,7 @@ import { EventEmitter } from 'node:events';
 import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
 import { StateStore, tpKey } from '../state/store.ts';
 import type { DlqEncoder } from './dlq.ts';
+import { RecordRejected, TransientError, recordFault, transientCause } from './errors.ts';
 import { GlobalTable } from './global.ts';
 import type { BatchControl, GroupConsumer, InBatch, KafkaPort, Producer, ProducedRange, TopicPartition, TopicPartitionOffset, TransactionalProducer } from './kafka/port.ts';
 import type { PendingCommit } from './task.ts';
@@ -69,6 +70,16 @@ export interface RuntimeOptions {
   /** Group session timeout (default 10 s; the broker's minimum is 6 s). */
   sessionTimeoutMs?: number;
   metrics?: Metrics;
+  /**
+   * A partition retrying the same record after dependency failures (registry, disk…) for longer
+   * than this, or a task restarted this many times in a row ({@link restartsUntilNotReady}),
+   * makes the runtime not ready (default 10 s).
+   */
+  stalledAfterMs?: number;
+  /** Consecutive task failures without a commit in between that make the runtime not ready (default 3). */
+  restartsUntilNotReady?: number;
+  /** Longest back-off before retrying a record after a dependency failure (default 10 s; it doubles from 250 ms). */
+  maxRetryBackoffMs?: number;
   /** Test hook: called after a transaction committed and before the stores are written. */
   afterCommitHook?: () => void;
   /**
@@ -116,6 +127,29 @@ interface TaskHandle {
   inFlight: number;
   /** When the open unit absorbed its first batch (commit latency metric). */
   unitStart?: number;
+  /** The unit whose transaction failed first (what a deterministic failure is split on). */
+  failedUnit?: PendingCommit;
+}
+
+/** A partition retrying one record after dependency failures (see StreamRuntime.backOff). */
+interface Retrying {
+  topic: string;
+  offset: number;
+  since: number;
+  attempts: number;
+  reason: string;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * A partition whose transaction failed deterministically (e.g. MESSAGE_TOO_LARGE): until its
+ * position passes `until`, it commits units of at most `limit` records one at a time, halving
+ * the limit on every such failure, until the offending record is alone in its unit and is
+ * dead-lettered (StreamRuntime.poison) instead of restarting the task on the same records forever.
+ */
+interface Isolation {
+  until: Record<string, number>;
+  limit: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -138,7 +172,21 @@ export class StreamRuntime extends EventEmitter {
   private stopped = false;
   private readonly restoreProgress = new Map<string, RestoreProgress>();
   private readonly changelog: (store: string) => string;
-  private readonly lastSeen = new Map<string, { position: number; high: number }>();
+  /**
+   * Per input partition: the committed position (the last committed unit's new offsets), the
+   * fetched position (incl. control records) and the high watermark. Lag is measured from the
+   * committed position: records fetched but not committed (in flight, or retried) are still lag.
+   */
+  private readonly lastSeen = new Map<string, { committed: number; fetched: number; high: number }>();
+  private readonly retrying = new Map<string, Retrying>();
+  private readonly isolating = new Map<number, Isolation>();
+  /** `topic/partition@offset` → why that record's effects can never be produced (dead-lettered as such). */
+  private readonly poison = new Map<string, Error>();
+  /** Consecutive task failures per partition without a commit in between. */
+  private readonly failures = new Map<number, number>();
+  /** The consumer lost the group or its broker connection and is rejoining (cleared by the next assignment). */
+  private consumerTrouble: string | undefined;
+  private highsFetchedAt = 0;
   /**
    * First offset delivered per input partition: where a re-created task seeks back to when it has
    * no position yet (its first transaction failed after the consumer had already moved on:
@@ -153,11 +201,20 @@ export class StreamRuntime extends EventEmitter {
     this.groupId = `${opts.applicationId}-${opts.processor.name}`;
     this.changelog = opts.changelogTopic ?? ((s) => `${opts.applicationId}-${opts.processor.name}-${s}-changelog`);
     this.metrics = opts.metrics ?? new Metrics();
-    this.metrics.gauge('dkg_stream_consumer_lag', 'Records between the processed position and the high watermark', () =>
-      [...this.lastSeen].map(([k, v]) => {
+    this.metrics.gauge('dkg_stream_consumer_lag', 'Records between the committed position and the high watermark (per input partition)', async () => {
+      await this.refreshHighWatermarks();
+      return [...this.lastSeen].map(([k, v]) => {
         const i = k.lastIndexOf('/');
-        return { labels: { processor: opts.processor.name, topic: k.slice(0, i), partition: k.slice(i + 1) }, value: Math.max(0, v.high - v.position) };
-      }),
+        const topic = k.slice(0, i);
+        const partition = Number(k.slice(i + 1));
+        // Idle (nothing folded, in flight or retried): whatever was fetched beyond the committed
+        // position is control records (transaction markers), not work.
+        const from = this.idle(topic, partition) ? Math.max(v.committed, v.fetched) : v.committed;
+        return { labels: { processor: opts.processor.name, topic, partition }, value: Math.max(0, v.high - from) };
+      });
+    });
+    this.metrics.gauge('dkg_stream_partition_stalled_seconds', 'How long a partition has been retrying the same record after dependency failures (0 = not retrying)', () =>
+      [...this.retrying].map(([k, r]) => ({ labels: { processor: opts.processor.name, topic: r.topic, partition: k.slice(k.lastIndexOf('/') + 1) }, value: (Date.now() - r.since) / 1000 })),
     );
     this.metrics.gauge('dkg_stream_rocksdb_size_bytes', 'Approximate RocksDB size (SST + memtables) per store instance', async () => {
       const out: Array<{ labels: Record<string, string | number>; value: number }> = [];
@@ -224,30 +281,57 @@ export class StreamRuntime extends EventEmitter {
     consumer.onPosition((tp, next) => {
       const k = tpKey(tp.topic, tp.partition);
       const cur = this.lastSeen.get(k);
-      if (cur) cur.position = Math.max(cur.position, next);
+      if (cur) cur.fetched = Math.max(cur.fetched, next);
+    });
+    consumer.onRestart?.((err) => {
+      this.consumerTrouble = err.message;
+      this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', { processor: def.name, reason: 'consumer' });
     });
     await consumer.start((batch, ctl) => this.handle(batch, ctl));
   }
 
-  /** Ready = globals bootstrapped, joined, and every assigned partition's task restored and running. */
+  /**
+   * Ready = globals bootstrapped, joined, every assigned partition's task restored and running,
+   * and nothing stuck: no partition retrying the same record for longer than stalledAfterMs, no
+   * task restarted restartsUntilNotReady times in a row, the consumer not rejoining after a crash.
+   */
   ready(): boolean {
-    if (!this.globalsReady || !this.joined || this.stopped) return false;
-    for (const p of this.assigned) if (this.handles.get(p)?.state !== 'running') return false;
-    return true;
+    return this.notReady().length === 0;
+  }
+
+  /** Why the runtime is not ready (empty when it is). */
+  notReady(): string[] {
+    const why: string[] = [];
+    if (this.stopped) why.push('stopped');
+    if (!this.globalsReady) why.push('global tables bootstrapping');
+    if (!this.joined) why.push('not joined to the group yet');
+    if (this.consumerTrouble !== undefined) why.push(`consumer rejoining after: ${this.consumerTrouble.slice(0, 200)}`);
+    for (const p of this.assigned) if (this.handles.get(p)?.state !== 'running') why.push(`partition ${p}: task not running`);
+    const bound = this.opts.stalledAfterMs ?? 10_000;
+    for (const [k, r] of this.retrying) {
+      const ms = Date.now() - r.since;
+      if (ms >= bound) why.push(`${k}: stalled at offset ${r.offset} for ${Math.round(ms / 1000)} s (${r.reason})`);
+    }
+    const loops = this.opts.restartsUntilNotReady ?? 3;
+    for (const [p, n] of this.failures) if (n >= loops) why.push(`partition ${p}: task restarted ${n} times in a row`);
+    return why;
   }
 
   status(): {
     processor: string;
     ready: boolean;
+    notReady: string[];
     assigned: number[];
     tasks: Record<number, TaskState>;
     restore: RestoreProgress[];
     /** Partitions whose task failed to start and is being retried: attempts so far and the last error. */
     startFailures: Record<number, { attempts: number; error: string }>;
   } {
+    const notReady = this.notReady();
     return {
       processor: this.opts.processor.name,
-      ready: this.ready(),
+      ready: notReady.length === 0,
+      notReady,
       assigned: [...this.assigned].sort((a, b) => a - b),
       tasks: Object.fromEntries([...this.handles].map(([p, h]) => [p, h.state])),
       restore: [...this.restoreProgress.values()],
@@ -319,6 +403,7 @@ export class StreamRuntime extends EventEmitter {
     await this.consumer?.stop().catch((e) => log.warn({ err: (e as Error).message }, 'consumer stop'));
     for (const p of [...this.tasks.keys()]) await this.closeTask(p);
     for (const g of this.globals.values()) await g.close();
+    for (const r of this.retrying.values()) clearTimeout(r.timer);
     this.emit('stopped');
   }
 
@@ -330,6 +415,7 @@ export class StreamRuntime extends EventEmitter {
   private onAssignment(tps: TopicPartition[]): void {
     const next = new Set(tps.map((t) => t.partition));
     this.joined = true;
+    this.consumerTrouble = undefined;
     const revoked = [...this.tasks.keys()].filter((p) => !next.has(p));
     this.assigned = next;
     log.info({ processor: this.opts.processor.name, assigned: [...next], revoked }, 'assignment');
@@ -422,13 +508,15 @@ export class StreamRuntime extends EventEmitter {
           changelogTopic: this.changelog,
           dlqTopic: this.opts.dlqTopic,
           dlqEncode: this.opts.dlqEncode,
+          poisoned: (r) => (this.poison.size === 0 ? undefined : this.poison.get(`${tpKey(r.topic, r.partition)}@${r.offset}`)),
         },
         group,
       );
       for (const topic of def.inputs) {
         const pos = handle.task.positionOf(topic, p) ?? this.firstDelivered.get(tpKey(topic, p));
         if (pos !== undefined) this.consumer?.seek({ topic, partition: p, offset: pos });
-        this.lastSeen.set(tpKey(topic, p), { position: pos ?? 0, high: this.lastSeen.get(tpKey(topic, p))?.high ?? 0 });
+        const committed = handle.task.positionOf(topic, p) ?? 0;
+        this.lastSeen.set(tpKey(topic, p), { committed, fetched: committed, high: this.lastSeen.get(tpKey(topic, p))?.high ?? 0 });
       }
       handle.state = 'running';
       // React once to every global table: anything parked before a crash gets its chance again.
@@ -494,7 +582,7 @@ export class StreamRuntime extends EventEmitter {
   private async handle(batch: InBatch, ctl: BatchControl): Promise<void> {
     const p = batch.partition;
     const k = tpKey(batch.topic, p);
-    const seen = this.lastSeen.get(k) ?? { position: 0, high: 0 };
+    const seen = this.lastSeen.get(k) ?? { committed: 0, fetched: 0, high: 0 };
     seen.high = batch.highWatermark;
     this.lastSeen.set(k, seen);
     if (this.stopped || !this.assigned.has(p)) return;
@@ -514,27 +602,114 @@ export class StreamRuntime extends EventEmitter {
       const task = handle.task!;
       const pos = task.positionOf(batch.topic, p);
       if (pos !== undefined && batch.lastOffset < pos) return ctl.resolve(batch.lastOffset);
-      const max = this.opts.maxCommitRecords ?? 10_000;
+      const iso = this.isolating.get(p);
+      const max = iso ? iso.limit : (this.opts.maxCommitRecords ?? 10_000);
       for (let i = 0; i < batch.records.length; i += max) {
         handle.unitStart ??= performance.now();
         await task.absorb(batch.records.slice(i, i + max));
-        // Group commit: a unit is sealed as soon as no transaction is in flight; while one is, it
-        // keeps absorbing batches, up to `max` records, then waits for it.
-        if (handle.inFlight > 0 && task.openRecords >= max) await handle.commits;
-        if (handle.inFlight === 0) this.sealAndSubmit(handle);
+        if (iso) {
+          // Isolating a record the broker rejects: each unit commits alone, so a failure names
+          // exactly its records (see Isolation).
+          if (handle.inFlight > 0) await handle.commits;
+          this.sealAndSubmit(handle);
+          await handle.commits;
+          if (passed(task.positions(), iso.until)) {
+            this.isolating.delete(p);
+            log.info({ processor: this.opts.processor.name, partition: p }, 'isolation done: back to group commit');
+          }
+        } else {
+          // Group commit: a unit is sealed as soon as no transaction is in flight; while one is,
+          // it keeps absorbing batches, up to `max` records, then waits for it.
+          if (handle.inFlight > 0 && task.openRecords >= max) await handle.commits;
+          if (handle.inFlight === 0) this.sealAndSubmit(handle);
+        }
         if (!ctl.isRunning()) break;
       }
+      this.retried(k);
       // The unit may still be open or committing: the consumer fetches ahead meanwhile. If its
       // transaction fails, the task is re-created and the consumer sought back to its position.
       ctl.resolve(batch.lastOffset);
-      seen.position = Math.max(seen.position, batch.lastOffset + 1);
+      seen.fetched = Math.max(seen.fetched, batch.lastOffset + 1);
     });
     handle.lock = run.catch(() => {});
     try {
       await run;
     } catch (err) {
-      await this.taskFailed(handle, err);
-      await sleep(200);
+      if (err instanceof TransientError && !handle.closed) this.backOff(handle, batch.topic, err);
+      else {
+        await this.taskFailed(handle, err);
+        await sleep(200);
+      }
+    }
+  }
+
+  /**
+   * A dependency failed while folding a record of `topic` (Task.absorb threw a TransientError:
+   * the record is rolled back, the open unit holds the records before it). Those commit; the
+   * partition is sought back to the record and paused, and resumed after a back-off that doubles
+   * per attempt on the same record (250 ms … maxRetryBackoffMs). The record is never skipped or
+   * dead-lettered for it; /readyz turns not ready once this lasts longer than stalledAfterMs.
+   */
+  private backOff(handle: TaskHandle, topic: string, err: TransientError): void {
+    const p = handle.partition;
+    const k = tpKey(topic, p);
+    const offset = handle.task?.positionOf(topic, p) ?? this.firstDelivered.get(k);
+    handle.lock = handle.lock.then(() => {
+      if (handle.inFlight === 0 && !handle.closed) this.sealAndSubmit(handle);
+    });
+    const prev = this.retrying.get(k);
+    const r: Retrying =
+      prev && prev.offset === offset ? prev : { topic, offset: offset ?? -1, since: Date.now(), attempts: 0, reason: err.dependency };
+    clearTimeout(r.timer);
+    r.attempts++;
+    r.reason = err.dependency;
+    this.retrying.set(k, r);
+    const delay = Math.min(this.opts.maxRetryBackoffMs ?? 10_000, 250 * 2 ** Math.min(r.attempts - 1, 10));
+    this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', { processor: this.opts.processor.name, reason: err.dependency });
+    log.warn({ processor: this.opts.processor.name, topic, partition: p, offset, attempt: r.attempts, retryInMs: delay, dependency: err.dependency, err: err.message }, 'dependency failed: pausing the partition and retrying the record');
+    const tp = { topic, partition: p };
+    this.consumer?.pause([tp]);
+    if (offset !== undefined) {
+      this.consumer?.seek({ topic, partition: p, offset });
+      const seen = this.lastSeen.get(k);
+      if (seen) seen.fetched = Math.min(seen.fetched, offset);
+    }
+    r.timer = setTimeout(() => {
+      r.timer = undefined;
+      this.consumer?.resume([tp]);
+    }, delay);
+  }
+
+  /** The partition folded past the record it was retrying. */
+  private retried(k: string): void {
+    const r = this.retrying.get(k);
+    if (!r) return;
+    clearTimeout(r.timer);
+    this.retrying.delete(k);
+    log.info({ processor: this.opts.processor.name, partition: k, offset: r.offset, attempts: r.attempts, stalledMs: Date.now() - r.since }, 'dependency back: partition resumed');
+  }
+
+  /** Nothing folded, in flight or retried on this input partition (its fetched position is all there is). */
+  private idle(topic: string, partition: number): boolean {
+    const h = this.handles.get(partition);
+    if (!h || h.state !== 'running' || !h.task) return false;
+    return h.inFlight === 0 && h.task.openRecords === 0 && !this.retrying.has(tpKey(topic, partition));
+  }
+
+  /** Refreshes the high watermarks of the inputs for the lag gauge (at most once a second, bounded in time). */
+  private async refreshHighWatermarks(): Promise<void> {
+    if (Date.now() - this.highsFetchedAt < 1000) return;
+    this.highsFetchedAt = Date.now();
+    const admin = await this.opts.port.admin();
+    for (const topic of this.opts.processor.inputs) {
+      let timer: NodeJS.Timeout | undefined;
+      const marks = await Promise.race([admin.offsets(topic), new Promise<null>((r) => (timer = setTimeout(() => r(null), 2000)))])
+        .catch(() => null)
+        .finally(() => clearTimeout(timer));
+      for (const m of marks ?? []) {
+        const seen = this.lastSeen.get(tpKey(topic, m.partition));
+        if (seen) seen.high = Math.max(seen.high, m.high);
+      }
     }
   }
 
@@ -553,7 +728,17 @@ export class StreamRuntime extends EventEmitter {
   private submit(handle: TaskHandle, pc: PendingCommit, t0: number): void {
     handle.inFlight++;
     const mine = handle.commits.then(async () => {
-      await this.commitUnit(handle, pc);
+      try {
+        await this.commitUnit(handle, pc);
+      } catch (err) {
+        handle.failedUnit ??= pc;
+        throw err;
+      }
+      this.failures.delete(handle.partition);
+      for (const o of pc.offsets) {
+        const seen = this.lastSeen.get(tpKey(o.topic, o.partition));
+        if (seen) seen.committed = o.offset;
+      }
       if (pc.stats.processed > 0) this.committed(pc, t0);
       else if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
       this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
@@ -583,13 +768,49 @@ export class StreamRuntime extends EventEmitter {
     const p = handle.partition;
     if (handle.failed) return;
     handle.failed = true;
-    log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name }, 'transaction failed: restarting the task');
+    const fault = handle.failedUnit ? recordFault(err) : null;
+    // A split on a record fault is progress, not a restart loop.
+    const n = fault ? 0 : (this.failures.get(p) ?? 0) + 1;
+    if (!fault) this.failures.set(p, n);
+    log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name, fault, inARow: n }, 'transaction failed: restarting the task');
     this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
+    this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', {
+      processor: this.opts.processor.name,
+      reason: fault ? 'isolate' : transientCause(err)?.dependency ?? 'transaction',
+    });
+    if (fault && handle.failedUnit) this.isolate(p, handle.failedUnit, fault, err);
     if (this.handles.get(p) !== handle) return; // already replaced
     await this.closeTask(p);
-    // Created again at once (it seeks the consumer back to the task's position: a batch already
-    // resolved is fetched again only after that seek); a failed start is retried by ensureTask.
+    // Back off when failures repeat (an outage), not on the first one (a fencing, a split).
+    if (n > 1 && !fault) await sleep(Math.min(5000, 100 * 2 ** Math.min(n - 2, 6)));
+    // Created again (it seeks the consumer back to the task's position: a batch already resolved
+    // is fetched again only after that seek); a failed start is retried by ensureTask.
     if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
+  }
+
+  /**
+   * The broker rejected a unit's records for what they are (`fault`, e.g. MESSAGE_TOO_LARGE):
+   * retrying the same unit can never succeed. A unit of one input record names that record as
+   * poison (dead-lettered with the broker's reason when folded again); a larger one puts the
+   * partition in isolation with half the unit size (see Isolation).
+   */
+  private isolate(p: number, pc: PendingCommit, fault: string, err: unknown): void {
+    const name = this.opts.processor.name;
+    if (pc.stats.processed <= 1) {
+      for (const [k, next] of Object.entries(pc.inputOffsets)) {
+        if (next === pc.fromOffsets[k]) continue;
+        const why = new RecordRejected(`the broker rejects this record's effects (${fault}): ${(err as Error).message.slice(0, 300)}`);
+        this.poison.set(`${k}@${next - 1}`, why);
+        log.warn({ processor: name, partition: p, record: `${k}@${next - 1}`, fault }, 'isolated a record the broker rejects: it goes to the DLQ');
+      }
+      return;
+    }
+    const prev = this.isolating.get(p);
+    const until = { ...(prev?.until ?? {}) };
+    for (const [k, v] of Object.entries(pc.inputOffsets)) until[k] = Math.max(until[k] ?? 0, v);
+    const limit = Math.max(1, Math.min(prev?.limit ?? Infinity, Math.ceil(pc.stats.processed / 2)));
+    this.isolating.set(p, { until, limit });
+    log.warn({ processor: name, partition: p, fault, records: pc.stats.processed, limit }, 'a transaction failed on its records: splitting it');
   }
 
   private committed(pc: PendingCommit, t0: number): void {
@@ -731,6 +952,12 @@ export class StreamRuntime extends EventEmitter {
     h.stores.clear();
     this.emit('task', { partition: h.partition, state: 'closed' });
   }
+}
+
+/** Every input partition of `until` has reached its offset. */
+function passed(position: Record<string, number>, until: Record<string, number>): boolean {
+  for (const [k, v] of Object.entries(until)) if ((position[k] ?? -1) < v) return false;
+  return true;
 }
 
 function samePosition(state: Record<string, number>, group: Record<string, number>): boolean {

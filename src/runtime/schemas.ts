@@ -16,6 +16,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { basename, join } from 'node:path';
 import avro from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { RegistryUnavailable } from './errors.ts';
 import type { Topology, TopicSpec } from './topology.ts';
 import type { Config } from '../config.ts';
 import { AvroCheckError, avroChecker, type AvroLimits } from './avro-check.ts';
@@ -153,9 +154,32 @@ export class AvroEncodeError extends SerdeError {
   override name = 'AvroEncodeError';
 }
 
+/** Bound of one registry lookup (the client's own retries included) before it counts as an outage. */
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
+/**
+ * A registry lookup, bounded in time, with every failure but "not found" turned into
+ * {@link RegistryUnavailable} (transient: the runtime pauses and retries, never dead-letters).
+ * The client reports a refused connection as status 400, so only 404 is taken as an answer.
+ */
+function lookup<T>(what: string, call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RegistryUnavailable(`registry did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([call(), timeout])
+    .catch((err: Error & { status?: number }) => {
+      if (err instanceof RegistryUnavailable || err.status === 404) throw err;
+      throw new RegistryUnavailable(`registry failed ${what}: ${err.message.slice(0, 200)}`, { cause: err });
+    })
+    .finally(() => clearTimeout(timer));
+}
+
 /**
  * Encodes and decodes topic values with the registry. Schema ids for encoding are resolved once
- * per subject and cached; writer schemas for decoding are cached by id.
+ * per subject and cached; writer schemas for decoding are cached by id. A registry that cannot be
+ * asked raises {@link RegistryUnavailable}; only a definite 404 for a schema id condemns a record
+ * ({@link UnknownSchemaId}).
  */
 export class AvroSerde {
   private readonly subjectIds = new Map<string, Promise<number>>();
@@ -168,13 +192,18 @@ export class AvroSerde {
     private readonly schemas: Map<string, LoadedSchema>,
     private readonly maxPayloadBytes = 4 * 1024 * 1024,
     private readonly limits: AvroLimits = AVRO_FIELD_LIMITS,
+    private readonly registryTimeoutMs = REGISTRY_TIMEOUT_MS,
   ) {}
 
   private idFor(topic: TopicSpec): Promise<number> {
     const subject = valueSubject(topic);
     let id = this.subjectIds.get(subject);
     if (!id) {
-      id = this.registry.getLatestSchemaId(subject);
+      // Not finding the subject is a deployment problem (schemas not registered), not the
+      // value's fault: transient as well.
+      id = lookup(`the latest id of ${subject}`, () => this.registry.getLatestSchemaId(subject), this.registryTimeoutMs).catch((err: Error & { status?: number }) => {
+        throw err instanceof RegistryUnavailable ? err : new RegistryUnavailable(`registry has no subject ${subject}: ${err.message.slice(0, 200)}`, { cause: err });
+      });
       id.catch(() => this.subjectIds.delete(subject));
       this.subjectIds.set(subject, id);
     }
@@ -201,7 +230,7 @@ export class AvroSerde {
   private writerType(id: number): Promise<AvroType> {
     let t = this.writerTypes.get(id);
     if (!t) {
-      t = this.registry.getSchema(id).then(
+      t = lookup(`schema id ${id}`, () => this.registry.getSchema(id), this.registryTimeoutMs).then(
         // The client returns an avsc Type for Avro ids; anything else is not ours to decode.
         (s) => {
           if (!avro.Type.isType(s)) throw new UnknownSchemaId(`schema id ${id} is not an Avro schema`);
@@ -209,8 +238,8 @@ export class AvroSerde {
         },
         (err: Error & { status?: number }) => {
           this.writerTypes.delete(id);
-          // Only a definite "not found" condemns the record; an unreachable registry is transient
-          // and must surface as an ordinary error so the runtime retries instead of dead-lettering.
+          // Only a definite "not found" condemns the record; anything else is RegistryUnavailable
+          // (transient), so the runtime retries instead of dead-lettering.
           if (err.status === 404) throw new UnknownSchemaId(`schema id ${id} is not known to the registry`);
           throw err;
         },

@@ -17,6 +17,7 @@ import {
   tpKey,
 } from '../state/store.ts';
 import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders, jsonDlqEncoder } from './dlq.ts';
+import { transientCause } from './errors.ts';
 import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
 import { logger } from './log.ts';
 import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
@@ -159,6 +160,12 @@ export interface TaskOptions {
   dlqTopic: string;
   dlqEncode?: DlqEncoder;
   now?: () => number;
+  /**
+   * Records to dead-letter without decoding or processing them, with the error to record: the
+   * runtime names a record here once a transaction that held only it failed deterministically
+   * (its outputs can never be produced), so the partition moves on.
+   */
+  poisoned?: (record: InRecord) => Error | undefined;
 }
 
 export interface CommitStats {
@@ -177,6 +184,8 @@ export interface PendingCommit {
   /** State changes by store and map key, in first-write order (what later units read until this one is applied). */
   writes: Map<string, Map<string, Entry>>;
   inputOffsets: InputOffsets;
+  /** The position the unit started from (its input records are those between this and inputOffsets). */
+  fromOffsets: InputOffsets;
   stats: CommitStats;
   deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
 }
@@ -194,7 +203,7 @@ export class Task {
   /** Folded units not yet applied to the stores, oldest first. */
   private readonly unapplied: PendingCommit[] = [];
   /** The unit records are being folded into, until {@link seal}. */
-  private open: { fold: Fold; position: InputOffsets; stats: CommitStats } | null = null;
+  private open: { fold: Fold; position: InputOffsets; from: InputOffsets; stats: CommitStats } | null = null;
 
   private constructor(
     private readonly opts: TaskOptions,
@@ -227,7 +236,10 @@ export class Task {
     return { ...this.position };
   }
 
-  /** Folds records (in order) into one unit of work and closes it. Records before the position are skipped. */
+  /**
+   * Folds records (in order) into one unit of work and closes it. Records before the position are
+   * skipped. Throws a {@link TransientError} like {@link absorb}.
+   */
   async process(records: InRecord[]): Promise<PendingCommit> {
     await this.absorb(records);
     return this.seal()!;
@@ -237,10 +249,15 @@ export class Task {
    * Folds records (in order) into the open unit, opening one if needed; a unit may absorb several
    * batches before it is sealed (the runtime keeps absorbing while the previous transaction
    * commits). Records before the position are skipped.
+   *
+   * A dependency failure (registry, disk, broker: see errors.ts) while folding a record is not
+   * the record's fault: the record is rolled back and a {@link TransientError} thrown, with the
+   * open unit holding the records before it and the position at it, so the caller can commit
+   * what was folded and retry from that record later. Any other failure dead-letters the record.
    */
   async absorb(records: InRecord[]): Promise<void> {
     const { def } = this.opts;
-    const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 } });
+    const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, from: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 } });
     const { fold, position, stats } = unit;
     this.position = position;
     if (def.prepare) {
@@ -266,6 +283,11 @@ export class Task {
       fold.begin();
       let stage: DlqStage = 'decode';
       try {
+        const poison = this.opts.poisoned?.(record);
+        if (poison) {
+          stage = 'produce';
+          throw poison;
+        }
         let value: unknown = record;
         if (def.decode) {
           try {
@@ -283,9 +305,16 @@ export class Task {
         await fold.deadLetters(stats);
         fold.keep(stats);
       } catch (err) {
-        if (err instanceof StoreError) throw err;
         fold.rollback();
-        await fold.deadLetter(record, err, stage, stats);
+        const transient = transientCause(err);
+        if (transient) throw transient;
+        try {
+          await fold.deadLetter(record, err, stage, stats);
+        } catch (dlqErr) {
+          // The letter could not be encoded (registry down): the record is retried, not skipped.
+          fold.rollback();
+          throw transientCause(dlqErr) ?? dlqErr;
+        }
       }
       stats.processed++;
       position[tp] = record.offset + 1;
@@ -305,7 +334,7 @@ export class Task {
     const unit = this.open;
     if (!unit) return null;
     this.open = null;
-    const pc = unit.fold.finish(unit.position, unit.stats);
+    const pc = unit.fold.finish(unit.position, unit.stats, unit.from);
     if (unit.stats.processed > 0) this.folded(pc);
     return pc;
   }
@@ -331,7 +360,7 @@ export class Task {
     await fold.deadLetters(stats);
     fold.keep(stats);
     if (!fold.changed()) return null;
-    const pc = fold.finish({ ...this.position }, stats);
+    const pc = fold.finish({ ...this.position }, stats, { ...this.position });
     this.folded(pc);
     return pc;
   }
@@ -385,19 +414,18 @@ export class Task {
     );
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
+    let deadMark = 0;
     const allowed = def.outputs ? new Set(def.outputs) : null;
     // Outputs of the current record are appended right away; a failure truncates back to the mark.
     let mark = 0;
     let pendingDead: Array<{ record: InRecord; err: unknown }> = [];
     const dead = async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
       const dl = deadLetter(record, def.name, err, this.now());
+      // Encoded first: an encoder failure (registry down) must leave nothing half-added.
+      const value = await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl);
       deadLetters.push({ dl, stage });
-      outputs.push({
-        topic: this.opts.dlqTopic,
-        key: record.key,
-        value: await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl),
-        headers: dlqHeaders(dl, stage),
-      });
+      // Keyed by the letter's bounded key, so the letter fits the broker's limit whatever the source key.
+      outputs.push({ topic: this.opts.dlqTopic, key: dl.key, value, headers: dlqHeaders(dl, stage) });
       stats.dlq++;
     };
     const ctx: ProcessorContext = {
@@ -433,6 +461,7 @@ export class Task {
       /** Starts a unit whose effects are all kept or all dropped. */
       begin: () => {
         mark = outputs.length;
+        deadMark = deadLetters.length;
         if (pendingDead.length > 0) pendingDead = [];
       },
       /** Adds the dead letters the unit named (ProcessorContext.deadLetter) after its outputs. */
@@ -443,6 +472,7 @@ export class Task {
         const before = outputs.length;
         for (const d of named) await dead(d.record, d.err, 'process', stats);
         mark += outputs.length - before; // dead letters are not outputs in the stats
+        deadMark = deadLetters.length;
       },
       /** Keeps the current unit's writes and outputs. */
       keep: (stats: CommitStats) => {
@@ -453,6 +483,7 @@ export class Task {
       rollback: () => {
         for (const l of layers.values()) l.rollback();
         outputs.length = mark;
+        deadLetters.length = deadMark;
         pendingDead = [];
       },
       /** Dead-letters a record (after {@link rollback}, in place of its effects). */
@@ -460,7 +491,8 @@ export class Task {
         await dead(record, err, stage, stats);
       },
       changed: () => outputs.length > 0 || [...layers.values()].some((l) => l.entries.size > 0),
-      finish: (position: InputOffsets, stats: CommitStats): PendingCommit => {
+      finish: (position: InputOffsets, stats: CommitStats, from: InputOffsets): PendingCommit => {
+        stats.dlq = deadLetters.length; // exact even when a record's letters were rolled back
         const writes = new Map<string, Map<string, Entry>>();
         const encodedPosition = encodeInputOffsets(position);
         for (const [n, layer] of layers) {
@@ -477,7 +509,7 @@ export class Task {
           const i = k.lastIndexOf('/');
           return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
         });
-        return { records: outputs, offsets, writes, inputOffsets: position, stats, deadLetters };
+        return { records: outputs, offsets, writes, inputOffsets: position, fromOffsets: from, stats, deadLetters };
       },
     };
   }

@@ -14,7 +14,7 @@
  *   commit that did happen is not written twice.
  */
 import type { FollowCodec } from '../../topics/follow-records.ts';
-import { type DeadLetter, dlqHeaders } from '../../runtime/dlq.ts';
+import { type DeadLetter, deadLetter, dlqHeaders } from '../../runtime/dlq.ts';
 import type { KafkaPort, TransactionalProducer } from '../../runtime/kafka/port.ts';
 import { logger } from '../../runtime/log.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
@@ -102,18 +102,9 @@ export class KafkaIngestSink implements IngestSink {
 
   async reject(raw: string, reason: string, errorClass: string): Promise<void> {
     const now = Date.now();
-    const dl: DeadLetter = {
-      sourceTopic: this.opts.url,
-      sourcePartition: -1,
-      sourceOffset: -1,
-      processor: 'ingest',
-      errorClass,
-      errorMessage: reason.slice(0, 1000),
-      key: null,
-      value: Buffer.from(raw, 'utf8'),
-      timestampMs: now,
-      failedAtMs: now,
-    };
+    // Bounded like every dead letter (a hostile node can send frames of any size).
+    const record = { topic: this.opts.url, partition: -1, offset: -1, key: null, value: Buffer.from(raw, 'utf8'), timestamp: now, headers: {} };
+    const dl: DeadLetter = deadLetter(record, 'ingest', Object.assign(new Error(reason), { name: errorClass }), now);
     const value = await this.opts.serde.encode(this.opts.dlq, dl);
     await this.txn([{ topic: this.opts.dlq.name, key: null, value, headers: dlqHeaders(dl, 'decode') }]);
     this.stats.rejected++;

@@ -36,6 +36,7 @@ import { MinSig } from '../../crypto/bls12381/index.ts';
 import { decodeShare } from '../../crypto/bls12381/share.ts';
 import { decodeEd25519PublicKey } from '../../crypto/ed25519.ts';
 import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, checkMax, verifyDigest } from '../../crypto/dkg/index.ts';
+import { isTransient } from '../../runtime/errors.ts';
 import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { InRecord, KeyValueStore, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
@@ -121,6 +122,8 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
     log.info({ kind, reason, ...detail }, 'journal record ignored');
   };
   const reject = (err: unknown): never => {
+    // A dependency outage (registry down) is retried by the runtime, not rejected.
+    if (isTransient(err)) throw err;
     const reason = err instanceof Error ? err.name : 'Error';
     metrics?.inc(JOURNAL_METRICS.rejected, 'Journal records sent to the DLQ, by error class', { reason });
     throw err;

@@ -151,6 +151,56 @@ function producedRanges(records: OutRecord[], meta: RecordMetadata[]): ProducedR
   return out;
 }
 
+/**
+ * Bytes one produce call may carry. kafkajs writes all of a call's records for one partition as
+ * one record batch, and the broker rejects a batch above message.max.bytes (1 MiB by default)
+ * even when every record in it is small: three 400 KB records in one unit would fail forever.
+ * Calls are cut below that; a single record larger than the limit still goes alone (the broker
+ * rejects it, and the runtime isolates and dead-letters its input).
+ */
+export const MAX_PRODUCE_CALL_BYTES = 900 * 1024;
+
+const recordBytes = (r: OutRecord): number => {
+  let n = 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  if (r.headers) for (const [k, v] of Object.entries(r.headers)) n += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : v.length) + 8;
+  return n;
+};
+
+/** Records in order, cut into calls of at most {@link MAX_PRODUCE_CALL_BYTES} (one call when they fit, the usual case). */
+function produceCalls(records: OutRecord[], max = MAX_PRODUCE_CALL_BYTES): OutRecord[][] {
+  const calls: OutRecord[][] = [];
+  let cur: OutRecord[] = [];
+  let size = 0;
+  for (const r of records) {
+    const n = recordBytes(r);
+    if (cur.length > 0 && size + n > max) {
+      calls.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(r);
+    size += n;
+  }
+  if (cur.length > 0) calls.push(cur);
+  return calls;
+}
+
+/** Produces `records` in calls that fit the broker's batch limit; the ranges of all calls merged per partition. */
+async function sendInCalls(records: OutRecord[], send: (records: OutRecord[]) => Promise<RecordMetadata[]>): Promise<ProducedRange[]> {
+  const calls = produceCalls(records);
+  if (calls.length === 1) return producedRanges(records, await send(records));
+  const merged = new Map<string, ProducedRange>();
+  for (const call of calls) {
+    for (const r of producedRanges(call, await send(call))) {
+      const k = `${r.topic}/${r.partition}`;
+      const m = merged.get(k);
+      if (!m) merged.set(k, r);
+      else merged.set(k, { ...m, baseOffset: Math.min(m.baseOffset, r.baseOffset), lastOffset: Math.max(m.lastOffset, r.lastOffset) });
+    }
+  }
+  return [...merged.values()];
+}
+
 function isFenced(err: unknown): boolean {
   const e = err as { type?: string; name?: string; message?: string; originalError?: unknown } | undefined;
   if (!e) return false;
@@ -236,9 +286,7 @@ class KafkajsTxnProducer implements TransactionalProducer {
       async send(records) {
         if (records.length === 0) return [];
         try {
-          const { topicMessages } = groupByTopic(records);
-          const meta = await txn.sendBatch({ topicMessages });
-          return producedRanges(records, meta);
+          return await sendInCalls(records, (call) => txn.sendBatch(groupByTopic(call)));
         } catch (err) {
           throw wrapTxnError(err);
         }
@@ -282,6 +330,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: KConsumer;
   private assignmentListeners: Array<(a: TopicPartition[]) => void> = [];
   private crashListeners: Array<(e: Error) => void> = [];
+  private restartListeners: Array<(e: Error) => void> = [];
   private positionListeners: Array<(tp: TopicPartition, next: number) => void> = [];
   /** Seeks per "topic/partition" so far: a batch delivered before a seek is stale. */
   private readonly seeks = new Map<string, number>();
@@ -315,7 +364,8 @@ class KafkajsGroupConsumer implements GroupConsumer {
       const err = e.payload.error instanceof Error ? e.payload.error : new Error(String(e.payload.error));
       log.warn({ groupId: opts.groupId, err: err.message, restart: e.payload.restart }, 'consumer crashed');
       // A crash of the requests in flight while stop() disconnects is the stop, not a failure.
-      if (!e.payload.restart && !this.stopped) for (const l of this.crashListeners) l(err);
+      if (this.stopped) return;
+      for (const l of e.payload.restart ? this.restartListeners : this.crashListeners) l(err);
     });
     this.consumer.on(END_BATCH_PROCESS, (e) => {
       const next = Number(e.payload.lastOffset) + 1;
@@ -328,6 +378,9 @@ class KafkajsGroupConsumer implements GroupConsumer {
   }
   onCrash(l: (e: Error) => void): void {
     this.crashListeners.push(l);
+  }
+  onRestart(l: (e: Error) => void): void {
+    this.restartListeners.push(l);
   }
   onPosition(l: (tp: TopicPartition, next: number) => void): void {
     this.positionListeners.push(l);
@@ -628,8 +681,7 @@ export class KafkajsPort implements KafkaPort {
     return {
       async send(records) {
         if (records.length === 0) return [];
-        const { topicMessages } = groupByTopic(records);
-        return producedRanges(records, await producer.sendBatch({ topicMessages, acks: -1 }));
+        return sendInCalls(records, (call) => producer.sendBatch({ ...groupByTopic(call), acks: -1 }));
       },
       close: () => producer.disconnect(),
     };

@@ -180,6 +180,8 @@ export interface GroupConsumer {
   onAssignment(listener: (assigned: TopicPartition[]) => void): void;
   /** Called when the consumer gave up (it will not deliver more batches). */
   onCrash(listener: (err: Error) => void): void;
+  /** Called when the consumer failed and restarts itself (lost broker, group error): it rejoins, then reports the assignment again. */
+  onRestart?(listener: (err: Error) => void): void;
   /** Called with the position after every fetched batch, including batches of only control records. */
   onPosition(listener: (tp: TopicPartition, nextOffset: number) => void): void;
   /** Joins the group and delivers batches until stop(). Resolves once running. */
