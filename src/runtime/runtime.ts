@@ -606,7 +606,9 @@ export class StreamRuntime extends EventEmitter {
       const max = iso ? iso.limit : (this.opts.maxCommitRecords ?? 10_000);
       for (let i = 0; i < batch.records.length; i += max) {
         handle.unitStart ??= performance.now();
-        await task.absorb(batch.records.slice(i, i + max));
+        // A record may wait on a dependency (registry lookups are bounded by 10 s): keep the
+        // group membership alive meanwhile.
+        await heartbeating(task.absorb(batch.records.slice(i, i + max)), ctl);
         if (iso) {
           // Isolating a record the broker rejects: each unit commits alone, so a failure names
           // exactly its records (see Isolation).
@@ -951,6 +953,16 @@ export class StreamRuntime extends EventEmitter {
     for (const s of h.stores.values()) await s.close().catch(() => {});
     h.stores.clear();
     this.emit('task', { partition: h.partition, state: 'closed' });
+  }
+}
+
+/** Heartbeats every second while `p` runs (a fold that waits longer than the session timeout would lose the partition). */
+async function heartbeating<T>(p: Promise<T>, ctl: BatchControl): Promise<T> {
+  const timer = setInterval(() => void ctl.heartbeat().catch(() => {}), 1000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
   }
 }
 
