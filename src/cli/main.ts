@@ -29,6 +29,10 @@ const COMMANDS: Record<string, Entry> = {
     summary: 'the main job behind npm start: the simulation with its defaults (--smoke: the smoke run)',
     load: async () => (quiet(), (await import('./commands/demo.ts')).default),
   },
+  dlq: {
+    summary: 'list, show and redrive dead letters (exactly once)',
+    load: async () => (await import('./commands/dlq.ts')).default,
+  },
   follow: {
     summary: 'verify finalizations and advance epochs (consensus.finalizations → finalizations.verified, epochs)',
     load: async () => (await import('./commands/follow.ts')).default,

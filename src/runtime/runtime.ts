@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   /** Changelog topic of a store (default `<applicationId>-<processor>-<store>-changelog`, as topology.ts). */
   changelogTopic?: (store: string) => string;
   dlqEncode?: DlqEncoder;
+  /** Value bytes a dead letter keeps whole; longer values keep this prefix + size + SHA-256 (default 16 KiB, see dlq.ts). */
+  dlqValuePrefixBytes?: number;
   rocks?: RocksOptions;
   /** Where a new group starts on partitions without committed offsets (default true: from the beginning). */
   fromBeginning?: boolean;
@@ -508,6 +510,7 @@ export class StreamRuntime extends EventEmitter {
           changelogTopic: this.changelog,
           dlqTopic: this.opts.dlqTopic,
           dlqEncode: this.opts.dlqEncode,
+          ...(this.opts.dlqValuePrefixBytes ? { dlqValuePrefixBytes: this.opts.dlqValuePrefixBytes } : {}),
           poisoned: (r) => (this.poison.size === 0 ? undefined : this.poison.get(`${tpKey(r.topic, r.partition)}@${r.offset}`)),
         },
         group,

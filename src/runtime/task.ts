@@ -166,6 +166,8 @@ export interface TaskOptions {
    * (its outputs can never be produced), so the partition moves on.
    */
   poisoned?: (record: InRecord) => Error | undefined;
+  /** Value bytes a dead letter keeps whole (default DLQ_VALUE_PREFIX_BYTES). */
+  dlqValuePrefixBytes?: number;
 }
 
 export interface CommitStats {
@@ -420,7 +422,7 @@ export class Task {
     let mark = 0;
     let pendingDead: Array<{ record: InRecord; err: unknown }> = [];
     const dead = async (record: InRecord, err: unknown, stage: DlqStage, stats: CommitStats) => {
-      const dl = deadLetter(record, def.name, err, this.now());
+      const dl = deadLetter(record, def.name, err, this.now(), this.opts.dlqValuePrefixBytes ? { valuePrefixBytes: this.opts.dlqValuePrefixBytes } : {});
       // Encoded first: an encoder failure (registry down) must leave nothing half-added.
       const value = await (this.opts.dlqEncode ?? jsonDlqEncoder)(dl);
       deadLetters.push({ dl, stage });

@@ -20,7 +20,7 @@ import avro from 'avsc';
 import { stackConfig } from '../../src/cli/stack.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { STATES_STORE, rngSeedContext, stateToAvro } from '../../src/processors/dkg-journal/records.ts';
+import { STATES_STORE, rngSeedContext, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
