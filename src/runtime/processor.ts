@@ -6,8 +6,9 @@
  *
  * Per record, the effect is all-or-nothing: if `decode` or `process` throws, the record's store
  * writes and outputs are discarded and the record goes to the dead-letter topic instead (with the
- * reason in `dlq.*` headers); processing continues with the next record. A {@link StoreError}
- * (I/O) is not the record's fault: it fails the task instead.
+ * reason in `dlq.*` headers); processing continues with the next record. A dependency failure
+ * (registry, RocksDB I/O, network, broker: see errors.ts) is not the record's fault: the record is
+ * rolled back and retried after a back-off, never dead-lettered.
  */
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import type { InRecord } from './kafka/port.ts';
