@@ -609,7 +609,7 @@ export class StreamRuntime extends EventEmitter {
       const max = iso ? iso.limit : (this.opts.maxCommitRecords ?? 10_000);
       for (let i = 0; i < batch.records.length; i += max) {
         handle.unitStart ??= performance.now();
-        // A record may wait on a dependency (registry lookups are bounded by 10 s): keep the
+        // A record may wait on a dependency (registry lookups are bounded by 5 s): keep the
         // group membership alive meanwhile.
         await heartbeating(task.absorb(batch.records.slice(i, i + max)), ctl);
         if (iso) {

@@ -154,8 +154,8 @@ export class AvroEncodeError extends SerdeError {
   override name = 'AvroEncodeError';
 }
 
-/** Bound of one registry lookup (the client's own retries included) before it counts as an outage. */
-export const REGISTRY_TIMEOUT_MS = 10_000;
+/** Bound of one registry lookup (the client's own retries included) before it counts as an outage; below the group session timeout (10 s by default), so a hung registry never costs the partition its group membership. */
+export const REGISTRY_TIMEOUT_MS = 5_000;
 
 /**
  * A registry lookup, bounded in time, with every failure but "not found" turned into
