@@ -184,8 +184,8 @@ export class StreamRuntime extends EventEmitter {
   private readonly isolating = new Map<number, Isolation>();
   /** `topic/partition@offset` → why that record's effects can never be produced (dead-lettered as such). */
   private readonly poison = new Map<string, Error>();
-  /** Consecutive task failures per partition without a commit in between. */
-  private readonly failures = new Map<number, number>();
+  /** Consecutive task failures per partition without a commit in between, and when the last one was. */
+  private readonly failures = new Map<number, { count: number; lastAt: number }>();
   /** The consumer lost the group or its broker connection and is rejoining (cleared by the next assignment). */
   private consumerTrouble: string | undefined;
   private highsFetchedAt = 0;
@@ -314,8 +314,10 @@ export class StreamRuntime extends EventEmitter {
       const ms = Date.now() - r.since;
       if (ms >= bound) why.push(`${k}: stalled at offset ${r.offset} for ${Math.round(ms / 1000)} s (${r.reason})`);
     }
+    // A loop fails again well within the bound (its back-off is capped at 5 s); a task that has
+    // run that long since its last failure is not looping any more, even if it had nothing to commit.
     const loops = this.opts.restartsUntilNotReady ?? 3;
-    for (const [p, n] of this.failures) if (n >= loops) why.push(`partition ${p}: task restarted ${n} times in a row`);
+    for (const [p, f] of this.failures) if (f.count >= loops && Date.now() - f.lastAt < bound) why.push(`partition ${p}: task restarted ${f.count} times in a row`);
     return why;
   }
 
@@ -775,8 +777,8 @@ export class StreamRuntime extends EventEmitter {
     handle.failed = true;
     const fault = handle.failedUnit ? recordFault(err) : null;
     // A split on a record fault is progress, not a restart loop.
-    const n = fault ? 0 : (this.failures.get(p) ?? 0) + 1;
-    if (!fault) this.failures.set(p, n);
+    const n = fault ? 0 : (this.failures.get(p)?.count ?? 0) + 1;
+    if (!fault) this.failures.set(p, { count: n, lastAt: Date.now() });
     log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, errName: (err as Error).name, fault, inARow: n }, 'transaction failed: restarting the task');
     this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
     this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', {
