@@ -39,7 +39,7 @@ test('the serde: a registry that cannot be asked is RegistryUnavailable (also wh
   await assert.rejects(new AvroSerde(failing(Object.assign(new Error('boom'), { status: 503 })), schemas).decode(wire(1)), RegistryUnavailable);
   await assert.rejects(new AvroSerde(failing(Object.assign(new Error('no such id'), { status: 404 })), schemas).decode(wire(1)), UnknownSchemaId);
   const hanging = { getSchema: () => new Promise(() => {}) } as unknown as SchemaRegistry;
-  await assert.rejects(new AvroSerde(hanging, schemas, undefined, 50).decode(wire(1)), /did not answer schema id 1 within 50 ms/);
+  await assert.rejects(new AvroSerde(hanging, schemas, undefined, undefined, 50).decode(wire(1)), /did not answer schema id 1 within 50 ms/);
   const topic = { name: 'x', value: 'dlq' } as never;
   await assert.rejects(new AvroSerde(failing(Object.assign(new Error('subject not found'), { status: 404 })), schemas).encode(topic, {}), /does not match|RegistryUnavailable/);
 });
