@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The full test suite, as README's second command and .ci/run run it:
 //   1. bring up the local stack (Kafka + registry; idempotent, fetched on first run),
-//   2. type-check the whole project,
+//   2. type-check the whole project and check the layering (scripts/check-layers.mjs),
 //   3. run every test/**/*.test.ts with node's test runner, one runner process per file (as many
 //      at a time as node's runner would: cores - 1), each bounded by a per-file timeout
 //      (DKG_STREAM_TEST_FILE_TIMEOUT_MS, default 20 min): a file that exceeds it is killed with its
 //      process group and reported with the tests that were still running; a summary line ends
 //      the output,
-//   4. stop the stack again if this run started it (DKG_STREAM_KEEP_STACK=1 keeps it).
+//   4. run the Kafka integration tests once more with the kafkajs patches off
+//      (DKG_STREAM_KAFKAJS_PATCHES=0), and end with `tests: N passed, N failed` over everything,
+//   5. stop the stack again if this run started it (DKG_STREAM_KEEP_STACK=1 keeps it).
 // Extra arguments are passed to `node --test` (e.g. a file list to run a subset).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin', 'dkg-stream.js');
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+/** Finished tests across every file (the closing line). */
+const totals = { pass: 0, fail: 0, skip: 0 };
 
 // Tests reach the stack through DKG_STREAM_BROKERS / DKG_STREAM_REGISTRY_URL; derive them from the
 // stack's port settings so `DKG_STREAM_KAFKA_PORT=… npm test` runs an isolated stack end to end.
@@ -43,7 +47,19 @@ try {
     const args = process.argv.slice(2);
     const given = args.filter((a) => a.endsWith('.ts'));
     const files = given.length > 0 ? given : findTests(join(root, 'test'));
-    code = await runFiles(files, args.filter((a) => !a.endsWith('.ts')));
+    const extra = args.filter((a) => !a.endsWith('.ts'));
+    console.error('test: checking layering and package boundaries (scripts/check-layers.mjs)…');
+    const layers = run(process.execPath, [join(root, 'scripts', 'check-layers.mjs')]);
+    if (layers.status !== 0) code = 1;
+    code = Math.max(code, await runFiles(files, extra));
+    if (given.length === 0) {
+      // The kafkajs patches replace hot paths inside kafkajs: the Kafka integration tests run once
+      // more on kafkajs' own code, so the escape hatch (DKG_STREAM_KAFKAJS_PATCHES=0) stays working.
+      console.error('test: the Kafka integration tests again with the kafkajs patches off (DKG_STREAM_KAFKAJS_PATCHES=0)…');
+      const integration = files.filter((f) => f.startsWith(join('test', 'integration') + '/') && !f.endsWith('secure.test.ts'));
+      code = Math.max(code, await runFiles(integration, extra, { DKG_STREAM_KAFKAJS_PATCHES: '0' }));
+    }
+    console.error(`tests: ${totals.pass} passed, ${totals.fail} failed${totals.skip > 0 ? `, ${totals.skip} skipped` : ''}`);
   }
 } finally {
   if (!wasRunning && process.env.DKG_STREAM_KEEP_STACK !== '1') {
@@ -56,7 +72,7 @@ process.exit(code);
  * Runs each file in its own `node --test` process (a hung file cannot hold up the others, and
  * its timeout names it), `concurrency` at a time; returns the exit code (1 if any file failed).
  */
-async function runFiles(files, extra) {
+async function runFiles(files, extra, env = {}) {
   const timeoutMs = Number(process.env.DKG_STREAM_TEST_FILE_TIMEOUT_MS || 20 * 60_000);
   const concurrency = Math.max(1, Number(process.env.DKG_STREAM_TEST_CONCURRENCY || availableParallelism() - 1));
   const progressDir = mkdtempSync(join(tmpdir(), 'dkg-test-progress-'));
@@ -68,7 +84,8 @@ async function runFiles(files, extra) {
       const i = next++;
       const file = files[i];
       const progress = join(progressDir, `${i}.txt`);
-      const res = await runFile(file, extra, progress, timeoutMs, concurrency === 1);
+      const res = await runFile(file, extra, progress, timeoutMs, concurrency === 1, env);
+      count(progress);
       if (res.timedOut) {
         const running = stillRunning(progress);
         timedOut.push(file);
@@ -88,7 +105,7 @@ async function runFiles(files, extra) {
 }
 
 /** One file under node's test runner, in its own process group (killed whole on timeout). */
-function runFile(file, extra, progress, timeoutMs, stream) {
+function runFile(file, extra, progress, timeoutMs, stream, env) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -98,7 +115,7 @@ function runFile(file, extra, progress, timeoutMs, stream) {
         `--test-reporter=${join(root, 'scripts', 'test-progress.mjs')}`, `--test-reporter-destination=${progress}`,
         ...extra, file,
       ],
-      { cwd: root, detached: true, stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'] },
+      { cwd: root, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'] },
     );
     let out = '';
     if (!stream) {
@@ -118,6 +135,21 @@ function runFile(file, extra, progress, timeoutMs, stream) {
       resolve({ code: code ?? 1, timedOut });
     });
   });
+}
+
+/** Adds a file's finished tests (not suites, not the file's own entry) to the totals. */
+function count(progress) {
+  let text = '';
+  try {
+    text = readFileSync(progress, 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of text.split('\n')) {
+    const [kind, , name, outcome, type] = line.split('\t');
+    if (kind !== 'end' || type !== 'test' || name.endsWith('.test.ts')) continue;
+    totals[outcome] = (totals[outcome] ?? 0) + 1;
+  }
 }
 
 /** Tests the progress reporter saw start but not end (innermost last). */
