@@ -146,7 +146,38 @@ export class ConfigError extends Error {
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Config {
+export type ConfigOptions = { file?: string; env?: NodeJS.ProcessEnv; cwd?: string };
+
+export function loadConfig(opts: ConfigOptions = {}): Config {
+  return load(opts).config;
+}
+
+/** One row of `config print`: a setting, its effective value (secrets redacted) and where it came from. */
+export interface ConfigRow {
+  key: string;
+  env: string;
+  value: unknown;
+  from: string;
+}
+
+/**
+ * The effective configuration with the source of every setting (default, the config file, or an
+ * environment variable). Values are the validated ones; a {@link Secret} stays a Secret, so
+ * printing a row (JSON, util.inspect, templates) shows `[redacted]`, never the credential.
+ */
+export function describeConfig(opts: ConfigOptions = {}): ConfigRow[] {
+  const { config, raw } = load(opts);
+  const effective = config as unknown as Record<string, unknown>;
+  return CONFIG_FIELDS.map((f) => ({
+    key: f.key,
+    env: f.env,
+    // Settings that are not fields of Config (a password's file) are shown as given.
+    value: f.key in effective ? effective[f.key] : raw[f.key]!.value,
+    from: raw[f.key]!.from,
+  }));
+}
+
+function load(opts: ConfigOptions): { config: Config; raw: Record<string, { value: unknown; from: string }> } {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? REPO_ROOT;
   const problems: string[] = [];
@@ -260,7 +291,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     ...securitySettings(raw, cwd, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return { config, raw };
 }
 
 type Raw = Record<string, { value: unknown; from: string }>;

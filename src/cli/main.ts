@@ -25,6 +25,10 @@ const quiet = () => {
 };
 
 const COMMANDS: Record<string, Entry> = {
+  config: {
+    summary: 'print the effective configuration with the source of every setting (secrets redacted)',
+    load: async () => (await import('./commands/config.ts')).default,
+  },
   demo: {
     summary: 'the main job behind npm start: the simulation with its defaults (--smoke: the smoke run)',
     load: async () => (quiet(), (await import('./commands/demo.ts')).default),

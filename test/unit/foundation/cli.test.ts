@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError, parseArgs } from '../../../src/cli/command.ts';
@@ -43,7 +44,7 @@ test('--version prints the package version; help lists every command; help <comm
 
   const h = cli('--help');
   assert.equal(h.code, 0);
-  for (const name of ['demo', 'follow', 'ingest', 'inspect', 'replay', 'run', 'sim', 'stack', 'subscribe', 'topology', 'verify']) {
+  for (const name of ['config', 'demo', 'dlq', 'follow', 'ingest', 'inspect', 'replay', 'run', 'sim', 'stack', 'subscribe', 'topology', 'verify']) {
     assert.match(h.out, new RegExp(`^  ${name} +\\S`, 'm'), `help lists ${name} with its summary`);
   }
 
@@ -88,4 +89,36 @@ test('topology describe --json and --dot render the same graph as the topology f
   const both = cli('topology', 'describe', '--json', '--dot');
   assert.equal(both.code, 2);
   assert.match(both.err, /--json and --dot exclude each other/);
+});
+
+test('config print: every setting with its source; passwords never printed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dkg-config-print-'));
+  try {
+    const file = join(dir, 'client.yaml');
+    writeFileSync(join(dir, 'pw'), 'file-password-5150\n');
+    writeFileSync(file, `brokers: [10.1.2.3:9093]\nkafkaSaslMechanism: scram-sha-512\nkafkaSaslUsername: app\nregistryUsername: reg\nregistryPasswordFile: ${join(dir, 'pw')}\n`);
+    const env = { DKG_STREAM_KAFKA_SASL_PASSWORD: 'env-password-hunter2', DKG_STREAM_TOPIC_PREFIX: 'prod.' };
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), 'config', 'print', '--config', file, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, DKG_STREAM_CONFIG: '', ...env },
+      });
+    const json = run('--json');
+    assert.equal(json.status, 0, json.stderr);
+    const rows = new Map((JSON.parse(json.stdout) as Array<{ key: string; value: unknown; from: string }>).map((r) => [r.key, r]));
+    assert.deepEqual(rows.get('brokers'), { key: 'brokers', env: 'DKG_STREAM_BROKERS', value: ['10.1.2.3:9093'], from: file });
+    assert.deepEqual([rows.get('topicPrefix')!.value, rows.get('topicPrefix')!.from], ['prod.', '$DKG_STREAM_TOPIC_PREFIX']);
+    assert.deepEqual([rows.get('kafkaSaslPassword')!.value, rows.get('kafkaSaslPassword')!.from], ['[redacted]', '$DKG_STREAM_KAFKA_SASL_PASSWORD']);
+    assert.deepEqual([rows.get('registryPassword')!.value, rows.get('registryPasswordFile')!.value], ['[redacted]', join(dir, 'pw')]);
+    assert.equal(rows.get('applicationId')!.from, 'default');
+    const table = run();
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /^kafkaSaslPassword +\[redacted\] +\$DKG_STREAM_KAFKA_SASL_PASSWORD$/m);
+    for (const out of [json.stdout, json.stderr, table.stdout, table.stderr]) {
+      assert.ok(!out.includes('env-password-hunter2') && !out.includes('file-password-5150'), 'no password in the output');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
