@@ -9,8 +9,8 @@
  *
  * Used by `npm run bench` (section `backends`). Timings are never asserted.
  */
-import { availableBlsBackends, mclUnavailableReason, type AnyMinSigBackend } from '../src/crypto/bls12381/backend.ts';
-import { G1, G2, MinSig, computePublic, randomScalar, signMessage } from '../src/crypto/bls12381/index.ts';
+import { type AnyMinSigBackend, availableBlsBackends, mclUnavailableReason } from '../src/crypto/bls12381/backend.ts';
+import { computePublic, G1, G2, MinSig, randomScalar, signMessage } from '../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../src/crypto/chacha.ts';
 import { drawBytes } from '../src/crypto/rng.ts';
 import { timeLoop } from './harness.ts';

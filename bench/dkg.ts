@@ -12,11 +12,12 @@
  * runs are reproducible. Prints a table of milliseconds per phase on stdout, progress on stderr.
  * Timings are never asserted.
  */
-import { MinSig, type G2Point, type Share } from '../src/crypto/bls12381/index.ts';
+
+import { toHex } from '../src/codec/index.ts';
+import { type G2Point, MinSig, type Share } from '../src/crypto/bls12381/index.ts';
+import { Dealer, type DealerLog, dealerRng, Info, type Output, observe, Player } from '../src/crypto/dkg/index.ts';
 import { type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../src/crypto/ed25519.ts';
 import { Transcript } from '../src/crypto/transcript.ts';
-import { toHex } from '../src/codec/index.ts';
-import { Dealer, type DealerLog, Info, type Output, Player, dealerRng, observe } from '../src/crypto/dkg/index.ts';
 
 const args = process.argv.slice(2);
 const reshare = args.includes('--reshare');

@@ -11,20 +11,20 @@
  * Timing is measured here, never asserted in tests.
  */
 import {
-  G1,
-  G2,
-  MinSig,
-  Mode,
-  Sharing,
   commit,
   computePublic,
+  G1,
+  G2,
   hashMessage,
+  MinSig,
+  Mode,
   randomPoly,
   randomScalar,
+  Sharing,
+  type SignedMessage,
   signMessage,
   verifyMessage,
   verifySameSigner,
-  type SignedMessage,
 } from '../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../src/crypto/chacha.ts';
 import type { RngCore } from '../src/crypto/rng.ts';
@@ -88,34 +88,42 @@ process.stderr.write('running…\n');
 rows.push(bench('hash-to-G1 (_POP_ DST, 32 B msg)', 50, 2000, (i) => hashMessage(MinSig, MinSig.MESSAGE, utf8(`message number ${i}`.padEnd(32, '.')))));
 rows.push(bench('MinSig verify (hash + 2-pairing check)', 20, 2000, () => verifyMessage(MinSig, pk, single.namespace, single.message, single.signature)));
 rows.push(
-  bench('MinSig batch verify, 64 sigs, 1 key', 3, 3000, () => {
-    if (!verifySameSigner(MinSig, pk, batch64, weightRng)) throw new Error('batch 64 rejected');
-  }, 64, 'sigs'),
+  bench(
+    'MinSig batch verify, 64 sigs, 1 key',
+    3,
+    3000,
+    () => {
+      if (!verifySameSigner(MinSig, pk, batch64, weightRng)) throw new Error('batch 64 rejected');
+    },
+    64,
+    'sigs',
+  ),
 );
 rows.push(
-  bench('MinSig batch verify, 1024 sigs, 1 key', 2, 0, () => {
-    if (!verifySameSigner(MinSig, pk, batch1024, weightRng)) throw new Error('batch 1024 rejected');
-  }, 1024, 'sigs'),
+  bench(
+    'MinSig batch verify, 1024 sigs, 1 key',
+    2,
+    0,
+    () => {
+      if (!verifySameSigner(MinSig, pk, batch1024, weightRng)) throw new Error('batch 1024 rejected');
+    },
+    1024,
+    'sigs',
+  ),
 );
 const sigBytes = G1.encode(single.signature);
 const pkBytes = G2.encode(pk);
 rows.push(bench('G1 decode (48 B, curve + subgroup checks)', 50, 1500, () => G1.decode(sigBytes)));
 rows.push(bench('G2 decode (96 B, curve + subgroup checks)', 30, 1500, () => G2.decode(pkBytes)));
 rows.push(bench('G2 scalar mult (secret scalar, constant-time)', 20, 2000, (i) => G2.mul(pk, g2Scalars[(i + 16) % 16]!)));
-rows.push(
-  bench('poly commitment eval (G2, 67 coeffs, x in 51..100)', 10, 2000, (i) => sharing.poly.eval(BigInt(51 + ((i + 50) % 50)))),
-);
-rows.push(
-  bench('poly commitment eval, MSM form (same x)', 5, 2000, (i) => sharing.poly.evalMsm(BigInt(51 + ((i + 50) % 50)))),
-);
+rows.push(bench('poly commitment eval (G2, 67 coeffs, x in 51..100)', 10, 2000, (i) => sharing.poly.eval(BigInt(51 + ((i + 50) % 50)))));
+rows.push(bench('poly commitment eval, MSM form (same x)', 5, 2000, (i) => sharing.poly.evalMsm(BigInt(51 + ((i + 50) % 50)))));
 
 const w = [52, 8, 10, 10, 16];
 const pad = (s: string, n: number, left = false): string => (left ? s.padStart(n) : s.padEnd(n));
 console.log(`\n${pad('operation', w[0]!)}${pad('iters', w[1]!, true)}${pad('ms/op', w[2]!, true)}${pad('ops/s', w[3]!, true)}  ${pad('throughput', w[4]!)}`);
 console.log('-'.repeat(w.reduce((a, b) => a + b) + 2));
 for (const r of rows) {
-  console.log(
-    `${pad(r.name, w[0]!)}${pad(String(r.iterations), w[1]!, true)}${pad(r.msPerOp.toFixed(2), w[2]!, true)}${pad(r.opsPerSec.toFixed(2), w[3]!, true)}  ${r.note}`,
-  );
+  console.log(`${pad(r.name, w[0]!)}${pad(String(r.iterations), w[1]!, true)}${pad(r.msPerOp.toFixed(2), w[2]!, true)}${pad(r.opsPerSec.toFixed(2), w[3]!, true)}  ${r.note}`);
 }
 console.log(`\nnode ${process.version}, @noble/curves 2.4.0${quick ? ', --quick' : ''}`);

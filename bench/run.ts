@@ -17,8 +17,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { blsBackend } from '../src/crypto/bls12381/backend.ts';
-import { ratioChart, type ChartRow } from './chart.ts';
-import { BENCH_DIR, RESULTS_DIR, rate, runNative, type BenchContext, type BenchSection, type RatedMetric } from './harness.ts';
+import { type ChartRow, ratioChart } from './chart.ts';
+import { BENCH_DIR, type BenchContext, type BenchSection, type RatedMetric, RESULTS_DIR, rate, runNative } from './harness.ts';
 import { backends } from './sections/backends.ts';
 import { certificates } from './sections/certificates.ts';
 import { dkg } from './sections/dkg.ts';
@@ -50,7 +50,9 @@ const gitCommit = (() => {
 })();
 const started = new Date();
 const loadBefore = loadavg();
-process.stderr.write(`bench: ${selected.map((s) => s.name).join(', ')}${quick ? ' (quick)' : ''}; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; BLS backend ${blsBackend().name}\n`);
+process.stderr.write(
+  `bench: ${selected.map((s) => s.name).join(', ')}${quick ? ' (quick)' : ''}; ${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; BLS backend ${blsBackend().name}\n`,
+);
 
 interface SectionReport {
   name: string;
@@ -89,7 +91,14 @@ const lines: string[][] = [['section', 'metric', 'dkg-stream', 'anchor', 'ratio'
 for (const r of reports) {
   if (r.error) lines.push([r.name, `FAILED: ${r.error}`, '', '', '', '']);
   for (const m of r.metrics) {
-    lines.push([r.name, m.name, fmt(m.ours, m.unit), fmt(m.anchor, m.unit), m.ratio === null ? '—' : `${m.ratio.toPrecision(3)}×`, m.target === undefined ? '' : `≥ ${m.target.toPrecision(2)}×${m.ratio !== null ? (m.ratio >= m.target ? ' (met)' : ' (not met)') : ''}`]);
+    lines.push([
+      r.name,
+      m.name,
+      fmt(m.ours, m.unit),
+      fmt(m.anchor, m.unit),
+      m.ratio === null ? '—' : `${m.ratio.toPrecision(3)}×`,
+      m.target === undefined ? '' : `≥ ${m.target.toPrecision(2)}×${m.ratio !== null ? (m.ratio >= m.target ? ' (met)' : ' (not met)') : ''}`,
+    ]);
   }
 }
 const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
@@ -98,7 +107,9 @@ for (const [i, l] of lines.entries()) {
   if (i === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
 }
 for (const r of reports) for (const n of r.notes) process.stdout.write(`note [${r.name}]: ${n}\n`);
-process.stdout.write(`ratio = dkg-stream speed / anchor speed (>1 = faster than the anchor). ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (timings are noisy on a shared machine)\n`);
+process.stdout.write(
+  `ratio = dkg-stream speed / anchor speed (>1 = faster than the anchor). ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (timings are noisy on a shared machine)\n`,
+);
 
 // ---- files ----
 mkdirSync(RESULTS_DIR, { recursive: true });
@@ -112,16 +123,17 @@ const result = {
 };
 writeFileSync(`${RESULTS_DIR}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
 // the trend: one line per full run (quick runs are smoke tests and are not recorded)
-if (!quick) appendFileSync(
-  `${RESULTS_DIR}history.jsonl`,
-  `${JSON.stringify({
-    started: result.started,
-    commit: gitCommit,
-    quick,
-    loadavg: loadBefore[0],
-    ratios: Object.fromEntries(reports.flatMap((r) => r.metrics.filter((m) => m.ratio !== null).map((m) => [`${r.name}/${m.name}`, m.ratio]))),
-  })}\n`,
-);
+if (!quick)
+  appendFileSync(
+    `${RESULTS_DIR}history.jsonl`,
+    `${JSON.stringify({
+      started: result.started,
+      commit: gitCommit,
+      quick,
+      loadavg: loadBefore[0],
+      ratios: Object.fromEntries(reports.flatMap((r) => r.metrics.filter((m) => m.ratio !== null).map((m) => [`${r.name}/${m.name}`, m.ratio]))),
+    })}\n`,
+  );
 const rows: ChartRow[] = reports.flatMap((r) =>
   r.metrics
     .filter((m) => m.ratio !== null && m.chart !== false)

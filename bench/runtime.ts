@@ -8,11 +8,11 @@
  * Prints a table. Sizes: BENCH_SMALL (10000), BENCH_LARGE (1000000).
  *   node --import tsx bench/runtime.ts
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { countProcessor } from '../src/runtime/builtin.ts';
 import { KafkajsPort } from '../src/runtime/kafka/kafkajs.ts';
 import { ProgressBar } from '../src/runtime/progress.ts';
@@ -66,10 +66,12 @@ async function scenario(n: number): Promise<Row> {
   const input = `bench-in-${id}`;
   const output = `bench-out-${id}`;
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
+  await admin.createTopics([
+    { topic: input, partitions: PARTITIONS },
+    { topic: output, partitions: PARTITIONS },
+  ]);
   await produce(input, n);
-  const mk = () =>
-    new StreamRuntime({ port, processor: countProcessor({ input, output }), applicationId: `bench-${id}`, dataDir: join(dir, id), dlqTopic: `bench-dlq-${id}`, maxCommitRecords: 5000 });
+  const mk = () => new StreamRuntime({ port, processor: countProcessor({ input, output }), applicationId: `bench-${id}`, dataDir: join(dir, id), dlqTopic: `bench-dlq-${id}`, maxCommitRecords: 5000 });
   const rt = mk();
   await rt.ensureTopics();
   const t0 = performance.now();

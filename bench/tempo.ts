@@ -10,18 +10,10 @@
  * randomness as in production. Prints certificates/s per row; timings are never asserted.
  */
 import { readFileSync } from 'node:fs';
-import { G1, MinSig, computePublic, G2, randomScalar, signMessage } from '../src/crypto/bls12381/index.ts';
+import { computePublic, G1, G2, MinSig, randomScalar, signMessage } from '../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../src/crypto/chacha.ts';
 import { drawBytes } from '../src/crypto/rng.ts';
-import {
-  FINALIZE_NAMESPACE,
-  SEED_NAMESPACE,
-  decodeFinalization,
-  encodeFinalization,
-  encodeProposal,
-  encodeRound,
-  type Finalization,
-} from '../src/tempo/finalization.ts';
+import { decodeFinalization, encodeFinalization, encodeProposal, encodeRound, FINALIZE_NAMESPACE, type Finalization, SEED_NAMESPACE } from '../src/tempo/finalization.ts';
 import { tempoHeaderFromJson, tempoHeaderHash } from '../src/tempo/header.ts';
 import { bytesToHex } from '../src/tempo/hex.ts';
 import { prepareIdentity, verifyFinalization, verifyFinalizations, verifyFinalizationsEach } from '../src/tempo/verify.ts';

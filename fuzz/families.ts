@@ -12,14 +12,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Reader, Writer, compareBytes, decode, range } from '../src/codec/index.ts';
-import { G1, G2, MinPk, MinSig, decodeScalar, decodeShare, encodeScalar, encodeShare } from '../src/crypto/bls12381/index.ts';
-import { decodeEd25519PublicKey } from '../src/crypto/ed25519.ts';
+import avro from 'avsc';
+import { compareBytes, decode, type Reader, range, Writer } from '../src/codec/index.ts';
+import { decodeScalar, decodeShare, encodeScalar, encodeShare, G1, G2, MinPk, MinSig } from '../src/crypto/bls12381/index.ts';
 import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, SignedDealerLog } from '../src/crypto/dkg/index.ts';
+import { decodeEd25519PublicKey } from '../src/crypto/ed25519.ts';
 import { REPO_ROOT } from '../src/paths.ts';
-import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/topics/dkg-journal-records.ts';
 import { decodeParked, encodeParked } from '../src/processors/follow/processor.ts';
 import { AvroChecker } from '../src/runtime/avro-check.ts';
 import { AVRO_FIELD_LIMITS } from '../src/runtime/avro-limits.ts';
@@ -29,6 +28,7 @@ import { decodeFinalization, decodeFinalizationFrame, encodeFinalization } from 
 import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderToJson } from '../src/tempo/header.ts';
 import { decodeOnchainDkgOutcome, encodeOnchainDkgOutcome } from '../src/tempo/outcome.ts';
 import { decodeRlp, encodeRlp } from '../src/tempo/rlp.ts';
+import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/topics/dkg-journal-records.ts';
 import type { FuzzRng } from './rng.ts';
 
 /** What a decoder made of one input: accepted (with a re-encoding where canonical). */
@@ -132,16 +132,28 @@ function readCodec(r: Reader): CodecValue {
     d: r.option((r) => r.varBytes(range(0, 64))),
     e: r.vec(range(0, 16), (r) => r.varU16()),
     f: r.set(range(0, 8), (r) => r.bytes(4), compareBytes),
-    g: r.btreeMap(range(0, 8), (r) => r.u8(), (r) => r.varI64(), cmpNum),
+    g: r.btreeMap(
+      range(0, 8),
+      (r) => r.u8(),
+      (r) => r.varI64(),
+      cmpNum,
+    ),
     h: r.varU128(),
     i: r.varI32(),
   };
 }
 function writeCodec(w: Writer, v: CodecValue): void {
-  w.varU32(v.a).varU64(v.b).bool(v.c).option(v.d, (w, d) => w.varBytes(d));
+  w.varU32(v.a)
+    .varU64(v.b)
+    .bool(v.c)
+    .option(v.d, (w, d) => w.varBytes(d));
   w.vec(v.e, (w, x) => w.varU16(x));
   w.vec(v.f, (w, x) => w.bytes(x));
-  w.btreeMap(v.g, (w, k) => w.u8(k), (w, x) => w.varI64(x));
+  w.btreeMap(
+    v.g,
+    (w, k) => w.u8(k),
+    (w, x) => w.varI64(x),
+  );
   w.varU128(v.h).varI32(v.i);
 }
 function randomCodec(rng: FuzzRng): CodecValue {
@@ -410,9 +422,28 @@ function stateFamily(seedRng: FuzzRng): Family {
   for (let i = 0; i < 20; i++) {
     add(0, encodeDealing({ pubMsg: Buffer.from(seedRng.bytes(1 + 96 * seedRng.int(4))), privMsg: sealed() }));
     add(1, encodeLog({ log: Buffer.from(seedRng.bytes(seedRng.int(300))), source: seedRng.pick(['participant', 'follower:77']) }));
-    add(2, encodeState({ round: BigInt(seedRng.int(100)), rngSeed: sealed(), output: seedRng.chance(0.5) ? Buffer.from(seedRng.bytes(seedRng.int(300))) : null, share: seedRng.chance(0.5) ? sealed() : null }));
+    add(
+      2,
+      encodeState({
+        round: BigInt(seedRng.int(100)),
+        rngSeed: sealed(),
+        output: seedRng.chance(0.5) ? Buffer.from(seedRng.bytes(seedRng.int(300))) : null,
+        share: seedRng.chance(0.5) ? sealed() : null,
+      }),
+    );
     add(3, tuple(Buffer.from(seedRng.bytes(32)), BigInt(seedRng.int(1000)), seedRng.pick(['dealing', 'ack', 'log']), Buffer.from(seedRng.bytes(32))));
-    add(4, encodeParked({ topic: 'consensus.finalizations', partition: seedRng.int(8), offset: seedRng.int(1e6), key: Buffer.from(seedRng.bytes(8)), value: Buffer.from(seedRng.bytes(seedRng.int(200))), timestamp: 1_700_000_000_000 + seedRng.int(1e6), headers: {} }));
+    add(
+      4,
+      encodeParked({
+        topic: 'consensus.finalizations',
+        partition: seedRng.int(8),
+        offset: seedRng.int(1e6),
+        key: Buffer.from(seedRng.bytes(8)),
+        value: Buffer.from(seedRng.bytes(seedRng.int(200))),
+        timestamp: 1_700_000_000_000 + seedRng.int(1e6),
+        headers: {},
+      }),
+    );
   }
   const decoders: Array<(b: Uint8Array) => Uint8Array> = [
     (b) => encodeDealing(decodeDealing(b)),

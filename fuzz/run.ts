@@ -129,13 +129,22 @@ export function formatReport(res: FuzzResult): string {
   const total = res.reports.reduce((a, r) => [a[0]! + r.inputs, a[1]! + r.accepted, a[2]! + r.rejected], [0, 0, 0]);
   rows.push(['total', String(total[0]), String(total[1]), String(total[2]), String(res.findings.length), '', `${(res.ms / 1000).toFixed(1)} s`]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function parseArgs(argv: string[]): FuzzOptions & { json?: string } {
   const opts: FuzzOptions & { json?: string } = { inputs: 10_000, seed: 1 };
   const usage = (msg: string): never => {
-    process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --inputs N [--seed S] [--families ${FAMILY_NAMES.join(',')}] [--weights family=w,…] [--slow-ms M] [--hang-ms H] [--jobs J] [--json FILE]\n`);
+    process.stderr.write(
+      `fuzz: ${msg}\nusage: npm run fuzz -- --inputs N [--seed S] [--families ${FAMILY_NAMES.join(',')}] [--weights family=w,…] [--slow-ms M] [--hang-ms H] [--jobs J] [--json FILE]\n`,
+    );
     process.exit(2);
   };
   const int = (v: string | undefined, what: string) => {
@@ -158,8 +167,7 @@ function parseArgs(argv: string[]): FuzzOptions & { json?: string } {
         if (!(FAMILY_NAMES as readonly string[]).includes(f!)) usage(`unknown family '${f}' in --weights`);
         opts.weights[f as FamilyName] = int(w, `--weights ${f}`);
       }
-    }
-    else if (a === '--families') {
+    } else if (a === '--families') {
       const fs = (v ?? '').split(',').filter(Boolean);
       for (const f of fs) if (!(FAMILY_NAMES as readonly string[]).includes(f)) usage(`unknown family '${f}'`);
       opts.families = fs as FamilyName[];

@@ -66,11 +66,7 @@ async function main(): Promise<void> {
   let lastProgress = t0;
   for (let i = 0; i < cfg.inputs; i++) {
     // 10 % random bytes, 90 % mutated seeds (a seed itself now and then).
-    const input = rng.chance(0.1)
-      ? rng.bytes(rng.int(rng.chance(0.5) ? 16 : 600))
-      : rng.chance(0.03)
-        ? rng.pick(seeds)
-        : mutate(rng, rng.pick(seeds), rng.pick(seeds));
+    const input = rng.chance(0.1) ? rng.bytes(rng.int(rng.chance(0.5) ? 16 : 600)) : rng.chance(0.03) ? rng.pick(seeds) : mutate(rng, rng.pick(seeds), rng.pick(seeds));
     Atomics.store(shared, 0, i);
     const n = Math.min(input.length, sharedBytes.length);
     sharedBytes.set(input.subarray(0, n));
@@ -89,7 +85,12 @@ async function main(): Promise<void> {
         report.byError[name] = (report.byError[name] ?? 0) + 1;
       } else {
         const e = err as Error;
-        find({ index: i, kind: 'untyped', detail: `${e?.constructor?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 300)}\n${(e?.stack ?? '').split('\n').slice(1, 6).join('\n')}`, inputHex: shortHex(input) });
+        find({
+          index: i,
+          kind: 'untyped',
+          detail: `${e?.constructor?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 300)}\n${(e?.stack ?? '').split('\n').slice(1, 6).join('\n')}`,
+          inputHex: shortHex(input),
+        });
       }
     }
     const took = performance.now() - start;

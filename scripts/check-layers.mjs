@@ -65,7 +65,9 @@ for (const file of all) {
   const rel = relative(src, file);
   const folder = rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : null;
   // Comments may name modules (docs); only code counts.
-  const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const code = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const deps = [];
   for (const { spec, runtime } of specifiers(code)) {
     if (!spec.startsWith('.')) {
@@ -92,7 +94,8 @@ for (const file of all) {
     if (to === folder) continue;
     const allowed = LAYERS[folder];
     if (!allowed) problems.push(`${rel}: folder src/${folder}/ has no place in LAYERS (scripts/check-layers.mjs)`);
-    else if (!allowed.includes(to)) problems.push(`${rel}: imports src/${target}, but src/${folder}/ may only import ${allowed.length ? allowed.map((f) => `src/${f}/`).join(', ') : 'nothing else of src/'}`);
+    else if (!allowed.includes(to))
+      problems.push(`${rel}: imports src/${target}, but src/${folder}/ may only import ${allowed.length ? allowed.map((f) => `src/${f}/`).join(', ') : 'nothing else of src/'}`);
   }
   graph.set(file, deps);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The full test suite, as README's second command and .ci/run run it:
 //   1. bring up the local stack (Kafka + registry; idempotent, fetched on first run),
-//   2. type-check the whole project and check the layering (scripts/check-layers.mjs),
+//   2. type-check the whole project, check format and lint (Biome) and the layering (scripts/check-layers.mjs),
 //   3. run every test/**/*.test.ts with node's test runner, one runner process per file (as many
 //      at a time as node's runner would: cores - 1), each bounded by a per-file timeout
 //      (DKG_STREAM_TEST_FILE_TIMEOUT_MS, default 20 min): a file that exceeds it is killed with its
@@ -48,9 +48,10 @@ try {
     const given = args.filter((a) => a.endsWith('.ts'));
     const files = given.length > 0 ? given : findTests(join(root, 'test'));
     const extra = args.filter((a) => !a.endsWith('.ts'));
-    console.error('test: checking layering and package boundaries (scripts/check-layers.mjs)…');
+    console.error('test: format and lint (biome check), layering and package boundaries (scripts/check-layers.mjs)…');
+    const biome = run(process.execPath, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '--error-on-warnings', '--reporter=summary']);
     const layers = run(process.execPath, [join(root, 'scripts', 'check-layers.mjs')]);
-    if (layers.status !== 0) code = 1;
+    if (biome.status !== 0 || layers.status !== 0) code = 1;
     code = Math.max(code, await runFiles(files, extra));
     if (given.length === 0) {
       // The kafkajs patches replace hot paths inside kafkajs: the Kafka integration tests run once
@@ -89,7 +90,9 @@ async function runFiles(files, extra, env = {}) {
       if (res.timedOut) {
         const running = stillRunning(progress);
         timedOut.push(file);
-        console.error(`test: ${file} did not finish within ${timeoutMs / 1000} s (DKG_STREAM_TEST_FILE_TIMEOUT_MS); killed it. Still running: ${running.length > 0 ? running.map((n) => `'${n}'`).join(', ') : '(no test: a hook or an open handle)'}`);
+        console.error(
+          `test: ${file} did not finish within ${timeoutMs / 1000} s (DKG_STREAM_TEST_FILE_TIMEOUT_MS); killed it. Still running: ${running.length > 0 ? running.map((n) => `'${n}'`).join(', ') : '(no test: a hook or an open handle)'}`,
+        );
       } else if (res.code !== 0) failed.push(file);
     }
   };
@@ -110,10 +113,16 @@ function runFile(file, extra, progress, timeoutMs, stream, env) {
     const child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '--test', '--test-force-exit',
-        '--test-reporter=spec', '--test-reporter-destination=stdout',
-        `--test-reporter=${join(root, 'scripts', 'test-progress.mjs')}`, `--test-reporter-destination=${progress}`,
-        ...extra, file,
+        '--import',
+        'tsx',
+        '--test',
+        '--test-force-exit',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${join(root, 'scripts', 'test-progress.mjs')}`,
+        `--test-reporter-destination=${progress}`,
+        ...extra,
+        file,
       ],
       { cwd: root, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'] },
     );
@@ -163,7 +172,8 @@ function stillRunning(progress) {
   const open = [];
   for (const line of text.split('\n')) {
     const [kind, , name] = line.split('\t');
-    if (kind === 'start' && !name.endsWith('.test.ts')) open.push(name); // not the file's own entry
+    if (kind === 'start' && !name.endsWith('.test.ts'))
+      open.push(name); // not the file's own entry
     else if (kind === 'end') {
       const at = open.lastIndexOf(name);
       if (at >= 0) open.splice(at, 1);

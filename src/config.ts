@@ -127,7 +127,12 @@ export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: s
   { key: 'dataDir', env: 'DKG_STREAM_DATA_DIR', default: '.data', doc: 'RocksDB state directory' },
   { key: 'httpPort', env: 'DKG_STREAM_HTTP_PORT', default: '8088', doc: 'HTTP ops server port (0 = off)' },
   { key: 'httpHost', env: 'DKG_STREAM_HTTP_HOST', default: '127.0.0.1', doc: 'address the HTTP ops server binds to (0.0.0.0 = every interface)' },
-  { key: 'advertisedUrl', env: 'DKG_STREAM_ADVERTISED_URL', default: '(none)', doc: 'URL other instances reach this ops server at (default http://<httpHost>:<httpPort>; the host name when httpHost is a wildcard)' },
+  {
+    key: 'advertisedUrl',
+    env: 'DKG_STREAM_ADVERTISED_URL',
+    default: '(none)',
+    doc: 'URL other instances reach this ops server at (default http://<httpHost>:<httpPort>; the host name when httpHost is a wildcard)',
+  },
   { key: 'secretKeyFile', env: 'DKG_STREAM_SECRET_KEY_FILE', default: '(none)', doc: 'AES-256-GCM key file sealing shares and private messages' },
   { key: 'logLevel', env: 'DKG_STREAM_LOG_LEVEL', default: 'info', doc: 'log level (trace … silent)' },
   { key: 'kafkaConnectionTimeoutMs', env: 'DKG_STREAM_KAFKA_CONNECTION_TIMEOUT_MS', default: '5000', doc: 'time to reach the cluster (TCP, handshake, first metadata) before a command fails' },
@@ -219,9 +224,7 @@ function load(opts: ConfigOptions): { config: Config; raw: Record<string, { valu
   };
 
   const brokersRaw = raw.brokers!;
-  const brokers = (Array.isArray(brokersRaw.value) ? brokersRaw.value.map(String) : String(brokersRaw.value).split(','))
-    .map((b) => b.trim())
-    .filter(Boolean);
+  const brokers = (Array.isArray(brokersRaw.value) ? brokersRaw.value.map(String) : String(brokersRaw.value).split(',')).map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) problems.push(`brokers (from ${brokersRaw.from}) is empty`);
   for (const b of brokers) if (!/^[^:\s]+:\d{1,5}$/.test(b)) problems.push(`broker '${b}' (from ${brokersRaw.from}) is not host:port`);
 
@@ -297,8 +300,18 @@ function load(opts: ConfigOptions): { config: Config; raw: Record<string, { valu
 type Raw = Record<string, { value: unknown; from: string }>;
 type SecuritySettings = Pick<
   Config,
-  | 'kafkaTls' | 'kafkaCaFile' | 'kafkaCertFile' | 'kafkaKeyFile' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword'
-  | 'registryCaFile' | 'registryUsername' | 'registryPassword' | 'replicationFactor' | 'minInsyncReplicas'
+  | 'kafkaTls'
+  | 'kafkaCaFile'
+  | 'kafkaCertFile'
+  | 'kafkaKeyFile'
+  | 'kafkaSaslMechanism'
+  | 'kafkaSaslUsername'
+  | 'kafkaSaslPassword'
+  | 'registryCaFile'
+  | 'registryUsername'
+  | 'registryPassword'
+  | 'replicationFactor'
+  | 'minInsyncReplicas'
 >;
 
 /**

@@ -25,8 +25,8 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdminPort, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
+import type { AdminPort, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { ensureInput } from './workload.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -121,10 +121,12 @@ class Proc {
         }
       }
     });
-    this.exited = new Promise((r) => child.on('exit', (code) => {
-      for (const w of this.waiters.splice(0)) w();
-      r(code);
-    }));
+    this.exited = new Promise((r) =>
+      child.on('exit', (code) => {
+        for (const w of this.waiters.splice(0)) w();
+        r(code);
+      }),
+    );
   }
   find(event: string): Ev | undefined {
     return this.events.find((e) => e.event === event);
@@ -183,11 +185,9 @@ function kafkaStreams(brokers: string[], logDir: string, log: (s: string) => voi
     system: 'kafka-streams',
     group: (appId) => appId,
     spawn(appId, topic, dataDir, guarantee, n) {
-      const child = spawn(
-        'java',
-        ['-Xmx768m', '-XX:+UseParallelGC', '-cp', cp, 'dkgstream.bench.FoldBench', brokers.join(','), appId, topic, dataDir, guarantee, String(n)],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawn('java', ['-Xmx768m', '-XX:+UseParallelGC', '-cp', cp, 'dkgstream.bench.FoldBench', brokers.join(','), appId, topic, dataDir, guarantee, String(n)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       return new Proc(`kafka-streams ${appId}`, child, join(logDir, `ks-${appId}-${k++}.log`));
     },
     async readyAt(p, timeoutMs) {
@@ -211,7 +211,17 @@ function dkgStream(brokers: string[], logDir: string): Sys {
     spawn(appId, topic, dataDir, guarantee, n) {
       const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'worker.ts')], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, W_BROKERS: brokers.join(','), W_APP: appId, W_INPUT: topic, W_DATA_DIR: dataDir, W_SESSION_MS: '6000', W_GUARANTEE: guarantee, W_EXPECT: String(n), DKG_STREAM_LOG_LEVEL: process.env.DKG_STREAM_LOG_LEVEL ?? 'info' },
+        env: {
+          ...process.env,
+          W_BROKERS: brokers.join(','),
+          W_APP: appId,
+          W_INPUT: topic,
+          W_DATA_DIR: dataDir,
+          W_SESSION_MS: '6000',
+          W_GUARANTEE: guarantee,
+          W_EXPECT: String(n),
+          DKG_STREAM_LOG_LEVEL: process.env.DKG_STREAM_LOG_LEVEL ?? 'info',
+        },
         cwd: ROOT,
       });
       return new Proc(`dkg-stream ${appId}`, child, join(logDir, `dkg-${appId}-${k++}.log`));
@@ -292,7 +302,14 @@ export async function runKafkaBench(o: KafkaBenchOptions = {}): Promise<KafkaBen
     const proc = sys.spawn(appId, topic, dataDir, 'eos', history);
     try {
       const ready = await sys.readyAt(proc, timeout);
-      const r: RestartResult = { system: sys.system, kind, history, readySeconds: secs(ready - proc.spawnedAt), taskStartSeconds: secs(ready - sys.taskStartAt(proc)), restoredRecords: sys.restored(proc) };
+      const r: RestartResult = {
+        system: sys.system,
+        kind,
+        history,
+        readySeconds: secs(ready - proc.spawnedAt),
+        taskStartSeconds: secs(ready - sys.taskStartAt(proc)),
+        restoredRecords: sys.restored(proc),
+      };
       log(`  ${sys.system} ${kind} after ${history}: ready in ${r.readySeconds} s (task start ${r.taskStartSeconds} s, ${r.restoredRecords} changelog records restored)`);
       return r;
     } finally {
@@ -305,7 +322,10 @@ export async function runKafkaBench(o: KafkaBenchOptions = {}): Promise<KafkaBen
   try {
     if (only.has('fold')) {
       for (const g of ['eos', 'alos'] as const) {
-        const all = new Map<Sys, FoldResult[]>([[ks, []], [dkg, []]]);
+        const all = new Map<Sys, FoldResult[]>([
+          [ks, []],
+          [dkg, []],
+        ]);
         for (let round = 0; round < rounds; round++)
           for (const sys of round % 2 === 0 ? [ks, dkg] : [dkg, ks]) {
             const f = await fold(sys, g, n, `${g}${round}`);
@@ -368,13 +388,19 @@ function ratios(r: KafkaBenchResult): KafkaBenchResult['ratios'] {
   for (const s of ['dkg-stream', 'kafka-streams']) {
     const a = rs(s, 'unclean-restart', r.small);
     const b = rs(s, 'unclean-restart', r.records);
-    if (a && b) out.push({ name: `${s} restart after kill -9: ${r.records} / ${r.small} history`, value: b.taskStartSeconds / Math.max(a.taskStartSeconds, 0.001), note: 'task start time, 1 = independent of history' });
+    if (a && b)
+      out.push({
+        name: `${s} restart after kill -9: ${r.records} / ${r.small} history`,
+        value: b.taskStartSeconds / Math.max(a.taskStartSeconds, 0.001),
+        note: 'task start time, 1 = independent of history',
+      });
   }
   const dkgCold = rs('dkg-stream', 'cold-restore', r.records);
   const dkgReplay = r.replaySeconds?.['dkg-stream'];
   if (dkgCold && dkgReplay) out.push({ name: 'dkg-stream cold restore from changelog / replay of the input', value: dkgCold.readySeconds / dkgReplay, note: 'wall time, < 1 = restore faster' });
   const ksCold = rs('kafka-streams', 'cold-restore', r.records);
-  if (dkgCold && ksCold) out.push({ name: 'cold restore: dkg-stream / Kafka Streams', value: dkgCold.taskStartSeconds / Math.max(ksCold.taskStartSeconds, 0.001), note: 'restore time, < 1 = dkg-stream faster' });
+  if (dkgCold && ksCold)
+    out.push({ name: 'cold restore: dkg-stream / Kafka Streams', value: dkgCold.taskStartSeconds / Math.max(ksCold.taskStartSeconds, 0.001), note: 'restore time, < 1 = dkg-stream faster' });
   if (r.journal?.dkgRestoreSeconds !== undefined)
     out.push({ name: 'dkg-stream restore / upstream journal replay (same N events)', value: r.journal.dkgRestoreSeconds / r.journal.upstreamReplaySeconds, note: 'time, < 1 = dkg-stream faster' });
   return out;
@@ -399,8 +425,10 @@ export function journalReplay(n: number, log: (s: string) => void): { replaySeco
 
 export function formatKafkaTable(r: KafkaBenchResult): string {
   const lines = [`load average ${r.machine.loadavg.map((x) => x.toFixed(2)).join(' ')} on ${r.machine.cpus} cpus`];
-  for (const f of r.fold) lines.push(`fold ${f.guarantee.padEnd(4)} ${f.system.padEnd(14)} ${String(f.recordsPerSec).padStart(8)} records/s  (${f.records} records, ${f.seconds} s, wall ${f.wallSeconds} s)`);
-  for (const x of r.restart) lines.push(`${x.kind.padEnd(15)} ${x.system.padEnd(14)} history ${String(x.history).padStart(8)}: ready ${x.readySeconds} s, task start ${x.taskStartSeconds} s, restored ${x.restoredRecords}`);
+  for (const f of r.fold)
+    lines.push(`fold ${f.guarantee.padEnd(4)} ${f.system.padEnd(14)} ${String(f.recordsPerSec).padStart(8)} records/s  (${f.records} records, ${f.seconds} s, wall ${f.wallSeconds} s)`);
+  for (const x of r.restart)
+    lines.push(`${x.kind.padEnd(15)} ${x.system.padEnd(14)} history ${String(x.history).padStart(8)}: ready ${x.readySeconds} s, task start ${x.taskStartSeconds} s, restored ${x.restoredRecords}`);
   if (r.journal) lines.push(`upstream journal replay: ${r.journal.events} events in ${r.journal.upstreamReplaySeconds} s (${r.journal.upstreamEventsPerSec}/s)`);
   for (const q of r.ratios) lines.push(`ratio ${q.name.padEnd(62)} ${q.value.toFixed(3).padStart(8)}  ${q.note}`);
   return lines.join('\n');

@@ -17,8 +17,8 @@
  * The fold: state[epoch ‖ kind ‖ participant] = count u64 ‖ last seq u64 (last writer).
  */
 import type { KafkaPort, OutRecord } from '../../src/runtime/kafka/port.ts';
-import type { Bytes } from '../../src/state/kv.ts';
 import type { InRecord, ProcessorDef } from '../../src/runtime/processor.ts';
+import type { Bytes } from '../../src/state/kv.ts';
 
 export const COMMITTEE = 10;
 export const PER_EPOCH = COMMITTEE + COMMITTEE * COMMITTEE + COMMITTEE;

@@ -11,7 +11,7 @@ import { availableBlsBackends, blsBackend, setBlsBackend } from '../../src/crypt
 import { decodeFinalization } from '../../src/tempo/finalization.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { prepareIdentity, verifyFinalization, verifyFinalizations } from '../../src/tempo/verify.ts';
-import { RESULTS_DIR, type BenchSection, type Metric } from '../harness.ts';
+import { type BenchSection, type Metric, RESULTS_DIR } from '../harness.ts';
 
 export const certificates: BenchSection = {
   name: 'certificates',

@@ -5,11 +5,11 @@
  * log, every log is checked), finalize (every player: select + reckon + share).
  */
 import { toHex } from '../../src/codec/index.ts';
-import { MinSig, blsBackend } from '../../src/crypto/bls12381/index.ts';
-import { Dealer, type DealerLog, Info, Player, dealerRng } from '../../src/crypto/dkg/index.ts';
+import type { G2Point } from '../../src/crypto/bls12381/index.ts';
+import { blsBackend, MinSig } from '../../src/crypto/bls12381/index.ts';
+import { Dealer, type DealerLog, dealerRng, Info, Player } from '../../src/crypto/dkg/index.ts';
 import { type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { Transcript } from '../../src/crypto/transcript.ts';
-import type { G2Point } from '../../src/crypto/bls12381/index.ts';
 import type { BenchSection, Metric } from '../harness.ts';
 
 interface Phases {
@@ -33,7 +33,9 @@ export function ceremony(n: number, seed: number, log: (m: string) => void = () 
 
   let t = now();
   const dealings = info.dealers.items.map((d, i) => {
-    const s = Transcript.new(utf8('dkg-stream-bench')).commit(Uint8Array.of(seed, n, i)).summarize();
+    const s = Transcript.new(utf8('dkg-stream-bench'))
+      .commit(Uint8Array.of(seed, n, i))
+      .summarize();
     return Dealer.start(dealerRng(s), info, sk.get(toHex(d))!, null);
   });
   ph.deal = now() - t;
@@ -94,6 +96,12 @@ export const dkg: BenchSection = {
         metrics.push({ name: `n=${n} ${phase}`, unit: 's', higherIsBetter: false, ours: best[phase], anchor: nat.best_phases[phase] ?? null, chart: false });
       }
     }
-    return { metrics, data: { native, ours }, notes: [`best of the ceremonies run per size (n=32: one); BLS backend ${blsBackend().name} (mcl runs the G2 work of the DKG: commitments, Feldman checks, sums, MSM, encode/decode; scalars, Ed25519 and transcripts are noble/OpenSSL/JS)`] };
+    return {
+      metrics,
+      data: { native, ours },
+      notes: [
+        `best of the ceremonies run per size (n=32: one); BLS backend ${blsBackend().name} (mcl runs the G2 work of the DKG: commitments, Feldman checks, sums, MSM, encode/decode; scalars, Ed25519 and transcripts are noble/OpenSSL/JS)`,
+      ],
+    };
   },
 };

@@ -6,8 +6,9 @@
  * anchor) and cargo (journal anchor). Records: 1M (quick: 100k), restart history 10k, 3 fold
  * rounds per system and guarantee (quick: 1). BENCH_KAFKA_RECORDS / _SMALL / _ROUNDS override.
  */
-import { runKafkaBench } from '../kafka/section.ts';
+
 import type { BenchSection, Metric } from '../harness.ts';
+import { runKafkaBench } from '../kafka/section.ts';
 
 export const kafka: BenchSection = {
   name: 'kafka',
@@ -23,8 +24,26 @@ export const kafka: BenchSection = {
     const dA = fold('dkg-stream', 'alos');
     const kE = fold('kafka-streams', 'eos');
     const kA = fold('kafka-streams', 'alos');
-    if (dE) metrics.push({ name: `fold ${records} records, exactly-once`, unit: 'records/s', higherIsBetter: true, ours: dE.recordsPerSec, anchor: kE?.recordsPerSec ?? null, anchorName: `${ks}, exactly_once_v2`, target: 1 });
-    if (dA) metrics.push({ name: `fold ${records} records, at-least-once`, unit: 'records/s', higherIsBetter: true, ours: dA.recordsPerSec, anchor: kA?.recordsPerSec ?? null, anchorName: `${ks}, at_least_once`, target: 1 });
+    if (dE)
+      metrics.push({
+        name: `fold ${records} records, exactly-once`,
+        unit: 'records/s',
+        higherIsBetter: true,
+        ours: dE.recordsPerSec,
+        anchor: kE?.recordsPerSec ?? null,
+        anchorName: `${ks}, exactly_once_v2`,
+        target: 1,
+      });
+    if (dA)
+      metrics.push({
+        name: `fold ${records} records, at-least-once`,
+        unit: 'records/s',
+        higherIsBetter: true,
+        ours: dA.recordsPerSec,
+        anchor: kA?.recordsPerSec ?? null,
+        anchorName: `${ks}, at_least_once`,
+        target: 1,
+      });
     const rs = (s: string, kind: string, h: number) => r.restart.find((x) => x.system === s && x.kind === kind && x.history === h);
     const dS = rs('dkg-stream', 'unclean-restart', small);
     const dL = rs('dkg-stream', 'unclean-restart', records);
@@ -32,17 +51,64 @@ export const kafka: BenchSection = {
     const kL = rs('kafka-streams', 'unclean-restart', records);
     const dC = rs('dkg-stream', 'cold-restore', records);
     const kC = rs('kafka-streams', 'cold-restore', records);
-    if (dL) metrics.push({ name: `task start after kill -9, ${records} folded`, unit: 's', higherIsBetter: false, ours: dL.taskStartSeconds, anchor: kL?.taskStartSeconds ?? null, anchorName: `${ks}, exactly_once_v2 (wipes and restores the store after an unclean stop)` });
+    if (dL)
+      metrics.push({
+        name: `task start after kill -9, ${records} folded`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: dL.taskStartSeconds,
+        anchor: kL?.taskStartSeconds ?? null,
+        anchorName: `${ks}, exactly_once_v2 (wipes and restores the store after an unclean stop)`,
+      });
     if (dS && dL)
-      metrics.push({ name: `task start after kill -9: ${records} vs ${small} folded`, unit: 's', higherIsBetter: false, ours: dL.taskStartSeconds, anchor: dS.taskStartSeconds, anchorName: `dkg-stream itself after ${small} records (1× = independent of history)`, target: 0.5 });
-    if (kS && kL) metrics.push({ name: `Kafka Streams task start after kill -9: ${records} vs ${small}`, unit: 's', higherIsBetter: false, ours: kL.taskStartSeconds, anchor: kS.taskStartSeconds, anchorName: 'Kafka Streams itself (reference)', chart: false });
+      metrics.push({
+        name: `task start after kill -9: ${records} vs ${small} folded`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: dL.taskStartSeconds,
+        anchor: dS.taskStartSeconds,
+        anchorName: `dkg-stream itself after ${small} records (1× = independent of history)`,
+        target: 0.5,
+      });
+    if (kS && kL)
+      metrics.push({
+        name: `Kafka Streams task start after kill -9: ${records} vs ${small}`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: kL.taskStartSeconds,
+        anchor: kS.taskStartSeconds,
+        anchorName: 'Kafka Streams itself (reference)',
+        chart: false,
+      });
     if (dC) {
-      metrics.push({ name: `cold restore from changelog, ${records} folded`, unit: 's', higherIsBetter: false, ours: dC.taskStartSeconds, anchor: kC?.taskStartSeconds ?? null, anchorName: `${ks} restoring the same store from its changelog` });
+      metrics.push({
+        name: `cold restore from changelog, ${records} folded`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: dC.taskStartSeconds,
+        anchor: kC?.taskStartSeconds ?? null,
+        anchorName: `${ks} restoring the same store from its changelog`,
+      });
       const replay = r.replaySeconds?.['dkg-stream'];
-      if (replay) metrics.push({ name: 'cold restore vs replay of the input', unit: 's', higherIsBetter: false, ours: dC.readySeconds, anchor: replay, anchorName: 'dkg-stream replaying the input topic from offset 0 (new application, spawn to caught up)' });
+      if (replay)
+        metrics.push({
+          name: 'cold restore vs replay of the input',
+          unit: 's',
+          higherIsBetter: false,
+          ours: dC.readySeconds,
+          anchor: replay,
+          anchorName: 'dkg-stream replaying the input topic from offset 0 (new application, spawn to caught up)',
+        });
     }
     if (r.journal && dC)
-      metrics.push({ name: `restore vs upstream journal replay, ${records} events`, unit: 's', higherIsBetter: false, ours: dC.taskStartSeconds, anchor: r.journal.upstreamReplaySeconds, anchorName: 'commonware-storage 0.0.64 segmented::variable journal init + replay into BTreeMaps (Rust, 1 thread)' });
+      metrics.push({
+        name: `restore vs upstream journal replay, ${records} events`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: dC.taskStartSeconds,
+        anchor: r.journal.upstreamReplaySeconds,
+        anchorName: 'commonware-storage 0.0.64 segmented::variable journal init + replay into BTreeMaps (Rust, 1 thread)',
+      });
     const notes = [
       `load average at start ${r.machine.loadavg.map((x) => x.toFixed(2)).join(' ')}; logs of the child processes in ${r.logs}`,
       'fold workload: raw fixed-layout DKG-event bytes (no Avro/registry on either side), 2 partitions, committee of 10 per epoch, ≈250k store keys per 1M records (bench/kafka/workload.ts)',

@@ -4,14 +4,14 @@
  * the follow processor on the exactly-once runtime.
  */
 import type { Config } from '../config.ts';
+import type { FollowConfig } from '../processors/follow/processor.ts';
 import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { KafkaPort } from '../runtime/kafka/port.ts';
-import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
-import { AvroSerde, type RegistrySecurity, loadSchemas, registryClient } from '../runtime/schemas.ts';
 import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/security.ts';
+import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
+import { AvroSerde, loadSchemas, type RegistrySecurity, registryClient } from '../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
 import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
-import type { FollowConfig } from '../processors/follow/processor.ts';
 import { startableProcessor } from './processors.ts';
 
 export interface FollowEnv {
@@ -32,8 +32,6 @@ export function followEnv(
   const port = new KafkajsPort({ ...kafkaClientOptions(config), clientId, readerGroupPrefix: topology.applicationId });
   return { topology, serde, codec: avroFollowCodec(serde, topology), port, close: () => port.close() };
 }
-
-const name = (env: FollowEnv, logical: string) => env.topology.topics.get(logical)!.name;
 
 /** The follow processor on the runtime, with topic names, changelogs and the Avro DLQ from the topology. */
 export function followRuntime(

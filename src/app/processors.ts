@@ -8,18 +8,18 @@
  * skipped. (The DKG observer runs inside `follow`; there is no separate dkg-observer processor.)
  */
 import type { Config } from '../config.ts';
+import { journalRoute } from '../processors/dkg-journal/http.ts';
+import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
+import { JournalQueries } from '../processors/dkg-journal/queries.ts';
+import { type FollowConfig, followProcessor } from '../processors/follow/processor.ts';
 import type { QueryRoute } from '../runtime/http.ts';
 import type { Metrics } from '../runtime/metrics.ts';
 import type { ProcessorDef } from '../runtime/processor.ts';
-import { StreamRuntime, type RuntimeOptions } from '../runtime/runtime.ts';
+import { type RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
 import { Keyring } from '../state/seal.ts';
-import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
-import { journalRoute } from '../processors/dkg-journal/http.ts';
-import { JournalQueries } from '../processors/dkg-journal/queries.ts';
 import { JOURNAL_STORE, STATES_STORE } from '../topics/dkg-journal-records.ts';
 import type { FollowEnv } from './env.ts';
-import { followProcessor, type FollowConfig } from '../processors/follow/processor.ts';
 
 /** Upstream `max_read_size` of the reshare example's journal (the simulator uses the same). */
 export const DEFAULT_MAX_READ_SIZE = 1024;
@@ -36,8 +36,7 @@ export interface ProcessorSettings {
 }
 
 /** Runtime options the caller chooses (the registry fills in port, topics, DLQ and changelogs). */
-export type RuntimeParams = Pick<RuntimeOptions, 'dataDir'> &
-  Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>;
+export type RuntimeParams = Pick<RuntimeOptions, 'dataDir'> & Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>;
 
 export interface StartedProcessor {
   runtime: StreamRuntime;
@@ -49,7 +48,6 @@ export interface RegisteredProcessor {
   name: string;
   /** What the processor needs that the configuration alone does not give (for error messages). */
   needs?: string;
-  // biome-ignore lint: processors are heterogeneous
   def(env: FollowEnv, config: Pick<Config, 'secretKeyFile'>, settings: ProcessorSettings): ProcessorDef<any>;
   routes?(runtime: StreamRuntime, config: Pick<Config, 'secretKeyFile'>, settings: ProcessorSettings): Map<string, QueryRoute>;
 }
@@ -133,9 +131,8 @@ export function defaultProcessors(env: FollowEnv): string[] {
  * `<applicationId>-<processor>`, changelogs as the topology names them, and DLQ values in Avro
  * (subject `<dlq>-value`, schema dlq.avsc) in the registry wire format.
  */
-// biome-ignore lint: processors are heterogeneous
 export function wiredRuntime(env: FollowEnv, def: ProcessorDef<any>, params: RuntimeParams): StreamRuntime {
-  checkProcessorAgainstTopology(env.topology, def, 'topology.yaml (checked against the processors\' code)');
+  checkProcessorAgainstTopology(env.topology, def, "topology.yaml (checked against the processors' code)");
   const spec = env.topology.processors.get(def.name);
   const dlq = env.topology.topics.get('dlq');
   if (!dlq) throw new ProcessorSetupError('topology has no dlq topic');

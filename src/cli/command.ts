@@ -16,10 +16,7 @@ export class UsageError extends Error {
  * positionals. An unknown flag, a value given to a boolean, or a string flag without its value is
  * a {@link UsageError}, so a typo never silently changes behaviour.
  */
-export function parseArgs(
-  args: string[],
-  spec: { strings?: string[]; booleans?: string[] },
-): { flags: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parseArgs(args: string[], spec: { strings?: string[]; booleans?: string[] }): { flags: Record<string, string | boolean | undefined>; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const s of spec.strings ?? []) options[s] = { type: 'string' };
   for (const b of spec.booleans ?? []) options[b] = { type: 'boolean' };

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { UsageError } from './command.ts';
 import type { ProcessorSettings } from '../app/processors.ts';
-import { DEFAULT_RETAIN_EPOCHS, FollowConfigError, bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, type FollowBootstrap } from '../processors/follow/processor.ts';
+import { bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, DEFAULT_RETAIN_EPOCHS, type FollowBootstrap, FollowConfigError } from '../processors/follow/processor.ts';
 import { hexToBytes } from '../tempo/hex.ts';
+import { MAINNET_NETWORK_IDENTITY, type NetworkIdentity, TESTNET_NETWORK_IDENTITY } from '../tempo/network-identity.ts';
 import { VerifierPool } from '../tempo/verify-pool.ts';
-import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY, type NetworkIdentity } from '../tempo/network-identity.ts';
+import { UsageError } from './command.ts';
 
 export const FOLLOW_FLAGS = ['epoch-length', 'genesis-outcome', 'bootstrap-header', 'network-identity', 'network-identity-from-epoch', 'chain', 'retain-epochs', 'verify-threads'];
 
@@ -70,7 +70,10 @@ export function followSettings(flags: Record<string, string | boolean | undefine
 export function processorList(flag: string | boolean | undefined): string[] | undefined {
   if (flag === undefined) return undefined;
   if (typeof flag !== 'string') throw new UsageError('--processor needs a name');
-  const names = flag.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = flag
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError('--processor needs a name');
   return [...new Set(names)];
 }

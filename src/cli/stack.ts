@@ -32,7 +32,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths.ts';
@@ -163,10 +163,7 @@ function ensureKafka(c: StackConfig, say: Say): string {
   if (!existsSync(join(libs, '.complete'))) {
     say(`fetching Apache Kafka ${version} broker jars from Maven Central (first run only)…`);
     rmSync(libs, { recursive: true, force: true });
-    mvn(
-      ['-f', join(REPO_ROOT, 'tools', 'kafka', 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`],
-      `Kafka ${version}`,
-    );
+    mvn(['-f', join(REPO_ROOT, 'tools', 'kafka', 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], `Kafka ${version}`);
     writeFileSync(join(libs, '.complete'), `${version}\n`);
   }
   return join(libs, '*');
@@ -180,10 +177,7 @@ function ensureApicurio(c: StackConfig, say: Say): string {
     say(`fetching Apicurio Registry ${APICURIO_VERSION} from Maven Central (first run only)…`);
     rmSync(home, { recursive: true, force: true });
     mkdirSync(home, { recursive: true });
-    mvn(
-      ['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${home}`],
-      `Apicurio Registry ${APICURIO_VERSION}`,
-    );
+    mvn(['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${home}`], `Apicurio Registry ${APICURIO_VERSION}`);
     const archive = join(home, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
     const tar = spawnSync('tar', ['xzf', archive, '-C', home], { stdio: 'inherit' });
     if (tar.status !== 0) throw new Error(`could not unpack ${archive}`);
@@ -340,13 +334,7 @@ export async function registryReady(c: StackConfig): Promise<boolean> {
   }
 }
 
-async function waitReady(
-  name: string,
-  probe: () => Promise<boolean>,
-  pids: number[],
-  logFile: string,
-  timeoutMs: number,
-): Promise<void> {
+async function waitReady(name: string, probe: () => Promise<boolean>, pids: number[], logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;
@@ -366,13 +354,11 @@ function brokerProperties(c: StackConfig, n: Node, secrets: Secrets | undefined)
   const client = c.secure ? 'SASL_SSL' : 'PLAINTEXT';
   const controllerProto = c.secure ? 'SSL' : 'PLAINTEXT';
   const quorum =
-    c.brokers === 1
-      ? [`controller.quorum.bootstrap.servers=127.0.0.1:${n.controllerPort}`]
-      : [`controller.quorum.voters=${all.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(',')}`];
+    c.brokers === 1 ? [`controller.quorum.bootstrap.servers=127.0.0.1:${n.controllerPort}`] : [`controller.quorum.voters=${all.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(',')}`];
   const security = secrets
     ? [
         '# SASL_SSL for clients and between brokers (SCRAM users bootstrapped at format); mutual TLS',
-        '# for the controller quorum (the brokers\' own certificate is their principal).',
+        "# for the controller quorum (the brokers' own certificate is their principal).",
         `sasl.enabled.mechanisms=${SCRAM}`,
         `sasl.mechanism.inter.broker.protocol=${SCRAM}`,
         `listener.name.sasl_ssl.${SCRAM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${STACK_USERS.admin}" password="${secrets.password('admin')}";`,
@@ -475,11 +461,7 @@ function registryProperties(c: StackConfig, secrets: Secrets | undefined): strin
 
 /** `<stack dir>/client.yaml`: every command pointed at this stack (as the application user when secure). */
 function clientYaml(c: StackConfig, secrets: Secrets | undefined): string {
-  const lines = [
-    '# Written by `dkg-stream stack up`: use with --config or DKG_STREAM_CONFIG.',
-    `brokers: ${brokerAddresses(c).join(',')}`,
-    `registryUrl: ${registryUrl(c)}`,
-  ];
+  const lines = ['# Written by `dkg-stream stack up`: use with --config or DKG_STREAM_CONFIG.', `brokers: ${brokerAddresses(c).join(',')}`, `registryUrl: ${registryUrl(c)}`];
   if (secrets) {
     lines.push(
       `# The application user may use topics under topicPrefix and groups / transactional ids under applicationId.`,
@@ -557,9 +539,7 @@ export async function status(c: StackConfig = stackConfig()): Promise<StackStatu
 function formatNode(c: StackConfig, n: Node, cp: string, jvmLog: string[], clusterId: string, secrets: Secrets | undefined, say: Say): void {
   if (existsSync(join(n.data, 'meta.properties'))) return;
   say(`formatting KRaft storage of node ${n.id}`);
-  const scram = secrets
-    ? (Object.keys(STACK_USERS) as Array<keyof typeof STACK_USERS>).flatMap((u) => ['--add-scram', `${SCRAM}=[name=${STACK_USERS[u]},password=${secrets.password(u)}]`])
-    : [];
+  const scram = secrets ? (Object.keys(STACK_USERS) as Array<keyof typeof STACK_USERS>).flatMap((u) => ['--add-scram', `${SCRAM}=[name=${STACK_USERS[u]},password=${secrets.password(u)}]`]) : [];
   const quorum = c.brokers === 1 ? ['--standalone'] : [];
   const fmt = spawnSync(c.java, ['-cp', cp, ...jvmLog, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', n.props, ...quorum, ...scram], { encoding: 'utf8' });
   // The tool's output never echoes the passwords; keep only its tail for the error.
@@ -577,8 +557,7 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, o
   const formatted = nodes({ ...c, brokers: 3 }).some((n) => existsSync(join(n.data, 'meta.properties')));
   if (saved && formatted && (saved.brokers !== c.brokers || saved.secure !== c.secure)) {
     throw new Error(
-      `the stack in ${c.dir} was created with --brokers ${saved.brokers}${saved.secure ? ' --secure' : ''}; ` +
-        `run \`dkg-stream stack reset\` first, or use another DKG_STREAM_STACK_DIR (and ports)`,
+      `the stack in ${c.dir} was created with --brokers ${saved.brokers}${saved.secure ? ' --secure' : ''}; ` + `run \`dkg-stream stack reset\` first, or use another DKG_STREAM_STACK_DIR (and ports)`,
     );
   }
   if (!saved && formatted && (c.brokers !== 1 || c.secure)) {
@@ -620,12 +599,10 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, o
       say(`starting Kafka node ${n.id} on 127.0.0.1:${n.port}`);
       startDetached(
         c.java,
-        [
-          `-Xms${Math.min(256, c.brokerHeapMb)}m`, `-Xmx${c.brokerHeapMb}m`,
-          '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true',
-          ...jvmLog, '-cp', cp, 'kafka.Kafka', n.props,
-        ],
-        n.log, n.pidFile, c.dir,
+        [`-Xms${Math.min(256, c.brokerHeapMb)}m`, `-Xmx${c.brokerHeapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', ...jvmLog, '-cp', cp, 'kafka.Kafka', n.props],
+        n.log,
+        n.pidFile,
+        c.dir,
       );
     }
     const pids = all.map((n) => readPid(n.pidFile)!);
@@ -651,7 +628,9 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, o
     const pid = startDetached(
       c.java,
       [`-Xmx${c.registryHeapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dquarkus.config.locations=${p.registryProps}`, '-jar', runner],
-      p.registryLog, p.registryPid, dirname(runner),
+      p.registryLog,
+      p.registryPid,
+      dirname(runner),
     );
     await waitReady('schema registry', () => registryReady(c), [pid], p.registryLog, c.readyTimeoutMs);
     say(`schema registry ready (pid ${pid}, log ${p.registryLog})`);

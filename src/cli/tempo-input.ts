@@ -12,10 +12,10 @@
  * A `hash` field next to the header JSON is returned as the claimed hash, to be checked.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { decodeTempoBlock, looksLikeBlockRlp, type RawBlock } from '../tempo/block.ts';
-import { decodeTempoHeader, tempoHeaderFromJson, type TempoHeader } from '../tempo/header.ts';
-import { hexToBytes } from '../tempo/hex.ts';
 import { oneLine, showValue } from '../codec/show.ts';
+import { decodeTempoBlock, looksLikeBlockRlp, type RawBlock } from '../tempo/block.ts';
+import { decodeTempoHeader, type TempoHeader, tempoHeaderFromJson } from '../tempo/header.ts';
+import { hexToBytes } from '../tempo/hex.ts';
 
 const HEX_RE = /^(0x|0X)?[0-9a-fA-F]+$/;
 
@@ -68,7 +68,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 function locateHeader(json: unknown): { header: unknown; holder: Record<string, unknown> | undefined; body: Record<string, unknown> | undefined } {
   if (isObj(json)) {
     if ('parentHash' in json) return { header: json, holder: json, body: json };
-    if (isObj(json.block) && 'header' in json.block) return { header: json.block.header, holder: isObj(json.block.header) ? json.block.header : undefined, body: isObj(json.block.body) ? json.block.body : undefined };
+    if (isObj(json.block) && 'header' in json.block)
+      return { header: json.block.header, holder: isObj(json.block.header) ? json.block.header : undefined, body: isObj(json.block.body) ? json.block.body : undefined };
     if (isObj(json.header)) return { header: json.header, holder: json.header, body: isObj(json.body) ? json.body : json };
   }
   return { header: json, holder: undefined, body: undefined };

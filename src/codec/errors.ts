@@ -8,16 +8,7 @@
  * escapes a decoder is a bug, not bad input.
  */
 
-export type CodecErrorKind =
-  | 'EndOfBuffer'
-  | 'ExtraData'
-  | 'InvalidVarint'
-  | 'InvalidUsize'
-  | 'InvalidBool'
-  | 'InvalidEnum'
-  | 'InvalidLength'
-  | 'Invalid'
-  | 'Wrapped';
+export type CodecErrorKind = 'EndOfBuffer' | 'ExtraData' | 'InvalidVarint' | 'InvalidUsize' | 'InvalidBool' | 'InvalidEnum' | 'InvalidLength' | 'Invalid' | 'Wrapped';
 
 /** Base class: `instanceof CodecError` separates bad input from programming errors. */
 export abstract class CodecError extends Error {

@@ -2,8 +2,13 @@
  * commonware-codec (v0.0.64) for TypeScript: strict, bounded readers and growable writers.
  * See reader.ts for the invariants every decoder built on it inherits.
  */
+
+export { compareBigints, compareBytes, compareNumbers, concatBytes, equalBytes, fromHex, toHex } from './bytes.ts';
+export type { Codec } from './codec.ts';
+export * as codecs from './codec.ts';
 export {
   CodecError,
+  type CodecErrorKind,
   EndOfBuffer,
   ExtraData,
   Invalid,
@@ -13,14 +18,10 @@ export {
   InvalidUsize,
   InvalidVarint,
   Wrapped,
-  type CodecErrorKind,
 } from './errors.ts';
-export { ANY, U32_MAX, atLeast, atMost, exact, range, rangeContains, type RangeCfg } from './range.ts';
-export { Reader, decode, type Compare, type ReadFn } from './reader.ts';
-export { Writer, encode, type WriteFn } from './writer.ts';
-export { varintSize, varintSizeBig, zigzagDecode, zigzagEncode } from './varint.ts';
-export { OrderedMap, OrderedSet, DuplicateKeyError, maxFaults, quorum } from './ordered.ts';
+export { DuplicateKeyError, maxFaults, OrderedMap, OrderedSet, quorum } from './ordered.ts';
+export { ANY, atLeast, atMost, exact, type RangeCfg, range, rangeContains, U32_MAX } from './range.ts';
+export { type Compare, decode, Reader, type ReadFn } from './reader.ts';
 export { union, unionUnique } from './union.ts';
-export { compareBigints, compareBytes, compareNumbers, concatBytes, equalBytes, fromHex, toHex } from './bytes.ts';
-export * as codecs from './codec.ts';
-export type { Codec } from './codec.ts';
+export { varintSize, varintSizeBig, zigzagDecode, zigzagEncode } from './varint.ts';
+export { encode, type WriteFn, Writer } from './writer.ts';

@@ -1,5 +1,5 @@
-import type { Compare, ReadFn, Reader } from './reader.ts';
 import type { RangeCfg } from './range.ts';
+import type { Compare, Reader, ReadFn } from './reader.ts';
 import type { WriteFn, Writer } from './writer.ts';
 
 /**

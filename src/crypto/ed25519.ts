@@ -1,8 +1,8 @@
-import { type KeyObject, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { type Reader, type Writer, Wrapped, compareBytes, decode as decodeWith, unionUnique } from '../codec/index.ts';
+import { compareBytes, decode as decodeWith, type Reader, unionUnique, Wrapped, type Writer } from '../codec/index.ts';
 import { ChaCha20Rng } from './chacha.ts';
-import { type RngCore, cryptoRng, drawBytes } from './rng.ts';
+import { cryptoRng, drawBytes, type RngCore } from './rng.ts';
 
 /**
  * Ed25519 as commonware v0.0.64 uses it (`ed25519::scheme`, backed by ed25519-consensus 2.1):

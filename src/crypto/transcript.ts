@@ -1,5 +1,5 @@
 import { blake3 } from '@noble/hashes/blake3.js';
-import { type Reader, type Writer, Writer as W } from '../codec/index.ts';
+import { type Reader, Writer as W, type Writer } from '../codec/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, type Ed25519Signature, ed25519SignRaw, ed25519VerifyRaw } from './ed25519.ts';
 import type { RngCore } from './rng.ts';
 

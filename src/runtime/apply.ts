@@ -36,11 +36,7 @@ export function topicConfigs(t: TopicSpec): Record<string, string> {
   return c;
 }
 
-export async function applyTopology(
-  admin: TopicAdmin,
-  topology: Topology,
-  registry?: { client: SchemaRegistry; schemas: Map<string, LoadedSchema> },
-): Promise<ApplyReport> {
+export async function applyTopology(admin: TopicAdmin, topology: Topology, registry?: { client: SchemaRegistry; schemas: Map<string, LoadedSchema> }): Promise<ApplyReport> {
   const existing = new Set(await admin.listTopics());
   const report: ApplyReport = { topics: [], schemas: [] };
   for (const t of topology.topics.values()) {

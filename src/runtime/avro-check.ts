@@ -281,9 +281,7 @@ function compile(type: avro.Type, path: string, limit: AvroFieldLimit | undefine
         for (const f of fields!) f(c, depth + 1);
       };
       memo.set(name, check);
-      fields = (t.fields as Array<{ name: string; type: avro.Type }>).map((f) =>
-        compile(f.type, `${shortName(name)}.${f.name}`, limits.get(`${name}.${f.name}`), limits, memo),
-      );
+      fields = (t.fields as Array<{ name: string; type: avro.Type }>).map((f) => compile(f.type, `${shortName(name)}.${f.name}`, limits.get(`${name}.${f.name}`), limits, memo));
       return check;
     }
     default:

@@ -76,14 +76,7 @@ const KAFKA_OUTAGE_NAMES = new Set([
  * offending record is isolated (see StreamRuntime). Anything else from the broker is an outage or
  * a transactional state error, retried by restarting the task.
  */
-const RECORD_FAULT_TYPES = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-  'INVALID_TIMESTAMP',
-  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
-]);
+const RECORD_FAULT_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP', 'UNSUPPORTED_FOR_MESSAGE_FORMAT']);
 
 type Chained = { name?: unknown; code?: unknown; type?: unknown; retriable?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
 

@@ -7,7 +7,7 @@
  */
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import { compareBytes } from '../state/kv.ts';
-import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
+import { RocksKV, type RocksOptions, storeDir } from '../state/rocksdb.ts';
 import { StateStore, tpKey } from '../state/store.ts';
 import type { InRecord, KafkaPort, ReadHandle } from './kafka/port.ts';
 import { logger } from './log.ts';

@@ -9,7 +9,7 @@
  *   GET /stores/<name>?from=<hex>&to=<hex>&limit=N   range over the local partitions (hex keys, to exclusive)
  * Keys and values are hex (stores hold raw bytes; `epoch` keys are 16 hex digits).
  */
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compareBytes } from '../state/kv.ts';
 import type { KafkaPort } from './kafka/port.ts';

@@ -5,7 +5,7 @@
  * command output (JSON, tables). Each line is JSON with an ISO 8601 `time` and the level's name
  * (`"level":"warn"`), so it reads without a lookup table and sorts by time as text.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 const defaultLevel = process.env.NODE_TEST_CONTEXT ? 'warn' : 'info';
 

@@ -39,7 +39,6 @@ export class ReplayRefused extends Error {
 
 export interface ReplayOptions {
   port: KafkaPort;
-  // biome-ignore lint: processors are heterogeneous
   processor: ProcessorDef<any>;
   /** The processor's consumer group (`<applicationId>-<processor>`). */
   groupId: string;
@@ -170,7 +169,16 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
   const report = (): ReplayReport => {
     const records = partitions.reduce((n, p) => n + p.records, 0);
     const ms = Date.now() - t0;
-    return { processor: def.name, groupId: o.groupId, from: o.from, partitions, records, dlq: partitions.reduce((n, p) => n + p.dlq, 0), ms, recordsPerSecond: Math.round(records / Math.max(0.001, ms / 1000)) };
+    return {
+      processor: def.name,
+      groupId: o.groupId,
+      from: o.from,
+      partitions,
+      records,
+      dlq: partitions.reduce((n, p) => n + p.dlq, 0),
+      ms,
+      recordsPerSecond: Math.round(records / Math.max(0.001, ms / 1000)),
+    };
   };
   if (total === 0) return report();
 
@@ -279,7 +287,10 @@ async function recreateEmpty(admin: AdminPort, topic: string): Promise<void> {
 
 /** The dry run's table (stdout): what a replay would reset, per partition. */
 export function formatReplayPlan(p: ReplayPlan): string {
-  const rows = [['topic', 'partition', 'committed', 'from', 'to', 'records'], ...p.partitions.map((x) => [x.topic, String(x.partition), x.committed === null ? '-' : String(x.committed), String(x.from), String(x.to), String(x.records)])];
+  const rows = [
+    ['topic', 'partition', 'committed', 'from', 'to', 'records'],
+    ...p.partitions.map((x) => [x.topic, String(x.partition), x.committed === null ? '-' : String(x.committed), String(x.from), String(x.to), String(x.records)]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
@@ -288,7 +299,9 @@ export function formatReplayPlan(p: ReplayPlan): string {
     ...rows.slice(1).map(line),
     `would delete ${p.storeDirs.length} local store director${p.storeDirs.length === 1 ? 'y' : 'ies'} under the data directory and recreate ${p.changelogs.length} changelog(s) empty: ${p.changelogs.join(', ') || '(none)'}`,
     `would fold ${p.records} records`,
-    p.activeMembers.length > 0 ? `would be REFUSED now: the group has ${p.activeMembers.length} active member(s) (${p.activeMembers.join(', ')})` : 'the group has no active members: the replay could run now',
+    p.activeMembers.length > 0
+      ? `would be REFUSED now: the group has ${p.activeMembers.length} active member(s) (${p.activeMembers.join(', ')})`
+      : 'the group has no active members: the replay could run now',
   ].join('\n');
 }
 

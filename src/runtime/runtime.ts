@@ -26,24 +26,23 @@
  * with back-off until it succeeds, whether or not records arrive for its partition.
  */
 import { EventEmitter } from 'node:events';
-import { type RocksOptions, RocksKV, storeDir } from '../state/rocksdb.ts';
+import { RocksKV, type RocksOptions, storeDir } from '../state/rocksdb.ts';
 import { StateStore, tpKey } from '../state/store.ts';
 import type { DlqEncoder } from './dlq.ts';
-import { RecordRejected, TransientError, recordFault, transientCause } from './errors.ts';
+import { RecordRejected, recordFault, TransientError, transientCause } from './errors.ts';
 import { GlobalTable } from './global.ts';
-import type { BatchControl, GroupConsumer, InBatch, KafkaPort, Producer, ProducedRange, TopicPartition, TopicPartitionOffset, TransactionalProducer } from './kafka/port.ts';
-import type { PendingCommit } from './task.ts';
+import type { BatchControl, GroupConsumer, InBatch, KafkaPort, ProducedRange, Producer, TopicPartition, TopicPartitionOffset, TransactionalProducer } from './kafka/port.ts';
 import { logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import type { ProcessorDef } from './processor.ts';
-import { type RestoreProgress, applyChangelogBatch } from './restore.ts';
+import { applyChangelogBatch, type RestoreProgress } from './restore.ts';
+import type { PendingCommit } from './task.ts';
 import { Task } from './task.ts';
 
 const log = logger('runtime');
 
 export interface RuntimeOptions {
   port: KafkaPort;
-  // biome-ignore lint: processors are heterogeneous
   processor: ProcessorDef<any>;
   applicationId: string;
   dataDir: string;
@@ -260,9 +259,7 @@ export class StreamRuntime extends EventEmitter {
       const table = new GlobalTable(this.opts.port, g, this.opts.dataDir, this.opts.rocks);
       this.globals.set(g, table);
       if (def.onGlobalUpdate) table.onUpdate((records) => this.globalUpdate(g, records));
-      await table.start((restored, total) =>
-        this.progress({ processor: def.name, store: `global:${g}`, partition: -1, restored, total, done: restored >= total }),
-      );
+      await table.start((restored, total) => this.progress({ processor: def.name, store: `global:${g}`, partition: -1, restored, total, done: restored >= total }));
     }
     this.globalsReady = true;
     const consumer = this.opts.port.groupConsumer({
@@ -287,7 +284,10 @@ export class StreamRuntime extends EventEmitter {
     });
     consumer.onRestart?.((err) => {
       this.consumerTrouble = err.message;
-      this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', { processor: def.name, reason: 'consumer' });
+      this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', {
+        processor: def.name,
+        reason: 'consumer',
+      });
     });
     await consumer.start((batch, ctl) => this.handle(batch, ctl));
   }
@@ -374,7 +374,11 @@ export class StreamRuntime extends EventEmitter {
       const onCommit = (c: { partition: number; offsets: TopicPartitionOffset[] }) => {
         if (c.partition === partition && c.offsets.some((o) => o.topic === topic && o.partition === partition && o.offset > offset)) finish(resolve);
       };
-      const check = () => void applied().then((ok) => ok && finish(resolve), () => {});
+      const check = () =>
+        void applied().then(
+          (ok) => ok && finish(resolve),
+          () => {},
+        );
       const onTask = (t: { partition: number; state: string }) => t.partition === partition && t.state === 'running' && check();
       const timer = setTimeout(() => finish(() => reject(new FoldTimeout(`${this.opts.processor.name} did not fold ${topic}/${partition}@${offset} within ${timeoutMs} ms`))), timeoutMs);
       this.on('commit', onCommit);
@@ -665,15 +669,20 @@ export class StreamRuntime extends EventEmitter {
       if (handle.inFlight === 0 && !handle.closed) this.sealAndSubmit(handle);
     });
     const prev = this.retrying.get(k);
-    const r: Retrying =
-      prev && prev.offset === offset ? prev : { topic, offset: offset ?? -1, since: Date.now(), attempts: 0, reason: err.dependency };
+    const r: Retrying = prev && prev.offset === offset ? prev : { topic, offset: offset ?? -1, since: Date.now(), attempts: 0, reason: err.dependency };
     clearTimeout(r.timer);
     r.attempts++;
     r.reason = err.dependency;
     this.retrying.set(k, r);
     const delay = Math.min(this.opts.maxRetryBackoffMs ?? 10_000, 250 * 2 ** Math.min(r.attempts - 1, 10));
-    this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', { processor: this.opts.processor.name, reason: err.dependency });
-    log.warn({ processor: this.opts.processor.name, topic, partition: p, offset, attempt: r.attempts, retryInMs: delay, dependency: err.dependency, err: err.message }, 'dependency failed: pausing the partition and retrying the record');
+    this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', {
+      processor: this.opts.processor.name,
+      reason: err.dependency,
+    });
+    log.warn(
+      { processor: this.opts.processor.name, topic, partition: p, offset, attempt: r.attempts, retryInMs: delay, dependency: err.dependency, err: err.message },
+      'dependency failed: pausing the partition and retrying the record',
+    );
     const tp = { topic, partition: p };
     this.consumer?.pause([tp]);
     if (offset !== undefined) {
@@ -699,7 +708,7 @@ export class StreamRuntime extends EventEmitter {
   /** Nothing folded, in flight or retried on this input partition (its fetched position is all there is). */
   private idle(topic: string, partition: number): boolean {
     const h = this.handles.get(partition);
-    if (!h || h.state !== 'running' || !h.task) return false;
+    if (h?.state !== 'running' || !h.task) return false;
     return h.inFlight === 0 && h.task.openRecords === 0 && !this.retrying.has(tpKey(topic, partition));
   }
 
@@ -783,7 +792,7 @@ export class StreamRuntime extends EventEmitter {
     this.metrics.inc('dkg_stream_task_failures_total', 'Tasks closed after a failed transaction', { processor: this.opts.processor.name });
     this.metrics.inc('dkg_stream_retries_total', 'Retries after transient failures, by reason (each retry once; records are counted only when committed)', {
       processor: this.opts.processor.name,
-      reason: fault ? 'isolate' : transientCause(err)?.dependency ?? 'transaction',
+      reason: fault ? 'isolate' : (transientCause(err)?.dependency ?? 'transaction'),
     });
     if (fault && handle.failedUnit) this.isolate(p, handle.failedUnit, fault, err);
     if (this.handles.get(p) !== handle) return; // already replaced

@@ -11,16 +11,16 @@
  *   length against the bytes left and the protocol's per-field limits (avro-limits.ts) before
  *   avsc, which trusts counts, sees the body (docs/decoding.md).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { basename, join } from 'node:path';
-import avro from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { RegistryUnavailable } from './errors.ts';
-import type { Topology, TopicSpec } from './topology.ts';
+import avro from 'avsc';
 import type { Config } from '../config.ts';
-import { AvroCheckError, avroChecker, type AvroLimits } from './avro-check.ts';
+import { AvroCheckError, type AvroLimits, avroChecker } from './avro-check.ts';
 import { AVRO_FIELD_LIMITS } from './avro-limits.ts';
+import { RegistryUnavailable } from './errors.ts';
+import type { TopicSpec, Topology } from './topology.ts';
 
 export type AvroType = avro.Type;
 
@@ -41,7 +41,9 @@ export class SchemaFileError extends Error {
  * that fail on an unknown name are retried after the others, until no progress is made.
  */
 export function loadSchemas(dir: string): Map<string, LoadedSchema> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.avsc')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.avsc'))
+    .sort();
   const registry: Record<string, AvroType> = {};
   const out = new Map<string, LoadedSchema>();
   let pending = files;
@@ -98,21 +100,14 @@ export function registryClient(url: string, security: RegistrySecurity = {}): Sc
  * compatibility (consumers on the new schema can read old records — what a replayable journal
  * needs). Idempotent: re-registering an identical schema returns the existing id.
  */
-export async function registerTopologySchemas(
-  registry: SchemaRegistry,
-  topology: Topology,
-  schemas: Map<string, LoadedSchema>,
-): Promise<Map<string, { subject: string; id: number }>> {
+export async function registerTopologySchemas(registry: SchemaRegistry, topology: Topology, schemas: Map<string, LoadedSchema>): Promise<Map<string, { subject: string; id: number }>> {
   const ids = new Map<string, { subject: string; id: number }>();
   for (const topic of topology.topics.values()) {
     if (topic.value === null) continue;
     const schema = schemas.get(topic.value);
     if (!schema) throw new SchemaFileError(`topic ${topic.name} needs schema '${topic.value}', which is not loaded`);
     const subject = valueSubject(topic);
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: schema.json },
-      { subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: schema.json }, { subject, compatibility: COMPATIBILITY.BACKWARD });
     ids.set(topic.name, { subject, id });
   }
   return ids;

@@ -7,15 +7,7 @@
  */
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import { compareBytes, inRange, StoreError } from '../state/kv.ts';
-import {
-  type Change,
-  INPUT_OFFSETS_KEY,
-  type InputOffsets,
-  type StateStore,
-  dataKey,
-  encodeInputOffsets,
-  tpKey,
-} from '../state/store.ts';
+import { type Change, dataKey, encodeInputOffsets, INPUT_OFFSETS_KEY, type InputOffsets, type StateStore, tpKey } from '../state/store.ts';
 import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders, jsonDlqEncoder } from './dlq.ts';
 import { transientCause } from './errors.ts';
 import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
@@ -151,7 +143,6 @@ class LayeredStore implements KeyValueStore {
 }
 
 export interface TaskOptions {
-  // biome-ignore lint: processors are heterogeneous
   def: ProcessorDef<any>;
   partition: number;
   stores: Map<string, StateStore>;
@@ -412,7 +403,14 @@ export class Task {
     const storeNames = [...this.opts.stores.keys()];
     const layers = new Map<string, WriteLayer>(storeNames.map((n) => [n, new WriteLayer()]));
     const views = new Map<string, LayeredStore>(
-      storeNames.map((n) => [n, new LayeredStore(this.opts.stores.get(n)!, layers.get(n)!, this.unapplied.map((u) => u.writes.get(n)!))]),
+      storeNames.map((n) => [
+        n,
+        new LayeredStore(
+          this.opts.stores.get(n)!,
+          layers.get(n)!,
+          this.unapplied.map((u) => u.writes.get(n)!),
+        ),
+      ]),
     );
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];

@@ -14,7 +14,7 @@
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import { collect } from '../state/kv.ts';
 import { MemoryKV } from '../state/memory.ts';
-import { StateStore, dataKey } from '../state/store.ts';
+import { dataKey, StateStore } from '../state/store.ts';
 import { type DeadLetter, type DlqEncoder, decodeJsonDeadLetter, jsonDlqEncoder } from './dlq.ts';
 import type { InRecord, OutRecord, ProducedRange } from './kafka/port.ts';
 import type { ProcessorDef, ReadOnlyStore } from './processor.ts';
@@ -79,8 +79,7 @@ class Logs {
   }
 }
 
-const toBuf = (h: Record<string, Bytes | string> | undefined): Record<string, Bytes> =>
-  Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]));
+const toBuf = (h: Record<string, Bytes | string> | undefined): Record<string, Bytes> => Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]));
 
 export class TestDriver<V = InRecord> {
   readonly logs = new Logs();
@@ -121,20 +120,27 @@ export class TestDriver<V = InRecord> {
       const from = (await store.meta()).changelogOffset;
       const log = this.logs.partition(this.changelog(s), p).filter((r) => r.offset >= from);
       const end = log.length ? log[log.length - 1]!.offset + 1 : from;
-      await applyChangelogBatch(store, log.map((r) => ({ topic: this.changelog(s), partition: p, ...r })), end);
+      await applyChangelogBatch(
+        store,
+        log.map((r) => ({ topic: this.changelog(s), partition: p, ...r })),
+        end,
+      );
       stores.set(s, store);
     }
     const globals = new Map<string, ReadOnlyStore>([...this.globals].map(([g, kv]) => [g, new StateStore(g, kv)]));
-    t = await Task.open({
-      def: this.def,
-      partition: p,
-      stores,
-      globals,
-      changelogTopic: this.changelog,
-      dlqTopic: this.dlqTopic,
-      dlqEncode: this.opts.dlqEncode ?? jsonDlqEncoder,
-      now: this.opts.now,
-    }, this.groupOffsets.get(p) ?? {});
+    t = await Task.open(
+      {
+        def: this.def,
+        partition: p,
+        stores,
+        globals,
+        changelogTopic: this.changelog,
+        dlqTopic: this.dlqTopic,
+        dlqEncode: this.opts.dlqEncode ?? jsonDlqEncoder,
+        now: this.opts.now,
+      },
+      this.groupOffsets.get(p) ?? {},
+    );
     this.tasks.set(p, t);
     // As the runtime: a starting task reacts once to its global tables (records parked before a crash).
     for (const g of this.def.globals ?? []) await this.globalUpdate(t, g, []);
@@ -182,7 +188,10 @@ export class TestDriver<V = InRecord> {
    */
   async redeliver(topic: string, partition: number, fromOffset: number): Promise<CommitStats> {
     const task = await this.task(partition);
-    const records = this.logs.partition(topic, partition).filter((r) => r.offset >= fromOffset).map((r) => ({ topic, partition, ...r }));
+    const records = this.logs
+      .partition(topic, partition)
+      .filter((r) => r.offset >= fromOffset)
+      .map((r) => ({ topic, partition, ...r }));
     const pc = await task.process(records);
     await task.apply(pc, this.commit(pc.records));
     this.groupOffsets.set(partition, pc.inputOffsets);

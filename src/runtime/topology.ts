@@ -269,10 +269,26 @@ export function checkProcessorAgainstTopology(t: Topology, def: DeclaredProcesso
     if (missing.length > 0) problems.push(`processor '${def.name}': the topology declares ${what} ${missing.join(', ')} that the code does not use`);
     if (extra.length > 0) problems.push(`processor '${def.name}': the code uses ${what} ${extra.join(', ')} that the topology does not declare`);
   };
-  compare('input', spec.inputs.map((x) => x.name), def.inputs);
-  compare('global table', spec.globals.map((x) => x.name), def.globals ?? []);
-  compare('output', spec.outputs.map((x) => x.name).filter((n) => n !== dlq), (def.outputs ?? []).filter((n) => n !== dlq));
-  compare('store', spec.stores.map((x) => x.name), def.stores ?? []);
+  compare(
+    'input',
+    spec.inputs.map((x) => x.name),
+    def.inputs,
+  );
+  compare(
+    'global table',
+    spec.globals.map((x) => x.name),
+    def.globals ?? [],
+  );
+  compare(
+    'output',
+    spec.outputs.map((x) => x.name).filter((n) => n !== dlq),
+    (def.outputs ?? []).filter((n) => n !== dlq),
+  );
+  compare(
+    'store',
+    spec.stores.map((x) => x.name),
+    def.stores ?? [],
+  );
   if (problems.length > 0) throw new TopologyError(source, problems);
 }
 
@@ -282,9 +298,7 @@ export function describeTopology(t: Topology): string {
   for (const topic of t.topics.values()) {
     const value = topic.value ? `${topic.value}.avsc` : 'raw bytes';
     const retention = topic.retentionMs === -1 ? 'forever' : `${topic.retentionMs} ms`;
-    lines.push(
-      `  ${topic.name}  [${topic.partitions}p, key=${topic.key}, value=${value}, ${topic.cleanup}, retention ${retention}]`,
-    );
+    lines.push(`  ${topic.name}  [${topic.partitions}p, key=${topic.key}, value=${value}, ${topic.cleanup}, retention ${retention}]`);
   }
   for (const p of t.processors.values()) {
     lines.push('', `Processor ${p.name} (${p.partitions} task${p.partitions === 1 ? '' : 's'})${p.doc ? ` — ${p.doc}` : ''}`);

@@ -15,28 +15,10 @@
  * `committeeOf(e)`, so a change of committee is an identity rotation.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  G1,
-  MinSig,
-  Sharing,
-  partialSignMessage,
-  thresholdSignatureRecover,
-  type G1Point,
-  type G2Point,
-  type PartialSignature,
-  type Share,
-} from '../crypto/bls12381/index.ts';
+import { G1, type G1Point, type G2Point, MinSig, type PartialSignature, partialSignMessage, type Share, type Sharing, thresholdSignatureRecover } from '../crypto/bls12381/index.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
-import {
-  FINALIZE_NAMESPACE,
-  SEED_NAMESPACE,
-  encodeFinalization,
-  encodeProposal,
-  encodeRound,
-  type Finalization,
-  type Proposal,
-} from '../tempo/finalization.ts';
-import { EMPTY_OMMERS_HASH, EMPTY_ROOT_HASH, encodeTempoHeader, tempoHeaderHash, type TempoHeader } from '../tempo/header.ts';
+import { encodeFinalization, encodeProposal, encodeRound, FINALIZE_NAMESPACE, type Finalization, type Proposal, SEED_NAMESPACE } from '../tempo/finalization.ts';
+import { EMPTY_OMMERS_HASH, EMPTY_ROOT_HASH, encodeTempoHeader, type TempoHeader, tempoHeaderHash } from '../tempo/header.ts';
 import { encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../tempo/outcome.ts';
 
 export interface Committee {
@@ -66,15 +48,27 @@ export function partialSignFinalization(proposal: Proposal, share: Share): Parti
 
 /** Recovers the group signatures from at least `sharing.required()` partials (Lagrange at 0). */
 export function recoverFinalization(proposal: Proposal, sharing: Sharing<G2Point>, partials: readonly PartialFinalization[]): Finalization {
-  const vote = thresholdSignatureRecover(MinSig, sharing, partials.map((p) => p.vote));
-  const seed = thresholdSignatureRecover(MinSig, sharing, partials.map((p) => p.seed));
+  const vote = thresholdSignatureRecover(
+    MinSig,
+    sharing,
+    partials.map((p) => p.vote),
+  );
+  const seed = thresholdSignatureRecover(
+    MinSig,
+    sharing,
+    partials.map((p) => p.seed),
+  );
   return { proposal, voteSignature: G1.encode(vote), seedSignature: G1.encode(seed) };
 }
 
 /** Threshold-signs a proposal's finalization with the first `quorum` shares of a committee. */
 export function signFinalization(proposal: Proposal, committee: Committee): Finalization {
   const shares = committee.shares.slice(0, committee.sharing.required());
-  return recoverFinalization(proposal, committee.sharing, shares.map((s) => partialSignFinalization(proposal, s)));
+  return recoverFinalization(
+    proposal,
+    committee.sharing,
+    shares.map((s) => partialSignFinalization(proposal, s)),
+  );
 }
 
 export interface ChainBlock {

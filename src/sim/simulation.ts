@@ -27,33 +27,32 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../codec/bytes.ts';
 import { compareBytes, toHex } from '../codec/index.ts';
-import { G2, MinSig, randomScalar, type G2Point, type Share } from '../crypto/bls12381/index.ts';
-import { DealerPrivMsg, DkgFailed, Info, type Output, type SignedDealerLog, deal, dealerRng, observe } from '../crypto/dkg/index.ts';
+import { G2, type G2Point, MinSig, randomScalar, type Share } from '../crypto/bls12381/index.ts';
+import { DealerPrivMsg, DkgFailed, deal, dealerRng, Info, type Output, observe, type SignedDealerLog } from '../crypto/dkg/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../crypto/ed25519.ts';
 import { KafkaJournalBackend } from '../edges/participant/kafka-backend.ts';
 import { type Dealer, type Player, Storage } from '../edges/participant/participant.ts';
+import { REPO_ROOT } from '../paths.ts';
 import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
-import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
 import { applyTopology } from '../runtime/apply.ts';
 import { DLQ_HEADERS } from '../runtime/dlq.ts';
-import { connectAdmin } from '../runtime/kafka/kafkajs.ts';
-import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
+import { connectAdmin, KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { Producer } from '../runtime/kafka/port.ts';
-import { StreamRuntime } from '../runtime/runtime.ts';
-import { AvroSerde, type RegistrySecurity, loadSchemas, registryClient } from '../runtime/schemas.ts';
 import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/security.ts';
+import { StreamRuntime } from '../runtime/runtime.ts';
+import { AvroSerde, loadSchemas, type RegistrySecurity, registryClient } from '../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
 import { epochKey } from '../state/keys.ts';
 import { Keyring } from '../state/seal.ts';
-import { REPO_ROOT } from '../paths.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
 import { encodeFinalization, type Finalization, type Proposal } from '../tempo/finalization.ts';
-import { encodeTempoHeader, tempoHeaderHash, type TempoHeader } from '../tempo/header.ts';
+import { encodeTempoHeader, type TempoHeader, tempoHeaderHash } from '../tempo/header.ts';
 import { bytesToHex } from '../tempo/hex.ts';
-import { encodeOnchainDkgOutcome, type DkgOutput, type OnchainDkgOutcome } from '../tempo/outcome.ts';
+import { type DkgOutput, encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../tempo/outcome.ts';
+import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
 import { makeHeader, partialSignFinalization, recoverFinalization } from './chain.ts';
-import { Subscriber } from './subscriber.ts';
 import { xorshift } from './random.ts';
+import { Subscriber } from './subscriber.ts';
 
 export const FAULTS = ['bad-share', 'no-ack', 'too-many-reveals', 'forged-cert', 'bad-digest'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -164,7 +163,10 @@ export async function runSimulation(o: SimOptions): Promise<SimResult> {
   try {
     return await simulate(o, cleanups);
   } finally {
-    for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => {});
+    for (const c of cleanups.reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => {});
   }
 }
 
@@ -179,7 +181,12 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const faults = new Set(o.faults ?? []);
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rand = xorshift(seed);
-  const prefix = o.prefix ?? `sim-${createHash('sha256').update(String(seed) + Date.now()).digest('hex').slice(0, 8)}.`;
+  const prefix =
+    o.prefix ??
+    `sim-${createHash('sha256')
+      .update(String(seed) + Date.now())
+      .digest('hex')
+      .slice(0, 8)}.`;
   const workDir = o.workDir ?? mkdtempSync(join(tmpdir(), 'dkg-sim-'));
   const ownsWorkDir = o.workDir === undefined;
   if (n < 4) throw new RangeError('--n must be at least 4 (one validator leaves per epoch and a reshare needs quorum(n) dealers)');
@@ -244,7 +251,16 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const validators: Validator[] = Array.from({ length: total }, (_, id) => {
     const sk = ed25519FromSeed(seed * 1000 + id);
     const pk = ed25519PublicKey(sk);
-    const backend = new KafkaJournalBackend({ port, serde, events: topic('dkg.events'), states: topic('dkg.states'), runtime: journal, transactionalId: `${prefix}validator-${id}`, keyring, maxReadSize: MAX_READ });
+    const backend = new KafkaJournalBackend({
+      port,
+      serde,
+      events: topic('dkg.events'),
+      states: topic('dkg.states'),
+      runtime: journal,
+      transactionalId: `${prefix}validator-${id}`,
+      keyring,
+      maxReadSize: MAX_READ,
+    });
     return { id, name: `v${id}`, sk, pk, backend, storage: new Storage({ backend, keyring, owner: pk }), lock: new Mutex(), shares: new Map() };
   });
   cleanups.push(() => Promise.all(validators.map((v) => v.backend.close())));
@@ -264,7 +280,11 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
 
   // Genesis: a trusted dealing for C(0) (as a chainspec's genesis outcome), journaled as Epoch 0.
   const c0 = committee(0);
-  const genesis = deal(dealerRng(sha256(new TextEncoder().encode(`sim-genesis-${seed}`))), MinSig, c0.map((v) => v.pk));
+  const genesis = deal(
+    dealerRng(sha256(new TextEncoder().encode(`sim-genesis-${seed}`))),
+    MinSig,
+    c0.map((v) => v.pk),
+  );
   for (const [pk, share] of genesis.shares) {
     const v = byPk.get(toHex(pk))!;
     await v.lock.run(() => v.storage.appendEpoch(0n, { round: 0n, rngSeed: rngSeed(v, 0), output: genesis.output, share }));
@@ -351,9 +371,17 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const finalize = (proposal: Proposal, epoch: number, sharing: Output<unknown>['public']): Finalization => {
     const members = committee(epoch).filter((v) => v.shares.get(epoch));
     const quorum = sharing.required();
-    const signers = members.map((v) => ({ v, r: rand() })).sort((a, b) => a.r - b.r).slice(0, quorum).map((x) => x.v);
+    const signers = members
+      .map((v) => ({ v, r: rand() }))
+      .sort((a, b) => a.r - b.r)
+      .slice(0, quorum)
+      .map((x) => x.v);
     if (signers.length < quorum) throw new Error(`epoch ${epoch}: only ${signers.length} validators hold a share, quorum is ${quorum}`);
-    return recoverFinalization(proposal, sharing as never, signers.map((v) => partialSignFinalization(proposal, v.shares.get(epoch)!)));
+    return recoverFinalization(
+      proposal,
+      sharing as never,
+      signers.map((v) => partialSignFinalization(proposal, v.shares.get(epoch)!)),
+    );
   };
 
   for (let e = 0; e < K; e++) {
@@ -367,7 +395,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     const faulty = (f: Fault) => faultEpoch.get(f) === e;
     // Roles of the faults, chosen among this epoch's dealers / players.
     const badDealer = faulty('bad-share') ? dealers[0]! : null;
-    const silent = faulty('no-ack') ? players.find((p) => !badDealer || p !== badDealer) ?? null : null;
+    const silent = faulty('no-ack') ? (players.find((p) => !badDealer || p !== badDealer) ?? null) : null;
     const greedy = faulty('too-many-reveals') ? dealers[dealers.length - 1]! : null;
 
     // 1. Load each dealer's share of E from its journal; build Dealer / Player from the journal.
@@ -398,7 +426,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
           const withheld = greedy === d ? players.filter((p) => p !== d).slice(0, info.maxReveals() + 1) : [];
           for (const s of start.sharesToDistribute()) {
             const p = byPk.get(toHex(s.player))!;
-            if (withheld.includes(p) || p === silent && round > 0) continue;
+            if (withheld.includes(p) || (p === silent && round > 0)) continue;
             let privMsg = s.privMsg;
             if (badDealer === d && p === players.find((x) => x !== d)) {
               if (round > 0) continue;
@@ -506,8 +534,16 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
       const certificate = encodeFinalization(fin);
       if (h === forgedAt) {
         // A certificate recovered from shares of another sharing: valid shape, wrong signer.
-        const fake = deal(dealerRng(sha256(new TextEncoder().encode(`forged-${seed}`))), MinSig, dealers.map((v) => v.pk));
-        const forged = recoverFinalization(proposal, fake.output.public as never, fake.shares.slice(0, sharing.required()).map(([, s]) => partialSignFinalization(proposal, s)));
+        const fake = deal(
+          dealerRng(sha256(new TextEncoder().encode(`forged-${seed}`))),
+          MinSig,
+          dealers.map((v) => v.pk),
+        );
+        const forged = recoverFinalization(
+          proposal,
+          fake.output.public as never,
+          fake.shares.slice(0, sharing.required()).map(([, s]) => partialSignFinalization(proposal, s)),
+        );
         await publish(h, E, encodeFinalization(forged), headerRlp, 'sim:forged-cert');
         expectedDlq.push('VerificationFailed');
         epochFaults.push(`forged-cert at height ${h} (→ DLQ VerificationFailed)`);
@@ -587,7 +623,8 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     if (row.reverified !== row.blocks) problem(`epoch ${row.epoch}: ${row.reverified}/${row.blocks} re-verified by the subscriber`);
     if (!row.outcomeMatches) problem(`epoch ${row.epoch}: identity/outcome downstream differ from the validators' ceremony`);
     const obs = nx?.observation;
-    if (!obs?.matches) problem(`epoch ${row.epoch} → ${row.epoch + 1}: the follower's observation of the dealer logs on chain ${obs ? `does not match the boundary outcome (${obs.reason})` : 'is missing'}`);
+    if (!obs?.matches)
+      problem(`epoch ${row.epoch} → ${row.epoch + 1}: the follower's observation of the dealer logs on chain ${obs ? `does not match the boundary outcome (${obs.reason})` : 'is missing'}`);
   }
   const got = dlq.map((d) => d.reason).sort();
   const want = [...expectedDlq].sort();
@@ -620,7 +657,11 @@ export function summaryTable(r: SimResult): string {
     x.outcomeMatches ? 'match' : 'MISMATCH',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
   const dl = new Map<string, number>();
   for (const d of r.dlq) dl.set(d.reason, (dl.get(d.reason) ?? 0) + 1);

@@ -11,13 +11,13 @@
  * follower never show).
  */
 import { equalBytes } from '../codec/bytes.ts';
-import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../topics/follow-records.ts';
 import type { KafkaPort, ReadHandle } from '../runtime/kafka/port.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
 import { decodeFinalization } from '../tempo/finalization.ts';
-import { tempoHeaderHash, decodeTempoHeader } from '../tempo/header.ts';
+import { decodeTempoHeader, tempoHeaderHash } from '../tempo/header.ts';
 import { bytesToHex } from '../tempo/hex.ts';
-import { prepareIdentity, verifyFinalization, type PreparedIdentity } from '../tempo/verify.ts';
+import { type PreparedIdentity, prepareIdentity, verifyFinalization } from '../tempo/verify.ts';
+import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../topics/follow-records.ts';
 
 export interface SubscriberOptions {
   port: KafkaPort;
@@ -69,7 +69,23 @@ export class Subscriber {
   epoch(e: bigint): SubscriberEpoch {
     let v = this.epochs.get(e);
     if (!v) {
-      v = { epoch: e, schemes: 0, identity: null, outcome: null, schemeSource: null, advances: 0, isFullDkg: null, players: null, observation: null, verified: 0, heights: new Set(), duplicates: 0, reverified: 0, failures: [], complete: false };
+      v = {
+        epoch: e,
+        schemes: 0,
+        identity: null,
+        outcome: null,
+        schemeSource: null,
+        advances: 0,
+        isFullDkg: null,
+        players: null,
+        observation: null,
+        verified: 0,
+        heights: new Set(),
+        duplicates: 0,
+        reverified: 0,
+        failures: [],
+        complete: false,
+      };
       this.epochs.set(e, v);
     }
     return v;

@@ -3,7 +3,7 @@
  * adapter (byte order, atomic batches, snapshot iterators), for pure unit tests and the
  * broker-less test driver. Not durable.
  */
-import { type BatchOp, type Bytes, type KVStore, type RangeOptions, StoreError, compareBytes, inRange } from './kv.ts';
+import { type BatchOp, type Bytes, compareBytes, inRange, type KVStore, type RangeOptions, StoreError } from './kv.ts';
 
 export class MemoryKV implements KVStore {
   private keys: Bytes[] = [];
@@ -61,8 +61,9 @@ export class MemoryKV implements KVStore {
 
   async batch(ops: BatchOp[]): Promise<void> {
     this.check();
-    for (const op of ops) if (op.type === 'put') this.putSync(op.key, op.value);
-    else this.delSync(op.key);
+    for (const op of ops)
+      if (op.type === 'put') this.putSync(op.key, op.value);
+      else this.delSync(op.key);
   }
 
   async *range(opts: RangeOptions = {}): AsyncIterable<[Bytes, Bytes]> {

@@ -76,7 +76,10 @@ export class Keyring {
       throw new KeyFileError(`cannot read key file ${path}: ${(err as Error).message}`);
     }
     const text = raw.toString('utf8');
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     if (lines.length > 0 && lines.every((l) => /^[0-9a-fA-F]{64}$/.test(l))) {
       return new Keyring(lines.map((l) => Buffer.from(l, 'hex')));
     }
@@ -114,9 +117,11 @@ function associatedData(ctx: SealContext): Buffer {
   const epoch = Buffer.alloc(8);
   epoch.writeBigUInt64BE(ctx.epoch);
   const parts = [VERSION, Buffer.from(ctx.purpose), Buffer.from(ctx.topic), epoch, Buffer.from(ctx.owner)];
-  return Buffer.concat(parts.flatMap((p) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(p.length);
-    return [len, p];
-  }));
+  return Buffer.concat(
+    parts.flatMap((p) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(p.length);
+      return [len, p];
+    }),
+  );
 }

@@ -13,8 +13,9 @@
  * changelog offset in ONE RocksDB batch, so after any crash the instance knows exactly which
  * changelog gap to replay.
  */
-import { type BatchOp, type Bytes, type KVStore, type RangeOptions, compareBytes } from './kv.ts';
+
 import { decodeU64, u64 } from './keys.ts';
+import { type BatchOp, type Bytes, compareBytes, type KVStore, type RangeOptions } from './kv.ts';
 
 const DATA = 0x01;
 const META = 0x00;
@@ -109,9 +110,7 @@ export class StateStore {
    * changelog position in one batch.
    */
   async commit(changes: Change[], inputOffsets: InputOffsets, changelogOffset: number | null): Promise<void> {
-    const ops: BatchOp[] = changes.map((c) =>
-      c.value === null ? { type: 'del', key: c.internalKey ?? dataKey(c.key) } : { type: 'put', key: c.internalKey ?? dataKey(c.key), value: c.value },
-    );
+    const ops: BatchOp[] = changes.map((c) => (c.value === null ? { type: 'del', key: c.internalKey ?? dataKey(c.key) } : { type: 'put', key: c.internalKey ?? dataKey(c.key), value: c.value }));
     ops.push({ type: 'put', key: INPUT_OFFSETS_KEY, value: encodeInputOffsets(inputOffsets) });
     if (changelogOffset !== null) ops.push({ type: 'put', key: CHANGELOG_OFFSET_KEY, value: u64(changelogOffset) });
     await this.kv.batch(ops);

@@ -15,10 +15,10 @@
  *
  * Every check is a value, never an exception: the caller prints them all and fails when one fails.
  */
-import { FixedEpocher } from './epocher.ts';
-import { FinalizationDecodeError, decodeFinalization } from './finalization.ts';
-import { tempoHeaderHash, type TempoHeader } from './header.ts';
-import { bytesTo0x, bytesToHex, bytesEqual } from './hex.ts';
+import type { FixedEpocher } from './epocher.ts';
+import { decodeFinalization, FinalizationDecodeError } from './finalization.ts';
+import { type TempoHeader, tempoHeaderHash } from './header.ts';
+import { bytesEqual, bytesTo0x, bytesToHex } from './hex.ts';
 import { jsonNumber } from './json.ts';
 import { OutcomeDecodeError, outcomeIdentity, readBoundaryOutcome } from './outcome.ts';
 import { verifyFinalization } from './verify.ts';
@@ -78,7 +78,11 @@ export function checkHeader(header: TempoHeader, epocher: FixedEpocher, claimedH
       facts.outcome = { epoch: jsonNumber(outcome.epoch), identity: bytesToHex(outcomeIdentity(outcome)), isNextFullDkg: outcome.isNextFullDkg, players: outcome.output.players.length, trailingBytes };
       const ok = outcome.epoch === expected;
       const trailing = trailingBytes > 0 ? ` (${trailingBytes} trailing byte(s) after it, tolerated as tempo reads outcomes)` : '';
-      checks.push({ check: 'outcome', ok, detail: ok ? `${where} carries the outcome of epoch ${expected}${trailing}` : `${where} carries the outcome of epoch ${outcome.epoch}, expected ${expected}` });
+      checks.push({
+        check: 'outcome',
+        ok,
+        detail: ok ? `${where} carries the outcome of epoch ${expected}${trailing}` : `${where} carries the outcome of epoch ${outcome.epoch}, expected ${expected}`,
+      });
     } catch (err) {
       if (!(err instanceof OutcomeDecodeError)) throw err;
       facts.extraDataKind = 'invalid';
@@ -111,9 +115,19 @@ export function checkCertifiedHeader(
   out.push({ check: 'certificate', ok: res.valid, detail: res.valid ? `both signatures verify under identity ${bytesToHex(identity).slice(0, 16)}…` : res.reason });
   const hash = tempoHeaderHash(header);
   const payloadOk = bytesEqual(fin.proposal.payload, hash);
-  out.push({ check: 'payload', ok: payloadOk, detail: payloadOk ? 'proposal payload = keccak(rlp(header))' : `proposal payload ${bytesTo0x(fin.proposal.payload)} is not the header hash ${bytesTo0x(hash)}` });
+  out.push({
+    check: 'payload',
+    ok: payloadOk,
+    detail: payloadOk ? 'proposal payload = keccak(rlp(header))' : `proposal payload ${bytesTo0x(fin.proposal.payload)} is not the header hash ${bytesTo0x(hash)}`,
+  });
   const epoch = epocher.containing(header.inner.number)!.epoch;
   const epochOk = fin.proposal.epoch === epoch;
-  out.push({ check: 'epoch', ok: epochOk, detail: epochOk ? `certificate epoch ${epoch} = floor(${header.inner.number} / ${epocher.length})` : `certificate epoch ${fin.proposal.epoch} but block ${header.inner.number} is in epoch ${epoch} (L = ${epocher.length})` });
+  out.push({
+    check: 'epoch',
+    ok: epochOk,
+    detail: epochOk
+      ? `certificate epoch ${epoch} = floor(${header.inner.number} / ${epocher.length})`
+      : `certificate epoch ${fin.proposal.epoch} but block ${header.inner.number} is in epoch ${epoch} (L = ${epocher.length})`,
+  });
   return { facts: { ...facts, view: jsonNumber(fin.proposal.view) }, checks: [...out, ...checks] };
 }

@@ -17,7 +17,7 @@
  * - vote: namespace `TEMPO_FINALIZE`, message `Proposal` bytes;
  * - seed: namespace `TEMPO_SEED`, message `Round` bytes.
  */
-import { CodecError, Reader, Writer, decode } from '../codec/index.ts';
+import { CodecError, decode, Reader, Writer } from '../codec/index.ts';
 import { hexToBytes } from './hex.ts';
 
 /** Consensus base namespace of Tempo (`crates/consensus/src/config.rs`). */

@@ -25,10 +25,10 @@
  *   tempo's `PublicKey::try_from`); tempo rejects a header otherwise, in RLP and in JSON.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { ed25519IsValidPublicKey } from '../crypto/ed25519.ts';
-import { InvalidHex, bytesTo0x, hexToBytes } from './hex.ts';
-import { RlpError, RlpReader, encodeBytes, encodeListOf, encodeUint } from './rlp.ts';
 import { showValue } from '../codec/show.ts';
+import { ed25519IsValidPublicKey } from '../crypto/ed25519.ts';
+import { bytesTo0x, hexToBytes, InvalidHex } from './hex.ts';
+import { encodeBytes, encodeListOf, encodeUint, RlpError, RlpReader } from './rlp.ts';
 
 /** The standard Ethereum header carried inside a Tempo header (alloy `Header`). */
 export interface InnerHeader {

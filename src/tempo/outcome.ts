@@ -27,9 +27,9 @@
  * trailing bytes so the follower can record them); {@link decodeOnchainDkgOutcome} is the strict
  * form, for outcome bytes this project produced or already cut to the outcome.
  */
-import { CodecError, Invalid, InvalidEnum, Reader, Writer, decode } from '../codec/index.ts';
-import { G2, Sharing, type G2Point } from '../crypto/bls12381/index.ts';
-import { compareEd25519PublicKeys, readEd25519PublicKey, writeEd25519PublicKey, type Ed25519PublicKey } from '../crypto/ed25519.ts';
+import { CodecError, decode, Invalid, Reader, Writer } from '../codec/index.ts';
+import { G2, type G2Point, Sharing } from '../crypto/bls12381/index.ts';
+import { compareEd25519PublicKeys, type Ed25519PublicKey, readEd25519PublicKey, writeEd25519PublicKey } from '../crypto/ed25519.ts';
 import type { NetworkIdentity } from './network-identity.ts';
 
 /** tempo's bound for every validator-set size in the outcome (`u16::MAX`). */

@@ -13,9 +13,10 @@
  * recomputed header hash are what count. The certificate is kept as raw bytes (hex with or
  * without `0x` accepted) and decoded by `decodeFinalization`.
  */
-import { InvalidHex, bytesTo0x, bytesToHex, hexToBytes } from './hex.ts';
-import { HeaderJsonError, tempoHeaderFromJson, tempoHeaderToJson, type TempoHeader } from './header.ts';
+
 import { showValue } from '../codec/show.ts';
+import { HeaderJsonError, type TempoHeader, tempoHeaderFromJson, tempoHeaderToJson } from './header.ts';
+import { bytesTo0x, bytesToHex, hexToBytes, InvalidHex } from './hex.ts';
 
 export const RPC_GET_FINALIZATION = 'consensus_getFinalization';
 export const RPC_GET_LATEST = 'consensus_getLatest';
@@ -52,9 +53,7 @@ export interface CertifiedBlock {
   block: RpcBlock;
 }
 
-export type ConsensusEvent =
-  | ({ type: 'notarized' | 'finalized'; seen: bigint } & CertifiedBlock)
-  | { type: 'nullified'; epoch: bigint; view: bigint; seen: bigint };
+export type ConsensusEvent = ({ type: 'notarized' | 'finalized'; seen: bigint } & CertifiedBlock) | { type: 'nullified'; epoch: bigint; view: bigint; seen: bigint };
 
 export interface ConsensusState {
   finalized: CertifiedBlock | null;

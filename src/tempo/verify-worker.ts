@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BlsBackendName, blsBackend, setBlsBackend } from '../crypto/bls12381/backend.ts';
-import { type Finalization, decodeFinalization } from './finalization.ts';
+import { decodeFinalization, type Finalization } from './finalization.ts';
 import { prepareIdentity, verifyFinalizationsEach } from './verify.ts';
 
 const port = parentPort;

@@ -20,11 +20,11 @@
  * bytes and decisions.
  */
 import { CodecError } from '../codec/index.ts';
-import { MinSig, randomWeights, type G2Point } from '../crypto/bls12381/index.ts';
-import { blsBackend, nobleBackend, type AnyMinSigBackend } from '../crypto/bls12381/backend.ts';
+import { type AnyMinSigBackend, blsBackend, nobleBackend } from '../crypto/bls12381/backend.ts';
+import { type G2Point, MinSig, randomWeights } from '../crypto/bls12381/index.ts';
 import { messagePayloadOf } from '../crypto/bls12381/payload.ts';
 import { cryptoRng, type RngCore } from '../crypto/rng.ts';
-import { FINALIZE_NAMESPACE, SEED_NAMESPACE, encodeProposal, encodeRound, type Finalization } from './finalization.ts';
+import { encodeProposal, encodeRound, FINALIZE_NAMESPACE, type Finalization, SEED_NAMESPACE } from './finalization.ts';
 import { bytesToHex } from './hex.ts';
 
 export type VerifyResult = { valid: true; reason: null } | { valid: false; reason: string };

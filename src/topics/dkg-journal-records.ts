@@ -21,7 +21,7 @@
  * broker names, so a journal copied to another prefix or cluster still opens.
  */
 import { isUtf8 } from 'node:buffer';
-import { Invalid, Reader, Writer, decode as decodeWith, range } from '../codec/index.ts';
+import { decode as decodeWith, Invalid, type Reader, range, Writer } from '../codec/index.ts';
 import { decodeU64, tuple, tupleRange, u64 } from '../state/keys.ts';
 import type { RangeOptions } from '../state/kv.ts';
 import type { SealContext, Sealed } from '../state/seal.ts';

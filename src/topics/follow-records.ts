@@ -10,7 +10,7 @@
  *   would drop the scheme registration behind the epoch advance. Byte order is still epoch order.
  */
 import type { AvroSerde } from '../runtime/schemas.ts';
-import type { Topology, TopicSpec } from '../runtime/topology.ts';
+import type { TopicSpec, Topology } from '../runtime/topology.ts';
 import { decodeU64, u64 } from '../state/keys.ts';
 
 export const EPOCH_EVENT_SCHEME = 0;

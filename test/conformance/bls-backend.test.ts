@@ -7,12 +7,13 @@
  *
  * When mcl is not installed only noble runs and a skipped test says so.
  */
-import { after, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
 import { CodecError } from '../../src/codec/index.ts';
-import { availableBlsBackends, blsBackend, mclUnavailableReason, nobleBackend, setBlsBackend, type AnyMinSigBackend } from '../../src/crypto/bls12381/backend.ts';
-import { G1, MinSig, randomScalar, signMessage, computePublic, G2 } from '../../src/crypto/bls12381/index.ts';
+import { type AnyMinSigBackend, availableBlsBackends, blsBackend, mclUnavailableReason, nobleBackend, setBlsBackend } from '../../src/crypto/bls12381/backend.ts';
+import { computePublic, G1, G2, MinSig, randomScalar, signMessage } from '../../src/crypto/bls12381/index.ts';
 import { messagePayloadOf } from '../../src/crypto/bls12381/payload.ts';
 import { ChaCha20Rng } from '../../src/crypto/chacha.ts';
 import { drawBytes } from '../../src/crypto/rng.ts';
@@ -154,10 +155,31 @@ for (const b of availableBlsBackends() as AnyMinSigBackend[]) {
         const sigs = sigBytes.map((s) => b.decodeSignature(s));
         const weights = msgs.map((_, i) => (i === 0 ? 1n : BigInt(`0x${hex(drawBytes(rng, 16))}`)));
         const msm = b.msmG1(sigs, weights);
-        assert.equal(hex(b.encodeSignature(msm)), hex(nobleBackend.encodeSignature(nobleBackend.msmG1(sigBytes.map((s) => nobleBackend.decodeSignature(s)), weights))), `msm n=${n}`);
+        assert.equal(
+          hex(b.encodeSignature(msm)),
+          hex(
+            nobleBackend.encodeSignature(
+              nobleBackend.msmG1(
+                sigBytes.map((s) => nobleBackend.decodeSignature(s)),
+                weights,
+              ),
+            ),
+          ),
+          `msm n=${n}`,
+        );
         const aggH = b.msmG1(hms, weights);
         assert.equal(b.verify(pub, aggH, msm), true, `batch n=${n}`);
-        assert.equal(nobleBackend.verify(refPub, nobleBackend.msmG1(refHms, weights), nobleBackend.msmG1(sigBytes.map((s) => nobleBackend.decodeSignature(s)), weights)), true);
+        assert.equal(
+          nobleBackend.verify(
+            refPub,
+            nobleBackend.msmG1(refHms, weights),
+            nobleBackend.msmG1(
+              sigBytes.map((s) => nobleBackend.decodeSignature(s)),
+              weights,
+            ),
+          ),
+          true,
+        );
         // a wrong weight on one side: both reject
         const off = weights.map((w, i) => (i === n - 1 ? w + 1n : w));
         assert.equal(b.verify(pub, b.msmG1(hms, off), msm), false, `tampered n=${n}`);

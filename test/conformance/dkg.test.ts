@@ -4,40 +4,16 @@
  * randomness, every message, ack and log digests and signatures, player acks, outputs, shares,
  * and `observe` over the recorded logs. Shapes: conformance/README.md, set `dkg/`.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../src/codec/index.ts';
-import {
-  MinPk,
-  MinSig,
-  decodeShare,
-  encodeShare,
-  partialSignMessage,
-  sharePublic,
-  thresholdSignatureRecover,
-  verifyMessage,
-  type Share,
-  type Variant,
-} from '../../src/crypto/bls12381/index.ts';
+import { decodeShare, encodeShare, MinPk, MinSig, partialSignMessage, type Share, sharePublic, thresholdSignatureRecover, type Variant, verifyMessage } from '../../src/crypto/bls12381/index.ts';
+import { Dealer, DealerLog, DealerPrivMsg, DealerPubMsg, DkgFailed, type DkgVariant, dealerRng, Info, Output, observe, Player, PlayerAck, SignedDealerLog } from '../../src/crypto/dkg/index.ts';
 import { ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import type { RngCore } from '../../src/crypto/rng.ts';
-import {
-  Dealer,
-  DealerLog,
-  DealerPrivMsg,
-  DealerPubMsg,
-  DkgFailed,
-  Info,
-  Output,
-  Player,
-  PlayerAck,
-  SignedDealerLog,
-  dealerRng,
-  observe,
-  type DkgVariant,
-} from '../../src/crypto/dkg/index.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/dkg/', import.meta.url));
 

@@ -6,22 +6,14 @@
  * checked: an unknown file, case kind or codec type fails the run instead of being skipped, so a
  * regenerated fixture set cannot silently outgrow this test.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANY, CodecError, Reader, Wrapped, codecs as c, compareNumbers, range, type Codec, type RangeCfg, unionUnique } from '../../src/codec/index.ts';
+import { describe, it } from 'node:test';
+import { ANY, type Codec, CodecError, codecs as c, compareNumbers, type RangeCfg, Reader, range, unionUnique, type Wrapped } from '../../src/codec/index.ts';
 import {
-  G1,
-  G2,
-  R,
-  type Group,
-  Mode,
-  MinPk,
-  MinSig,
-  Poly,
-  ScalarSpace,
-  Sharing,
+  type AnyVariant,
   BlsError,
   commit,
   decodePartialSignature,
@@ -30,23 +22,32 @@ import {
   encodePartialSignature,
   encodeScalar,
   encodeShare,
+  G1,
+  G2,
+  type Group,
+  MinPk,
+  MinSig,
+  Mode,
+  Poly,
   partialSignMessage,
   partialVerifyMessage,
+  R,
   randomPoly,
   randomScalar,
+  ScalarSpace,
+  Sharing,
   sharePublic,
   signMessage,
   signProofOfPossession,
   thresholdSignatureRecover,
+  type Variant,
   variantByName,
   verifyMessage,
   verifyProofOfPossession,
-  type AnyVariant,
-  type Variant,
 } from '../../src/crypto/bls12381/index.ts';
+import { decodeEd25519PublicKey, ed25519FromSeed, ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/crypto/ed25519.ts';
 import { blsKeygen } from '../../src/crypto/keygen.ts';
 import { fixedRng } from '../../src/crypto/rng.ts';
-import { decodeEd25519PublicKey, ed25519FromSeed, ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/crypto/ed25519.ts';
 import { Transcript, type TranscriptRng } from '../../src/crypto/transcript.ts';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'primitives');
@@ -307,14 +308,26 @@ describe(`conformance: ${covers('poly')}`, () => {
       const rng = fixedRng(unhex(tc.rng));
       const p = randomPoly(rng, tc.degree);
       assert.equal(rng.consumed, 64 * (tc.degree + 1), `${label}: rng bytes`);
-      assert.deepEqual(p.coeffs.map((x) => hex(encodeScalar(x))), tc.coefficients, `${label}: coefficients`);
+      assert.deepEqual(
+        p.coeffs.map((x) => hex(encodeScalar(x))),
+        tc.coefficients,
+        `${label}: coefficients`,
+      );
       assert.equal(hex(p.encode()), tc.hex, `${label}: encoding`);
       assert.ok(Poly.read(new Reader(unhex(tc.hex)), ScalarSpace, range(1, 1000)).equals(p), `${label}: decode`);
       const c1 = commit(G1, p);
       const c2 = commit(G2, p);
-      assert.deepEqual(c1.coeffs.map((x) => hex(G1.encode(x))), tc.commitment_g1.coefficients, `${label}: commitment G1`);
+      assert.deepEqual(
+        c1.coeffs.map((x) => hex(G1.encode(x))),
+        tc.commitment_g1.coefficients,
+        `${label}: commitment G1`,
+      );
       assert.equal(hex(c1.encode()), tc.commitment_g1.hex, `${label}: commitment G1 encoding`);
-      assert.deepEqual(c2.coeffs.map((x) => hex(G2.encode(x))), tc.commitment_g2.coefficients, `${label}: commitment G2`);
+      assert.deepEqual(
+        c2.coeffs.map((x) => hex(G2.encode(x))),
+        tc.commitment_g2.coefficients,
+        `${label}: commitment G2`,
+      );
       assert.equal(hex(c2.encode()), tc.commitment_g2.hex, `${label}: commitment G2 encoding`);
       for (const ev of tc.evaluations) {
         const x = BigInt(ev.x);
@@ -359,7 +372,11 @@ describe(`conformance: ${covers('sharing')}`, () => {
       assert.equal(sharing.mode, Number(tc.mode), `${label}: mode`);
       assert.equal(sharing.total, Number(tc.total), `${label}: total`);
       assert.equal(hex(v.Public.encode(sharing.public())), tc.public, `${label}: public`);
-      assert.deepEqual(sharing.poly.coeffs.map((x) => hex(v.Public.encode(x))), tc.poly.coefficients, `${label}: poly`);
+      assert.deepEqual(
+        sharing.poly.coeffs.map((x) => hex(v.Public.encode(x))),
+        tc.poly.coefficients,
+        `${label}: poly`,
+      );
       assert.equal(hex(sharing.poly.encode()), tc.poly.hex, `${label}: poly encoding`);
       assert.equal(hex(sharing.encode()), tc.hex, `${label}: sharing encoding`);
       const decoded = Sharing.decode(unhex(tc.hex), v.Public, n);

@@ -3,22 +3,23 @@
  * simplex + bls12381_threshold::vrf code (test/fixtures/tempo/*.json): decoding, the signed
  * messages, lazy signature parsing, single and batched verification must match upstream exactly.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { CodecError } from '../../src/codec/index.ts';
-import { G1, G2, MinSig, Sharing, partialVerifyMessage, thresholdSignatureRecover } from '../../src/crypto/bls12381/index.ts';
+import { G1, G2, MinSig, partialVerifyMessage, Sharing, thresholdSignatureRecover } from '../../src/crypto/bls12381/index.ts';
 import {
-  FINALIZE_NAMESPACE,
-  FinalizationDecodeError,
-  SEED_NAMESPACE,
-  TEMPO_NAMESPACE,
   decodeFinalization,
   encodeFinalization,
   encodeProposal,
   encodeRound,
-  readFinalizationPrefix,
+  FINALIZE_NAMESPACE,
   type Finalization,
+  FinalizationDecodeError,
+  readFinalizationPrefix,
+  SEED_NAMESPACE,
+  TEMPO_NAMESPACE,
 } from '../../src/tempo/finalization.ts';
 import { bytesToHex, hexToBytes } from '../../src/tempo/hex.ts';
 import { MAX_VALIDATORS } from '../../src/tempo/outcome.ts';
@@ -112,7 +113,10 @@ for (const c of certificates.cases) {
       assert.equal(consumed, c.read.consumed);
       value = finalization;
     } else {
-      assert.throws(() => readFinalizationPrefix(bytes), (err: unknown) => (err as Error).cause instanceof CodecError && ((err as Error).cause as CodecError).kind === c.read.error.kind);
+      assert.throws(
+        () => readFinalizationPrefix(bytes),
+        (err: unknown) => (err as Error).cause instanceof CodecError && ((err as Error).cause as CodecError).kind === c.read.error.kind,
+      );
     }
     if (c.fields === null) {
       assert.equal(value, undefined);

@@ -31,7 +31,10 @@ test(`count processor: ${RECORDS} records, 10 SIGKILLs, 1 broker restart → exa
   const output = unique('fault-out');
   const dlq = unique('fault-dlq');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 4 }, { topic: output, partitions: 4 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 4 },
+    { topic: output, partitions: 4 },
+  ]);
   const inputs: Array<{ key: string; value: string }> = [];
   const makeRecord = (i: number) => {
     const r = { key: `k${(i * 7919) % 1000}`, value: i % 10_000 === 4_999 ? `bad-${i}` : `id-${i}` };

@@ -9,24 +9,23 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import kafkajs from 'kafkajs';
 import { followEnv } from '../../src/app/env.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
-import { epochKey } from '../../src/state/keys.ts';
+import { decodeU64, epochKey } from '../../src/state/keys.ts';
+import { RocksKV, storeDir } from '../../src/state/rocksdb.ts';
+import { StateStore } from '../../src/state/store.ts';
+import { encodeFinalization } from '../../src/tempo/finalization.ts';
+import { encodeTempoHeader, tempoHeaderHash } from '../../src/tempo/header.ts';
 import { bytesToHex } from '../../src/tempo/hex.ts';
+import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { runFaultHarness } from '../support/fault-harness.ts';
 import { tempDir } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 import { buildChain, fixtureCommittee, makeHeader, reCertify, signFinalization } from '../support/tempo-chain.ts';
-import { encodeFinalization } from '../../src/tempo/finalization.ts';
-import { encodeTempoHeader, tempoHeaderHash } from '../../src/tempo/header.ts';
-import kafkajs from 'kafkajs';
-import { RocksKV, storeDir } from '../../src/state/rocksdb.ts';
-import { StateStore } from '../../src/state/store.ts';
-import { decodeU64 } from '../../src/state/keys.ts';
 
 /** A lone signed block at `height` (parent hash zero), e.g. a certificate from far ahead. */
 function standaloneBlock(height: bigint, epochLength: bigint) {
@@ -104,13 +103,24 @@ test(`follow: ${EPOCHS} epochs of certificates, ${KILLS} SIGKILLs → each verif
   assert.equal(report.kills, KILLS);
   assert.equal(report.produced, records.length);
 
-  const verified = await Promise.all((await readTopic(env.port, topic('finalizations.verified'))).map(async (r) => ({ key: r.key!.toString('hex'), p: r.partition, o: r.offset, v: await env.codec.decodeVerified(r.value) })));
+  const verified = await Promise.all(
+    (await readTopic(env.port, topic('finalizations.verified'))).map(async (r) => ({ key: r.key!.toString('hex'), p: r.partition, o: r.offset, v: await env.codec.decodeVerified(r.value) })),
+  );
   const heights = verified.map((x) => Number(x.v.height)).sort((a, b) => a - b);
-  assert.deepEqual(heights, chain.blocks.map((b) => Number(b.height)), 'each height exactly once');
+  assert.deepEqual(
+    heights,
+    chain.blocks.map((b) => Number(b.height)),
+    'each height exactly once',
+  );
   for (const x of verified) assert.equal(x.key, epochKey(x.v.epoch).toString('hex'));
   const perKey = new Map<string, number[]>();
   for (const x of [...verified].sort((a, b) => a.p - b.p || a.o - b.o)) (perKey.get(x.key) ?? perKey.set(x.key, []).get(x.key)!).push(Number(x.v.height));
-  for (const [k, hs] of perKey) assert.deepEqual(hs, [...hs].sort((a, b) => a - b), `heights in order for epoch key ${k}`);
+  for (const [k, hs] of perKey)
+    assert.deepEqual(
+      hs,
+      [...hs].sort((a, b) => a - b),
+      `heights in order for epoch key ${k}`,
+    );
 
   const events = (await readTopic(env.port, topic('epochs'))).map((r) => decodeEpochEventKey(r.key!)).map((k) => `${k.epoch}/${k.kind}`);
   const expected = ['0/0', ...Array.from({ length: EPOCHS }, (_, i) => [`${i + 1}/0`, `${i + 1}/1`]).flat()];

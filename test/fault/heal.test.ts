@@ -30,7 +30,10 @@ test('the broker dies right after assignment: the failed task starts are retried
   const input = unique('hk-in');
   const output = unique('hk-out');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 2 }, { topic: output, partitions: 2 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 2 },
+    { topic: output, partitions: 2 },
+  ]);
   const rt = new StreamRuntime({ port, processor: countProcessor({ input, output }), applicationId: unique('hk'), dataDir, dlqTopic: unique('hk-dlq') });
   cleanup.push(() => rt.stop());
   let assignments = 0;
@@ -51,6 +54,10 @@ test('the broker dies right after assignment: the failed task starts are retried
   await waitFor('every partition ready after the broker came back', () => (rt.ready() ? true : undefined), 120_000);
   assert.deepEqual(rt.status().tasks, { 0: 'running', 1: 'running' });
   assert.deepEqual(rt.status().startFailures, {});
-  assert.deepEqual((await (await port.admin()).offsets(input)).map((o) => o.high), [0, 0], 'no record was produced to the input');
+  assert.deepEqual(
+    (await (await port.admin()).offsets(input)).map((o) => o.high),
+    [0, 0],
+    'no record was produced to the input',
+  );
   t.diagnostic(`assignments seen: ${assignments}`);
 });

@@ -21,9 +21,8 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { KafkaJournalBackend } from '../../src/edges/participant/kafka-backend.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
+import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import type { ProducedRange } from '../../src/runtime/kafka/port.ts';
@@ -31,12 +30,13 @@ import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { killWorker, spawnWorker } from '../support/fault-harness.ts';
 import { TestRng } from '../support/rng.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
-import { CeremonyParticipant, Crashed, type StoreEntries, type WireCeremonyResult, type WireNode, logicalDump, runWireCeremony } from '../unit/journal/ceremony.ts';
+import { CeremonyParticipant, Crashed, logicalDump, runWireCeremony, type StoreEntries, type WireCeremonyResult, type WireNode } from '../unit/journal/ceremony.ts';
 
 const N = 4;
 const EPOCHS = 3;
@@ -303,7 +303,10 @@ test(`journal: node 0 SIGKILLed ≥ ${KILLS + 1} times over a DKG + 2 reshares (
   }
   // Every ack node 0 sent for a dealer, before and after restarts, is one ack — the uninterrupted run's.
   assert.equal(faulty.result.acksSent.size, EPOCHS * N);
-  assert.ok([...faulty.result.acksSent.values()].some((a) => a.length >= 2), 'some ack was sent again after a restart');
+  assert.ok(
+    [...faulty.result.acksSent.values()].some((a) => a.length >= 2),
+    'some ack was sent again after a restart',
+  );
   for (const [k, acks] of faulty.result.acksSent) {
     assert.equal(new Set(acks).size, 1, `acks for ${k} differ across restarts`);
     assert.equal(acks[0], reference.result.acksSent.get(k)?.[0], `ack for ${k} differs from the uninterrupted run`);
@@ -319,7 +322,16 @@ test(`journal: node 0 SIGKILLed ≥ ${KILLS + 1} times over a DKG + 2 reshares (
   await rt.start();
   try {
     await allReady(rt, events.partitions);
-    const b = new KafkaJournalBackend({ port, serde, events, states: faulty.topology.topics.get('dkg.states')!, runtime: rt, transactionalId: `${faulty.prefix}unused`, keyring, maxReadSize: MAX_READ });
+    const b = new KafkaJournalBackend({
+      port,
+      serde,
+      events,
+      states: faulty.topology.topics.get('dkg.states')!,
+      runtime: rt,
+      transactionalId: `${faulty.prefix}unused`,
+      keyring,
+      maxReadSize: MAX_READ,
+    });
     await b.waitFolded(faulty.ranges);
     const replayed: Raw = {};
     for (const store of [JOURNAL_STORE, STATES_STORE]) {

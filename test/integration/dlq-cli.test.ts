@@ -11,7 +11,6 @@ import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { STATES_STORE, rngSeedContext, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
@@ -20,6 +19,7 @@ import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schema
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -66,7 +66,16 @@ test('dlq list/show/redrive: redrive once from the source topic, then nothing; a
   const runtime = (keys: Buffer[]) => {
     const def = dkgJournalProcessor({ serde, keyring: new Keyring(keys), maxReadSize: 4, metrics: new Metrics(), eventsTopic: topology.topics.get('dkg.events')!.name, statesTopic: states.name });
     // Letters keep a 16-byte prefix here, so redrive has to read the originals back.
-    return new StreamRuntime({ port, processor: def, applicationId: `${prefix}app`, dataDir, dlqTopic: dlq.name, dlqEncode: (dl) => serde.encode(dlq, dl), dlqValuePrefixBytes: 16, sessionTimeoutMs: 6000 });
+    return new StreamRuntime({
+      port,
+      processor: def,
+      applicationId: `${prefix}app`,
+      dataDir,
+      dlqTopic: dlq.name,
+      dlqEncode: (dl) => serde.encode(dlq, dl),
+      dlqValuePrefixBytes: 16,
+      sessionTimeoutMs: 6000,
+    });
   };
   const committed = async (rt: StreamRuntime) => (await admin.groupOffsets(rt.groupId, states.name)).reduce((s, o) => s + Math.max(0, o.offset), 0);
   const folded = async (rt: StreamRuntime) => {
@@ -89,7 +98,14 @@ test('dlq list/show/redrive: redrive once from the source topic, then nothing; a
     const r = spawnSync(process.execPath, [CLI, 'dlq', ...args], {
       encoding: 'utf8',
       timeout: 120_000,
-      env: { ...process.env, DKG_STREAM_BROKERS: BROKERS.join(','), DKG_STREAM_REGISTRY_URL: REGISTRY_URL, DKG_STREAM_TOPIC_PREFIX: prefix, DKG_STREAM_APPLICATION_ID: `${prefix}app`, DKG_STREAM_LOG_LEVEL: 'error' },
+      env: {
+        ...process.env,
+        DKG_STREAM_BROKERS: BROKERS.join(','),
+        DKG_STREAM_REGISTRY_URL: REGISTRY_URL,
+        DKG_STREAM_TOPIC_PREFIX: prefix,
+        DKG_STREAM_APPLICATION_ID: `${prefix}app`,
+        DKG_STREAM_LOG_LEVEL: 'error',
+      },
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
@@ -99,7 +115,10 @@ test('dlq list/show/redrive: redrive once from the source topic, then nothing; a
   assert.equal(listed.code, 0, listed.err);
   const rows = JSON.parse(listed.out) as Array<{ offset: number; reason: string; sourcePartition: number; sourceOffset: number; truncated: boolean; redriven: boolean }>;
   assert.equal(rows.length, 2);
-  assert.ok(rows.every((r) => r.reason === 'UnknownKeyId' && r.truncated && !r.redriven), listed.out);
+  assert.ok(
+    rows.every((r) => r.reason === 'UnknownKeyId' && r.truncated && !r.redriven),
+    listed.out,
+  );
   assert.equal(JSON.parse(cli('list', '--json', '--reason', 'MalformedPayload').out).length, 0, 'the reason filter filters');
   assert.equal(JSON.parse(cli('list', '--json', '--since', new Date(Date.now() + 60_000).toISOString()).out).length, 0, 'the time filter filters');
   const table = cli('list');

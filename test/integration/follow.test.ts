@@ -8,20 +8,20 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { followEnv, followRuntime, type FollowEnv } from '../../src/app/env.ts';
-import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
-import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { type FollowEnv, followEnv, followRuntime } from '../../src/app/env.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../src/edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../src/edges/tempo-ingest/tempo-ws.ts';
+import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import type { InRecord, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { FixedEpocher } from '../../src/tempo/epocher.ts';
+import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
-import { fakeTempoNode } from '../support/tempo-node.ts';
 import { buildChain } from '../support/tempo-chain.ts';
+import { fakeTempoNode } from '../support/tempo-node.ts';
 
 const L = 4n;
 const chain = buildChain({ epochLength: L, epochs: 3 });
@@ -111,7 +111,10 @@ test('ingest: reconnects, backfills a missed boundary, rejects a malformed event
   }
   assert.equal(await exited, 0);
   await node2.close();
-  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines[0]!.resumeAfterHeight, '9');
   assert.equal(lines.at(-1)!.event, 'stopped');
   assert.equal(lines.at(-1)!.duplicates, 2);
@@ -123,18 +126,32 @@ test('follow on Kafka: every height verified once, schemes and epoch advances on
   await rt.ensureTopics();
   await rt.start();
   try {
-    await waitFor('11 verified finalizations and 7 epoch events', async () => {
-      const v = await readAll(env.port, topic('finalizations.verified'));
-      const e = await readAll(env.port, topic('epochs'));
-      return v.length >= 11 && e.length >= 7 ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      '11 verified finalizations and 7 epoch events',
+      async () => {
+        const v = await readAll(env.port, topic('finalizations.verified'));
+        const e = await readAll(env.port, topic('epochs'));
+        return v.length >= 11 && e.length >= 7 ? true : undefined;
+      },
+      120_000,
+    );
   } finally {
     await rt.stop();
   }
   const verified = await Promise.all((await readAll(env.port, topic('finalizations.verified'))).map((r) => env.codec.decodeVerified(r.value)));
-  assert.deepEqual(verified.map((v) => Number(v.height)).sort((a, b) => a - b), range(1, 11));
-  const keys = (await readAll(env.port, topic('epochs'))).map((r) => decodeEpochEventKey(r.key!)).map((k) => `${k.epoch}/${k.kind}`).sort();
+  assert.deepEqual(
+    verified.map((v) => Number(v.height)).sort((a, b) => a - b),
+    range(1, 11),
+  );
+  const keys = (await readAll(env.port, topic('epochs')))
+    .map((r) => decodeEpochEventKey(r.key!))
+    .map((k) => `${k.epoch}/${k.kind}`)
+    .sort();
   assert.deepEqual(keys, ['0/0', '1/0', '1/1', '2/0', '2/1', '3/0', '3/1']);
   const dlq = await readAll(env.port, topic('dlq'));
-  assert.deepEqual(dlq.map((r) => r.headers['dlq.processor']!.toString()), ['ingest'], 'the follower rejected nothing');
+  assert.deepEqual(
+    dlq.map((r) => r.headers['dlq.processor']!.toString()),
+    ['ingest'],
+    'the follower rejected nothing',
+  );
 });

@@ -3,17 +3,18 @@
  * the Confluent wire format produced and consumed back inside Kafka transactions (read_committed),
  * and clear, bounded failures for bad input and an unreachable broker.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs, so its hot paths are the patched ones
 import kafkajs from 'kafkajs';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { BrokerUnreachable, connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
-import { AvroSerde, UnknownSchemaId, WireFormatError, AvroDecodeError, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
+import { AvroDecodeError, AvroSerde, loadSchemas, registryClient, UnknownSchemaId, WireFormatError } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -30,11 +31,17 @@ test('topology apply creates every topic and subject once, then is idempotent', 
   try {
     const first = await applyTopology(admin, topology, { client: registry, schemas });
     assert.equal(first.topics.length, topology.topics.size);
-    assert.ok(first.topics.every((t) => t.outcome === 'created'), JSON.stringify(first.topics));
+    assert.ok(
+      first.topics.every((t) => t.outcome === 'created'),
+      JSON.stringify(first.topics),
+    );
     assert.equal(first.schemas.length, [...topology.topics.values()].filter((t) => t.value).length);
 
     const second = await applyTopology(admin, topology, { client: registry, schemas });
-    assert.ok(second.topics.every((t) => t.outcome === 'unchanged'), JSON.stringify(second.topics));
+    assert.ok(
+      second.topics.every((t) => t.outcome === 'unchanged'),
+      JSON.stringify(second.topics),
+    );
     assert.deepEqual(second.schemas, first.schemas, 're-registering identical schemas must return the same ids');
 
     // The broker really has what the topology says.
@@ -114,13 +121,15 @@ test('Avro records in the registry wire format round-trip through a transaction,
               seen.push({ player: ev.player[0]!, schemaId });
               await tx.send({
                 topic: epochs.name,
-                messages: [{
-                  key,
-                  value: await serde.encode(epochs, {
-                    epoch: 8,
-                    event: { 'xyz.dkgstream.epochs.EpochAdvanced': { from: 7, boundaryHeight: 99, boundaryHash: Buffer.alloc(32), isFullDkg: false, players: [ev.player], observation: null } },
-                  }),
-                }],
+                messages: [
+                  {
+                    key,
+                    value: await serde.encode(epochs, {
+                      epoch: 8,
+                      event: { 'xyz.dkgstream.epochs.EpochAdvanced': { from: 7, boundaryHeight: 99, boundaryHash: Buffer.alloc(32), isFullDkg: false, players: [ev.player], observation: null } },
+                    }),
+                  },
+                ],
               });
             }
             const last = batch.messages[batch.messages.length - 1]!;
@@ -149,14 +158,16 @@ test('Avro records in the registry wire format round-trip through a transaction,
   await reader.subscribe({ topic: epochs.name, fromBeginning: true });
   const players: number[] = [];
   await new Promise<void>((resolve, reject) => {
-    reader.run({
-      eachMessage: async ({ message }) => {
-        const { value } = await serde.decode(message.value);
-        const adv = (value as { event: Record<string, { players: Buffer[] }> }).event['xyz.dkgstream.epochs.EpochAdvanced']!;
-        players.push(adv.players[0]![0]!);
-        if (players.length >= 3) resolve();
-      },
-    }).catch(reject);
+    reader
+      .run({
+        eachMessage: async ({ message }) => {
+          const { value } = await serde.decode(message.value);
+          const adv = (value as { event: Record<string, { players: Buffer[] }> }).event['xyz.dkgstream.epochs.EpochAdvanced']!;
+          players.push(adv.players[0]![0]!);
+          if (players.length >= 3) resolve();
+        },
+      })
+      .catch(reject);
   });
   await reader.disconnect();
   assert.deepEqual(players.sort(), [1, 2, 3]);
@@ -182,8 +193,16 @@ test('bad payloads are typed errors, not crashes', { timeout: 60_000 }, async ()
   const dlq = topology.topics.get('dlq')!;
   const { id } = await registry.register({ type: 'AVRO' as never, schema: schemas.get('dlq')!.json }, { subject: `${dlq.name}-value` });
   const good = await serde.encode(dlq, {
-    sourceTopic: 'x', sourcePartition: 0, sourceOffset: 1, processor: 'p', errorClass: 'E', errorMessage: 'm',
-    key: null, value: null, timestampMs: 1, failedAtMs: 2,
+    sourceTopic: 'x',
+    sourcePartition: 0,
+    sourceOffset: 1,
+    processor: 'p',
+    errorClass: 'E',
+    errorMessage: 'm',
+    key: null,
+    value: null,
+    timestampMs: 1,
+    failedAtMs: 2,
   });
   assert.equal(good.readInt32BE(1), id);
   await assert.rejects(serde.decode(good.subarray(0, good.length - 3)), AvroDecodeError);

@@ -40,13 +40,20 @@ test('global table: bootstrap, tailing, restart reads only the new records', { t
   // Tailing: new keys and overwrites arrive, listeners see them.
   const seen: InRecord[] = [];
   a.onUpdate((rs) => seen.push(...rs));
-  await put([['k0', 'v0-new'], ['k20', 'v20']]);
+  await put([
+    ['k0', 'v0-new'],
+    ['k20', 'v20'],
+  ]);
   await waitFor('tailed updates', async () => ((await value(a, 'k0')) === 'v0-new' && (await value(a, 'k20')) === 'v20' ? true : undefined), 30_000);
   assert.ok(seen.some((r) => r.key?.toString() === 'k20'));
   await a.close();
 
   // Restart on the same directory: only what was appended while it was down is read.
-  await put([['k1', 'v1-new'], ['k21', 'v21'], ['k22', 'v22']]);
+  await put([
+    ['k1', 'v1-new'],
+    ['k21', 'v21'],
+    ['k22', 'v22'],
+  ]);
   const b = new GlobalTable(port, topic, dataDir);
   t.after(() => b.close());
   let restored = -1;

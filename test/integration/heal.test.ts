@@ -49,7 +49,10 @@ test('a task whose start failed at assignment is retried with back-off and its i
   const input = unique('heal-in');
   const output = unique('heal-out');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 2 }, { topic: output, partitions: 2 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 2 },
+    { topic: output, partitions: 2 },
+  ]);
   const fault = { on: true, hits: 0 };
   const changelog = `${app}-count-counts-changelog`;
   const rt = new StreamRuntime({
@@ -78,6 +81,10 @@ test('a task whose start failed at assignment is retried with back-off and its i
   assert.deepEqual(rt.status().startFailures, {}, 'no start failure left once running');
   assert.deepEqual(rt.status().tasks, { 0: 'running', 1: 'running' });
   const ends = await admin.offsets(input);
-  assert.deepEqual(ends.map((e) => e.high), [0, 0], 'no record was ever produced to the input');
+  assert.deepEqual(
+    ends.map((e) => e.high),
+    [0, 0],
+    'no record was ever produced to the input',
+  );
   assert.ok(fault.hits >= 4, `the fault was hit by every attempt (${fault.hits})`);
 });

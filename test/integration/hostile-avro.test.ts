@@ -3,8 +3,9 @@
  * schema registry are rejected by the bounded pre-pass with typed errors, quickly, and valid
  * records still decode (the pure cases are in test/unit/runtime/avro-bounds.test.ts).
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { AvroDecodeError, AvroLimitExceeded, AvroNonCanonical, AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';

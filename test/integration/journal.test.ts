@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { dkgJournalProcessor, JOURNAL_METRICS } from '../../src/processors/dkg-journal/processor.ts';
 import { KafkaJournalBackend } from '../../src/edges/participant/kafka-backend.ts';
-import { JOURNAL_STORE, STATES_STORE, decodeDealing, eventToAvro, privMsgContext } from '../../src/topics/dkg-journal-records.ts';
+import { dkgJournalProcessor, JOURNAL_METRICS } from '../../src/processors/dkg-journal/processor.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
@@ -23,6 +22,7 @@ import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schema
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { decodeDealing, eventToAvro, JOURNAL_STORE, privMsgContext, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -100,15 +100,29 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   await producer.close();
   // Dead letters are committed in the transaction that moves past their records, so once all
   // three are visible, everything produced before them has been folded.
-  const dead = await waitFor('three dead letters', async () => {
-    const r = await readTopic(port, dlq.name);
-    return r.length >= 3 ? r : undefined;
-  }, 60_000);
+  const dead = await waitFor(
+    'three dead letters',
+    async () => {
+      const r = await readTopic(port, dlq.name);
+      return r.length >= 3 ? r : undefined;
+    },
+    60_000,
+  );
   assert.deepEqual(dead.map((r) => r.headers[DLQ_HEADERS.errorClass]!.toString()).sort(), ['AuthenticationFailed', 'EpochKeyMismatch', 'WireFormatError']);
   assert.equal(metricsA.get(JOURNAL_METRICS.rejected, { reason: 'AuthenticationFailed' }), 1);
   // waitForFold: a folded offset resolves at once; one never produced times out with FoldTimeout.
   const end = (await (await port.admin()).offsets(events.name)).find((m) => m.partition === 1)!.high;
-  await waitFor('partition 1 folded to its end', async () => ((await rtA.waitForFold(events.name, 1, end - 2, 100).then(() => true, () => false)) ? true : undefined), 60_000);
+  await waitFor(
+    'partition 1 folded to its end',
+    async () =>
+      (await rtA.waitForFold(events.name, 1, end - 2, 100).then(
+        () => true,
+        () => false,
+      ))
+        ? true
+        : undefined,
+    60_000,
+  );
   await assert.rejects(rtA.waitForFold(events.name, 1, end + 1000, 300), (e: Error) => e instanceof FoldTimeout && /did not fold .*@\d+ within 300 ms/.test(e.message));
   const live = await dump(rtA);
   assert.ok(Object.keys(live).length > 20);
@@ -122,10 +136,14 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   await rtB.ensureTopics();
   await rtB.start();
   await allReady(rtB);
-  const replayed = await waitFor('replay to reach the live contents', async () => {
-    const d = await dump(rtB);
-    return JSON.stringify(d) === JSON.stringify(live) ? d : undefined;
-  }, 120_000).catch(async () => dump(rtB));
+  const replayed = await waitFor(
+    'replay to reach the live contents',
+    async () => {
+      const d = await dump(rtB);
+      return JSON.stringify(d) === JSON.stringify(live) ? d : undefined;
+    },
+    120_000,
+  ).catch(async () => dump(rtB));
   assert.deepEqual(replayed, live);
   await rtB.stop();
 

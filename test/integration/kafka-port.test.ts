@@ -66,7 +66,10 @@ test('committed transactions are visible, aborted ones are not, and reads finish
     onRecords: async (_p, rs) => void tail.push(...rs),
   });
   await h.done;
-  assert.deepEqual(tail.map((r) => r.value?.toString()), ['3']);
+  assert.deepEqual(
+    tail.map((r) => r.value?.toString()),
+    ['3'],
+  );
 });
 
 test('a second producer with the same transactional id fences the first', T, async () => {
@@ -91,7 +94,10 @@ test('offsets sent in a transaction become the group position; a group consumer 
   const b = unique('in-b');
   const group = unique('group');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: a, partitions: 3 }, { topic: b, partitions: 3 }]);
+  await admin.createTopics([
+    { topic: a, partitions: 3 },
+    { topic: b, partitions: 3 },
+  ]);
   const prod = await port.producer();
   await prod.send(Array.from({ length: 30 }, (_, i) => ({ topic: i % 2 ? a : b, partition: i % 3, key: null, value: Buffer.from(String(i)) })));
   await prod.close();

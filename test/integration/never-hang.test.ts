@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { CLI, REGISTRY_URL } from '../support/stack.ts';
 import { tempDir } from '../support/runtime.ts';
+import { CLI, REGISTRY_URL } from '../support/stack.ts';
 
 const BOUND_MS = 15_000;
 const FOLLOW = ['--epoch-length', '10', '--chain', 'presto'];
@@ -62,7 +62,14 @@ interface Ended {
 }
 
 function cli(args: string[], brokerPort: number): { child: ChildProcess; ended: Promise<Ended> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, DKG_STREAM_BROKERS: `127.0.0.1:${brokerPort}`, DKG_STREAM_REGISTRY_URL: REGISTRY_URL, DKG_STREAM_DATA_DIR: dataDir, DKG_STREAM_HTTP_PORT: '0', DKG_STREAM_LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DKG_STREAM_BROKERS: `127.0.0.1:${brokerPort}`,
+    DKG_STREAM_REGISTRY_URL: REGISTRY_URL,
+    DKG_STREAM_DATA_DIR: dataDir,
+    DKG_STREAM_HTTP_PORT: '0',
+    DKG_STREAM_LOG_LEVEL: 'info',
+  };
   delete env.NODE_TEST_CONTEXT; // the CLI as a user runs it (info logs)
   const t0 = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -34,7 +34,9 @@ async function freePort(): Promise<number> {
 
 test('a 404 for a key owned by the other instance names its advertised URL, and that URL answers', { timeout: 180_000 }, async (t) => {
   // The machine's first non-loopback IPv4 address; loopback only when there is none.
-  const lan = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   if (!lan) t.diagnostic('no non-loopback IPv4 interface: using 127.0.0.1');
   const host = lan ?? '127.0.0.1';
   const app = unique('or');
@@ -42,14 +44,24 @@ test('a 404 for a key owned by the other instance names its advertised URL, and 
   const output = unique('or-out');
   const dlq = unique('or-dlq');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 4 }, { topic: output, partitions: 4 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 4 },
+    { topic: output, partitions: 4 },
+  ]);
   const def = countProcessor({ input, output });
   const instance = async (name: string) => {
     const httpPort = await freePort();
     const url = `http://${host}:${httpPort}`;
     const rt = new StreamRuntime({ port, processor: def, applicationId: app, dataDir: join(dir, name), dlqTopic: dlq, endpoint: url, sessionTimeoutMs: 6000 });
     t.after(() => rt.stop());
-    const ops = await startOpsServer({ port: httpPort, host: '0.0.0.0', kafka: port, runtimes: [rt], metrics: [rt.metrics], queries: new Map([['counts', { runtime: rt, store: 'counts', partitions: 4 }]]) });
+    const ops = await startOpsServer({
+      port: httpPort,
+      host: '0.0.0.0',
+      kafka: port,
+      runtimes: [rt],
+      metrics: [rt.metrics],
+      queries: new Map([['counts', { runtime: rt, store: 'counts', partitions: 4 }]]),
+    });
     t.after(() => ops.close());
     await rt.ensureTopics();
     await rt.start();
@@ -68,15 +80,19 @@ test('a 404 for a key owned by the other instance names its advertised URL, and 
     const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     return { status: r.status, body: (await r.json()) as { partition: number; value?: string; owner?: { endpoint: string; url: string } } };
   };
-  await waitFor('every key folded on its owner', async () => {
-    for (const [k, n] of ref) {
-      const hex = Buffer.from(k).toString('hex');
-      const r = await get(`${a.url}/stores/counts/${hex}`);
-      const at = r.status === 200 ? r : await get(`${b.url}/stores/counts/${hex}`);
-      if (at.status !== 200 || countOf(Buffer.from(at.body.value!, 'hex')) !== n) return undefined;
-    }
-    return true;
-  }, 90_000);
+  await waitFor(
+    'every key folded on its owner',
+    async () => {
+      for (const [k, n] of ref) {
+        const hex = Buffer.from(k).toString('hex');
+        const r = await get(`${a.url}/stores/counts/${hex}`);
+        const at = r.status === 200 ? r : await get(`${b.url}/stores/counts/${hex}`);
+        if (at.status !== 200 || countOf(Buffer.from(at.body.value!, 'hex')) !== n) return undefined;
+      }
+      return true;
+    },
+    90_000,
+  );
 
   let remote = 0;
   for (const [k, n] of ref) {

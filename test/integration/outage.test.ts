@@ -20,7 +20,6 @@ import avro from 'avsc';
 import { stackConfig } from '../../src/cli/stack.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { STATES_STORE, rngSeedContext, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
@@ -29,6 +28,7 @@ import { AvroSerde, loadSchemas, registryClient, valueSubject } from '../../src/
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -53,7 +53,6 @@ async function registryDown(): Promise<void> {
   process.kill(pid, 'SIGKILL');
   await waitFor('registry process gone', () => (registryPid() === undefined ? true : undefined), 30_000);
 }
-
 
 /** Cleanups run last-registered first (t.after runs in registration order): a runtime stops before the port it uses closes. */
 function lifo(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
@@ -100,7 +99,9 @@ test('registry outage mid-stream: records wait (no DLQ, no commit past them), th
 
   const producerSerde = new AvroSerde(registry, schemas);
   const owner = Buffer.from(ed25519PublicKey(ed25519FromSeed(7)));
-  const stateValue = (epoch: bigint) => ({ ...(stateToAvro({ epoch, owner, round: epoch, rngSeed: keyring.seal(randomBytes(32), rngSeedContext(epoch, owner)), output: null, share: null }) as object) });
+  const stateValue = (epoch: bigint) => ({
+    ...(stateToAvro({ epoch, owner, round: epoch, rngSeed: keyring.seal(randomBytes(32), rngSeedContext(epoch, owner)), output: null, share: null }) as object),
+  });
   const v2Bytes = (epoch: bigint) => {
     const body = v2Type.toBuffer({ ...stateValue(epoch), note: `written during the outage (${epoch})` });
     const out = Buffer.alloc(5 + body.length);
@@ -110,11 +111,17 @@ test('registry outage mid-stream: records wait (no DLQ, no commit past them), th
   };
   const producer = await port.producer();
   defer(() => producer.close());
-  const send = async (values: Array<{ epoch: bigint; value: Buffer }>) =>
-    producer.send(values.map((v) => ({ topic: states.name, key: epochKey(v.epoch), value: v.value })));
+  const send = async (values: Array<{ epoch: bigint; value: Buffer }>) => producer.send(values.map((v) => ({ topic: states.name, key: epochKey(v.epoch), value: v.value })));
 
   const metrics = new Metrics();
-  const def = dkgJournalProcessor({ serde: new AvroSerde(registryClient(REGISTRY_URL), schemas), keyring, maxReadSize: 4, metrics, eventsTopic: topology.topics.get('dkg.events')!.name, statesTopic: states.name });
+  const def = dkgJournalProcessor({
+    serde: new AvroSerde(registryClient(REGISTRY_URL), schemas),
+    keyring,
+    maxReadSize: 4,
+    metrics,
+    eventsTopic: topology.topics.get('dkg.events')!.name,
+    statesTopic: states.name,
+  });
   const rt = new StreamRuntime({ port, processor: def, applicationId: `${prefix}app`, dataDir, dlqTopic: dlq.name, metrics, sessionTimeoutMs: 6000, stalledAfterMs: 1500, maxRetryBackoffMs: 1000 });
   defer(() => rt.stop());
   await rt.ensureTopics();
@@ -129,7 +136,9 @@ test('registry outage mid-stream: records wait (no DLQ, no commit past them), th
   // 1. Registry up: 12 records of version 1 fold.
   await send(await Promise.all(Array.from({ length: 12 }, async (_, i) => ({ epoch: BigInt(i + 1), value: await producerSerde.encode(states, stateValue(BigInt(i + 1))) }))));
   await waitFor('12 states folded', async () => ((await folded()) === 12 && rt.ready() ? true : undefined), 60_000).catch(async (e) => {
-    throw new Error(`${e.message}: folded ${await folded()}, ${JSON.stringify(rt.status())}, dlq ${(await readTopic(port, dlq.name)).map((r) => r.headers['dlq.error.message']?.toString()).join('; ')}`);
+    throw new Error(
+      `${e.message}: folded ${await folded()}, ${JSON.stringify(rt.status())}, dlq ${(await readTopic(port, dlq.name)).map((r) => r.headers['dlq.error.message']?.toString()).join('; ')}`,
+    );
   });
   const committedBefore = await committed();
   assert.equal(committedBefore, 12);

@@ -11,12 +11,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
+import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { STATES_STORE, rngSeedContext, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
-import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
-import { epochKey as followEpochKey } from '../../src/topics/follow-records.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS, DLQ_VALUE_PREFIX_BYTES, decodeJsonDeadLetter } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
@@ -28,6 +26,8 @@ import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schema
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
+import { epochKey as followEpochKey } from '../../src/topics/follow-records.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, unique, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -44,7 +44,6 @@ function checkLetter(letter: InRecord, original: Buffer, source: { name: string 
   assert.equal(h(DLQ_HEADERS.valueTruncated), String(original.length > DLQ_VALUE_PREFIX_BYTES));
   assert.ok(letter.value!.length < DLQ_VALUE_PREFIX_BYTES + 4096, `a dead letter is bounded (${letter.value!.length} bytes)`);
 }
-
 
 /** Cleanups run last-registered first (t.after runs in registration order): a runtime stops before the port it uses closes. */
 function lifo(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
@@ -83,7 +82,8 @@ test('dkg-journal: a 1 MB and a 98 KB garbage record on dkg.events are dead-lett
   });
 
   const owners = [3, 4].map((s) => Buffer.from(ed25519PublicKey(ed25519FromSeed(s))));
-  const state = (epoch: bigint, owner: Buffer) => serde.encode(states, stateToAvro({ epoch, owner, round: epoch, rngSeed: keyring.seal(randomBytes(32), rngSeedContext(epoch, owner)), output: null, share: null }));
+  const state = (epoch: bigint, owner: Buffer) =>
+    serde.encode(states, stateToAvro({ epoch, owner, round: epoch, rngSeed: keyring.seal(randomBytes(32), rngSeedContext(epoch, owner)), output: null, share: null }));
   const big = randomBytes(1_000_000);
   const mid = randomBytes(98 * 1024);
   const key = epochKey(5n); // one task: every record below is on the partition of epoch 5
@@ -124,7 +124,10 @@ test('follow: three 400 KB garbage records between valid blocks on consensus.fin
   const L = 4n;
   const chain = buildChain({ epochLength: L, epochs: 1 });
   const prefix = uniquePrefix('poison-follow');
-  const env = followEnv({ brokers: BROKERS, registryUrl: REGISTRY_URL, topology: TOPOLOGY_FILE, schemasDir: SCHEMAS_DIR, topicPrefix: prefix, applicationId: `${prefix}app` }, 'dkg-test-poison-follow');
+  const env = followEnv(
+    { brokers: BROKERS, registryUrl: REGISTRY_URL, topology: TOPOLOGY_FILE, schemasDir: SCHEMAS_DIR, topicPrefix: prefix, applicationId: `${prefix}app` },
+    'dkg-test-poison-follow',
+  );
   const dataDir = tempDir('poison-follow');
   defer(async () => {
     await env.close();
@@ -208,10 +211,13 @@ test('a transaction the broker rejects for one output (MESSAGE_TOO_LARGE) is spl
     'every other record echoed exactly once, in order',
   );
   const letters = (await readTopic(port, dlq)).map((r) => ({ dl: decodeJsonDeadLetter(r.value!), stage: r.headers[DLQ_HEADERS.stage]!.toString() }));
-  assert.deepEqual(letters.map((l) => [l.dl.sourceOffset, l.dl.errorClass, l.stage]), [
-    [17, 'RecordRejected', 'produce'],
-    [31, 'RecordRejected', 'produce'],
-  ]);
+  assert.deepEqual(
+    letters.map((l) => [l.dl.sourceOffset, l.dl.errorClass, l.stage]),
+    [
+      [17, 'RecordRejected', 'produce'],
+      [31, 'RecordRejected', 'produce'],
+    ],
+  );
   assert.match(letters[0]!.dl.errorMessage, /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
   assert.ok((metrics.get('dkg_stream_retries_total', { processor: 'echo', reason: 'isolate' }) ?? 0) >= 2, 'the splits are counted as retries');
   assert.equal(rt.ready(), true, 'ready again once the records are isolated');

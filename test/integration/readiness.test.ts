@@ -26,7 +26,10 @@ test('a task restarting in a loop makes the runtime not ready, with the reason; 
   const input = unique('ready-in');
   const table = unique('ready-table');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 1 }, { topic: table, partitions: 1 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 1 },
+    { topic: table, partitions: 1 },
+  ]);
   let broken = true;
   const def: ProcessorDef = {
     name: 'looper',

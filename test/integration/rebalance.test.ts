@@ -28,7 +28,10 @@ test('two instances share partitions; after one leaves the other restores the ga
   const output = unique('rb-out');
   const dlq = unique('rb-dlq');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 4 }, { topic: output, partitions: 4 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 4 },
+    { topic: output, partitions: 4 },
+  ]);
   const def = countProcessor({ input, output });
   const inputs: Array<{ key: string; value: string }> = [];
   const produce = async (n: number) => {
@@ -39,12 +42,16 @@ test('two instances share partitions; after one leaves the other restores the ga
     await prod.close();
   };
   const caughtUp = async (rts: StreamRuntime[]) =>
-    waitFor('caught up', async () => {
-      const ends = await admin.offsets(input);
-      const c = await admin.groupOffsets(`${app}-count`, input);
-      const ok = ends.every((e) => (c.find((x) => x.partition === e.partition)?.offset ?? -1) >= e.high) && rts.every((r) => r.ready());
-      return ok ? true : undefined;
-    }, 90_000);
+    waitFor(
+      'caught up',
+      async () => {
+        const ends = await admin.offsets(input);
+        const c = await admin.groupOffsets(`${app}-count`, input);
+        const ok = ends.every((e) => (c.find((x) => x.partition === e.partition)?.offset ?? -1) >= e.high) && rts.every((r) => r.ready());
+        return ok ? true : undefined;
+      },
+      90_000,
+    );
   const metrics = new Metrics();
   const mk = (name: string) =>
     new StreamRuntime({ port, processor: def, applicationId: app, dataDir: join(dir, name), dlqTopic: dlq, endpoint: `${name}.local:8088`, sessionTimeoutMs: 6000, metrics });
@@ -112,8 +119,14 @@ test('two instances share partitions; after one leaves the other restores the ga
   await waitFor('a owns everything again', () => (a.assignedPartitions().length === 4 ? true : undefined), 60_000);
   await produce(1000);
   await caughtUp([a]);
-  assert.ok(restoredA.some((r) => r.restored > 0), 'a restored the gap of the partitions b processed');
-  assert.ok(restoredA.every((r) => r.restored < 500), 'only the gap, not the whole changelog');
+  assert.ok(
+    restoredA.some((r) => r.restored > 0),
+    'a restored the gap of the partitions b processed',
+  );
+  assert.ok(
+    restoredA.every((r) => r.restored < 500),
+    'only the gap, not the whole changelog',
+  );
   await a.stop();
 
   const got = new Map<string, bigint>();
@@ -134,7 +147,10 @@ test('an instance SIGKILLed (no leave) loses its partitions after the session ti
   const output = unique('rbk-out');
   const dlq = unique('rbk-dlq');
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 4 }, { topic: output, partitions: 4 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 4 },
+    { topic: output, partitions: 4 },
+  ]);
   const def = countProcessor({ input, output });
   const inputs: Array<{ key: string; value: string }> = [];
   const produce = async (n: number) => {
@@ -145,12 +161,16 @@ test('an instance SIGKILLed (no leave) loses its partitions after the session ti
     await prod.close();
   };
   const caughtUp = async (rts: StreamRuntime[]) =>
-    waitFor('caught up', async () => {
-      const ends = await admin.offsets(input);
-      const c = await admin.groupOffsets(`${app}-count`, input);
-      const ok = ends.every((e) => (c.find((x) => x.partition === e.partition)?.offset ?? -1) >= e.high) && rts.every((r) => r.ready());
-      return ok ? true : undefined;
-    }, 90_000);
+    waitFor(
+      'caught up',
+      async () => {
+        const ends = await admin.offsets(input);
+        const c = await admin.groupOffsets(`${app}-count`, input);
+        const ok = ends.every((e) => (c.find((x) => x.partition === e.partition)?.offset ?? -1) >= e.high) && rts.every((r) => r.ready());
+        return ok ? true : undefined;
+      },
+      90_000,
+    );
 
   const a = new StreamRuntime({ port, processor: def, applicationId: app, dataDir: join(dir, 'ka'), dlqTopic: dlq, sessionTimeoutMs: 6000 });
   await a.ensureTopics();
@@ -171,7 +191,10 @@ test('an instance SIGKILLed (no leave) loses its partitions after the session ti
     await produce(1000);
     await waitFor('a owns everything after the session timeout', () => (a.assignedPartitions().length === 4 ? true : undefined), 60_000);
     await caughtUp([a]);
-    assert.ok(moved.every((p) => restored.some((r) => r.partition === p && r.restored > 0)), 'the moved partitions were restored from their changelogs');
+    assert.ok(
+      moved.every((p) => restored.some((r) => r.partition === p && r.restored > 0)),
+      'the moved partitions were restored from their changelogs',
+    );
   } finally {
     await killWorker(b);
     await a.stop();
@@ -185,5 +208,5 @@ test('an instance SIGKILLed (no leave) loses its partitions after the session ti
     await s.close();
   }
   assert.deepEqual(got, referenceCounts(inputs));
-  assert.deepEqual(checkOutputs(inputs, await readTopic(port, output)), [], 'every output exactly once (the killed instance\'s open transactions aborted)');
+  assert.deepEqual(checkOutputs(inputs, await readTopic(port, output)), [], "every output exactly once (the killed instance's open transactions aborted)");
 });

@@ -4,7 +4,7 @@
  * configured CA and credentials register and read a schema; a wrong password or an untrusted
  * certificate fail, and no error message holds the password.
  */
-import { after, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Secret } from '../../src/config.ts';
 import { registryClient } from '../../src/runtime/schemas.ts';

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { countProcessor } from '../../src/runtime/builtin.ts';
 import type { InRecord } from '../../src/runtime/kafka/port.ts';
-import { type ReplayFrom, ReplayRefused, formatReplayPlan, formatReplayReport, planReplay, replay } from '../../src/runtime/replay.ts';
+import { formatReplayPlan, formatReplayReport, planReplay, type ReplayFrom, ReplayRefused, replay } from '../../src/runtime/replay.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { RocksKV, storeDir } from '../../src/state/rocksdb.ts';
 import { StateStore } from '../../src/state/store.ts';
@@ -49,7 +49,10 @@ const doReplay = (from: ReplayFrom) =>
 
 test('replay: refused while running; from the beginning, an offset and a timestamp it rebuilds the fold of the records from there', { timeout: 240_000 }, async (t) => {
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
+  await admin.createTopics([
+    { topic: input, partitions: PARTITIONS },
+    { topic: output, partitions: PARTITIONS },
+  ]);
   // Three chunks with distinct record timestamps (1 h apart), 1 bad record in the second.
   const base = Date.now() - 3 * 3_600_000;
   const prod = await port.producer();
@@ -78,10 +81,14 @@ test('replay: refused while running; from the beginning, an offset and a timesta
   t.after(() => live.stop()); // stop is idempotent: also when an assertion fails first
   await live.ensureTopics();
   await live.start();
-  await waitFor('live fold at the end of the input', async () => {
-    const c = await admin.groupOffsets(`${app}-count`, input);
-    return live.ready() && [0, 1].every((p) => (c.find((x) => x.partition === p)?.offset ?? -1) > lastOffset(p)) ? true : undefined;
-  }, 90_000);
+  await waitFor(
+    'live fold at the end of the input',
+    async () => {
+      const c = await admin.groupOffsets(`${app}-count`, input);
+      return live.ready() && [0, 1].every((p) => (c.find((x) => x.partition === p)?.offset ?? -1) > lastOffset(p)) ? true : undefined;
+    },
+    90_000,
+  );
   // While it runs, a replay is refused and changes nothing.
   await assert.rejects(doReplay({ kind: 'beginning' }), (err: unknown) => {
     assert.ok(err instanceof ReplayRefused);
@@ -100,7 +107,10 @@ test('replay: refused while running; from the beginning, an offset and a timesta
   assert.deepEqual(await localCounts(), folded);
   assert.equal(r0.records, 600);
   assert.equal(r0.dlq, 1);
-  assert.deepEqual(r0.partitions.map((p) => p.from), [0, 0]);
+  assert.deepEqual(
+    r0.partitions.map((p) => p.from),
+    [0, 0],
+  );
   assert.match(formatReplayReport(r0), /total: 600 records, 1 to the DLQ/);
 
   // A dry run says what a replay from offset N would reset, and changes nothing.
@@ -114,7 +124,10 @@ test('replay: refused while running; from the beginning, an offset and a timesta
   );
   assert.equal(plan.records, all.filter((r) => r.offset >= N).length + 4, 'offsets from N: the committed records, and per partition the aborted record and its marker');
   assert.deepEqual(plan.changelogs, [`${app}-count-counts-changelog`]);
-  assert.deepEqual(plan.storeDirs, [0, 1].map((p) => storeDir(dataDir, def.name, 'counts', p)));
+  assert.deepEqual(
+    plan.storeDirs,
+    [0, 1].map((p) => storeDir(dataDir, def.name, 'counts', p)),
+  );
   assert.match(formatReplayPlan(plan), /^dry run: replay of count .* from offset 120 would reset these offsets \(nothing was changed\)/);
   assert.deepEqual(await admin.groupOffsets(`${app}-count`, input), committedBefore, 'the dry run reset no offset');
   assert.deepEqual(await localCounts(), folded, 'the dry run deleted no store');
@@ -124,14 +137,17 @@ test('replay: refused while running; from the beginning, an offset and a timesta
   const fromN = referenceCounts(asInput(all.filter((r) => r.offset >= N)));
   assert.deepEqual(await localCounts(), fromN);
   assert.notDeepEqual(fromN, folded);
-  assert.equal(r1.records, all.filter((r) => r.offset >= N).length, "records counts every record folded (DLQ included)");
+  assert.equal(r1.records, all.filter((r) => r.offset >= N).length, 'records counts every record folded (DLQ included)');
 
   // From a timestamp: the fold of chunks 2 and 3.
   const T = base + 3_600_000;
   await doReplay({ kind: 'timestamp', timestampMs: T });
   const fromT = referenceCounts(asInput(all.filter((r) => r.timestamp >= T)));
   assert.deepEqual(await localCounts(), fromT);
-  assert.equal([...fromT.values()].reduce((a, b) => a + b, 0n), 399n);
+  assert.equal(
+    [...fromT.values()].reduce((a, b) => a + b, 0n),
+    399n,
+  );
 
   // A normal restart afterwards continues from the replayed state (no rebuild, nothing re-folded).
   const again = runtime();

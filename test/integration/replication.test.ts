@@ -3,8 +3,9 @@
  * cluster's) replication factor and min.insync.replicas, and a later config update (topology
  * apply altering retention) keeps min.insync.replicas.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs, so its hot paths are the patched ones
 import kafkajs from 'kafkajs';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';

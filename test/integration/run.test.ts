@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { applyTopology } from '../../src/runtime/apply.ts';
-import { DLQ_HEADERS, type DeadLetter } from '../../src/runtime/dlq.ts';
+import { type DeadLetter, DLQ_HEADERS } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
@@ -100,10 +100,14 @@ test('run: registry-wired dkg-journal with the ops server, Avro DLQ records with
   assert.match(((await journal.json()) as { error: string }).error, /no epoch state/);
 
   const serde = new AvroSerde(registry, schemas);
-  const dead = await waitFor('2 dead letters', async () => {
-    const rs = await readTopic(port, dlq.name);
-    return rs.length >= 2 ? rs : undefined;
-  }, 60_000);
+  const dead = await waitFor(
+    '2 dead letters',
+    async () => {
+      const rs = await readTopic(port, dlq.name);
+      return rs.length >= 2 ? rs : undefined;
+    },
+    60_000,
+  );
   assert.equal(dead.length, 2);
   for (const r of dead) {
     assert.equal(r.value![0], 0, 'Confluent wire format magic byte');

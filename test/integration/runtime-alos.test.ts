@@ -23,7 +23,10 @@ test('at-least-once: folds every record, commits group offsets, restarts without
   const output = unique('out');
   const def = countProcessor({ input, output });
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 2 }, { topic: output, partitions: 2 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 2 },
+    { topic: output, partitions: 2 },
+  ]);
   const inputs: Array<{ key: string; value: string }> = [];
   const produce = async (n: number) => {
     const prod = await port.producer();
@@ -41,10 +44,14 @@ test('at-least-once: folds every record, commits group offsets, restarts without
     try {
       await rt.ensureTopics();
       await rt.start();
-      await waitFor('group offsets at the end of the input', async () => {
-        const sum = (await admin.groupOffsets(rt.groupId, input)).reduce((s, o) => s + Math.max(0, o.offset), 0);
-        return sum >= expected && rt.ready() ? true : undefined;
-      }, 60_000);
+      await waitFor(
+        'group offsets at the end of the input',
+        async () => {
+          const sum = (await admin.groupOffsets(rt.groupId, input)).reduce((s, o) => s + Math.max(0, o.offset), 0);
+          return sum >= expected && rt.ready() ? true : undefined;
+        },
+        60_000,
+      );
     } finally {
       await rt.stop();
     }

@@ -48,11 +48,15 @@ async function runUntilConsumed(expected: number): Promise<{ restored: number }>
     await rt.ensureTopics();
     await rt.start();
     const admin = await port.admin();
-    await waitFor('group position at the end of the input', async () => {
-      const offs = await admin.groupOffsets(rt.groupId, input);
-      const sum = offs.reduce((s, o) => s + Math.max(0, o.offset), 0);
-      return sum >= expected && rt.ready() ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'group position at the end of the input',
+      async () => {
+        const offs = await admin.groupOffsets(rt.groupId, input);
+        const sum = offs.reduce((s, o) => s + Math.max(0, o.offset), 0);
+        return sum >= expected && rt.ready() ? true : undefined;
+      },
+      60_000,
+    );
   } finally {
     await rt.stop();
   }
@@ -71,7 +75,10 @@ async function localCounts(): Promise<Map<string, bigint>> {
 
 test('folds every record exactly once, routes bad ones to the DLQ, and restarts without a restore', { timeout: 150_000 }, async () => {
   const admin = await port.admin();
-  await admin.createTopics([{ topic: input, partitions: 2 }, { topic: output, partitions: 2 }]);
+  await admin.createTopics([
+    { topic: input, partitions: 2 },
+    { topic: output, partitions: 2 },
+  ]);
   await produce(1500, 5);
   const first = await runUntilConsumed(1500);
   assert.equal(first.restored, 0, 'fresh start: nothing to restore');

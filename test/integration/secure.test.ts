@@ -5,29 +5,36 @@
  * a principal without ACLs each end in one clear line and exit 1 within 15 s; no output holds a
  * password.
  */
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
 import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs, so its hot paths are the patched ones
 import kafkajs from 'kafkajs';
 import { loadConfig } from '../../src/config.ts';
-import { kafkaClientOptions, kafkaSecurity } from '../../src/runtime/kafka/security.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
-import { SECURE_CLIENT_YAML, SECURE_SECRETS, SECURE_STACK_ENV, cli, secureClusterUp } from '../support/secure-stack.ts';
+import { kafkaClientOptions, kafkaSecurity } from '../../src/runtime/kafka/security.ts';
+import { cli, SECURE_CLIENT_YAML, SECURE_SECRETS, SECURE_STACK_ENV, secureClusterUp } from '../support/secure-stack.ts';
 
 let stop: (() => Promise<void>) | undefined;
 const work = mkdtempSync(join(tmpdir(), 'dkg-secure-'));
-before(async () => {
-  stop = await secureClusterUp();
-}, { timeout: 320_000 });
-after(async () => {
-  await stop?.();
-  rmSync(work, { recursive: true, force: true });
-}, { timeout: 130_000 });
+before(
+  async () => {
+    stop = await secureClusterUp();
+  },
+  { timeout: 320_000 },
+);
+after(
+  async () => {
+    await stop?.();
+    rmSync(work, { recursive: true, force: true });
+  },
+  { timeout: 130_000 },
+);
 
 const password = (user: string) => readFileSync(join(SECURE_SECRETS, `${user}.password`), 'utf8').trim();
 const appYaml = () => readFileSync(SECURE_CLIENT_YAML, 'utf8');
@@ -116,16 +123,24 @@ async function failsClearly(configFile: string, expected: RegExp): Promise<void>
 test('secure cluster: a wrong password ends in one line naming the brokers and the SASL failure', async () => {
   const wrong = join(work, 'wrong.password');
   writeFileSync(wrong, 'not-the-password\n');
-  await failsClearly(variant('wrong-password', [[/^kafkaSaslPasswordFile: .*$/m, `kafkaSaslPasswordFile: ${wrong}`]]), /^dkg-stream topology: Kafka SASL authentication failed at 127\.0\.0\.1:\d+.*invalid credentials/);
+  await failsClearly(
+    variant('wrong-password', [[/^kafkaSaslPasswordFile: .*$/m, `kafkaSaslPasswordFile: ${wrong}`]]),
+    /^dkg-stream topology: Kafka SASL authentication failed at 127\.0\.0\.1:\d+.*invalid credentials/,
+  );
 });
 
 test('secure cluster: an untrusted CA ends in one line naming the broker and the TLS failure', async () => {
   const dir = join(work, 'other-ca');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const ca = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '1', '-subj', '/CN=not the stack CA'], { encoding: 'utf8' });
+  const ca = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '1', '-subj', '/CN=not the stack CA'], {
+    encoding: 'utf8',
+  });
   assert.equal(ca.status, 0, ca.stderr);
-  await failsClearly(variant('untrusted-ca', [[/^kafkaCaFile: .*$/m, `kafkaCaFile: ${join(dir, 'ca.pem')}`]]), /^dkg-stream topology: TLS verification of Kafka broker 127\.0\.0\.1:\d+ failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+  await failsClearly(
+    variant('untrusted-ca', [[/^kafkaCaFile: .*$/m, `kafkaCaFile: ${join(dir, 'ca.pem')}`]]),
+    /^dkg-stream topology: TLS verification of Kafka broker 127\.0\.0\.1:\d+ failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+  );
 });
 
 test('secure cluster: a principal without ACLs ends in one line naming the topic it may not create', async () => {

@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runSimulation, summaryTable } from '../../src/sim/simulation.ts';
-import { FAULTS } from '../../src/sim/simulation.ts';
+import { FAULTS, runSimulation, summaryTable } from '../../src/sim/simulation.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 
 test('sim: n = 4, 3 epochs, all faults — epochs, schemes and subscriber cross-checks', { timeout: 300_000 }, async () => {
@@ -32,7 +31,10 @@ test('sim: n = 4, 3 epochs, all faults — epochs, schemes and subscriber cross-
   const table = summaryTable(r);
   assert.deepEqual(r.problems, [], table);
   assert.equal(r.ok, true, table);
-  assert.deepEqual(r.rows.map((x) => x.epoch), [0, 1, 2]);
+  assert.deepEqual(
+    r.rows.map((x) => x.epoch),
+    [0, 1, 2],
+  );
   for (const row of r.rows) {
     assert.equal(row.schemes, 1, `epoch ${row.epoch}: one SchemeRegistered`);
     assert.equal(row.advances, 1, `epoch ${row.epoch}: one EpochAdvanced into the next epoch`);
@@ -41,7 +43,14 @@ test('sim: n = 4, 3 epochs, all faults — epochs, schemes and subscriber cross-
     assert.equal(row.outcomeMatches, true);
   }
   // Committee rotation: one leaves, one joins per epoch.
-  assert.deepEqual(r.rows.map((x) => [x.joined, x.left]), [[null, null], ['v4', 'v0'], ['v5', 'v1']]);
+  assert.deepEqual(
+    r.rows.map((x) => [x.joined, x.left]),
+    [
+      [null, null],
+      ['v4', 'v0'],
+      ['v5', 'v1'],
+    ],
+  );
   // Identity: reshare keeps it, the full DKG of epoch 1 changes it for epoch 2.
   assert.equal(r.rows[0]!.kind, 'reshare');
   assert.equal(r.rows[1]!.kind, 'full DKG');

@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { followEnv, followRuntime, type FollowEnv } from '../../src/app/env.ts';
-import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { type FollowEnv, followEnv, followRuntime } from '../../src/app/env.ts';
 import { KafkaIngestSink } from '../../src/edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../src/edges/tempo-ingest/tempo-ws.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
@@ -25,9 +24,10 @@ import { decodeFinalization } from '../../src/tempo/finalization.ts';
 import { bytesToHex } from '../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../src/tempo/network-identity.ts';
 import { verifyFinalization } from '../../src/tempo/verify.ts';
+import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, prestoCertifiedJson } from '../support/presto.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
-import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, prestoCertifiedJson } from '../support/presto.ts';
 import { fakeTempoNode } from '../support/tempo-node.ts';
 
 const L = PRESTO_EPOCH_LENGTH;
@@ -94,11 +94,15 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
   await rt.ensureTopics();
   await rt.start();
   try {
-    await waitFor('2 verified finalizations and the epoch-1515 events', async () => {
-      const v = await readAll(env.port, topic('finalizations.verified'));
-      const e = await readAll(env.port, topic('epochs'));
-      return v.length >= 2 && e.length >= 3 ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      '2 verified finalizations and the epoch-1515 events',
+      async () => {
+        const v = await readAll(env.port, topic('finalizations.verified'));
+        const e = await readAll(env.port, topic('epochs'));
+        return v.length >= 2 && e.length >= 3 ? true : undefined;
+      },
+      120_000,
+    );
   } finally {
     await rt.stop();
   }
@@ -108,9 +112,7 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
     assert.equal(bytesToHex(v.identity), bytesToHex(MAINNET_NETWORK_IDENTITY.identity));
     assert.equal('0x' + bytesToHex(v.blockHash), (v.height === PRESTO_BOUNDARY.height ? PRESTO_BOUNDARY : PRESTO_REGULAR).hash);
   }
-  const events = await Promise.all(
-    (await readAll(env.port, topic('epochs'))).map(async (r) => ({ key: decodeEpochEventKey(r.key!), ev: await env.codec.decodeEpochEvent(r.value) })),
-  );
+  const events = await Promise.all((await readAll(env.port, topic('epochs'))).map(async (r) => ({ key: decodeEpochEventKey(r.key!), ev: await env.codec.decodeEpochEvent(r.value) })));
   const reg = events.find((e) => e.key.epoch === 1515n && e.ev.type === 'SchemeRegistered')?.ev;
   assert.ok(reg && reg.type === 'SchemeRegistered');
   assert.equal(reg.source, `boundary:${PRESTO_BOUNDARY.height}`);

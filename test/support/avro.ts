@@ -3,10 +3,11 @@
  * assigned per subject in registration order; values use the Confluent wire format exactly as
  * with Apicurio.
  */
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+
 import { join } from 'node:path';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { REPO_ROOT } from '../../src/paths.ts';
-import { AvroSerde, loadSchemas, valueSubject, type AvroType } from '../../src/runtime/schemas.ts';
+import { AvroSerde, type AvroType, loadSchemas, valueSubject } from '../../src/runtime/schemas.ts';
 import { loadTopology, type Topology } from '../../src/runtime/topology.ts';
 
 export function memorySerde(opts: { prefix?: string } = {}): { serde: AvroSerde; topology: Topology } {

@@ -1,5 +1,5 @@
 /** Checks for the counting processor (builtin `count`): reference fold and exactly-once outputs. */
-import type { KafkaPort, InRecord } from '../../src/runtime/kafka/port.ts';
+import type { InRecord, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { decodeU64 } from '../../src/state/keys.ts';
 
 /** Reads a whole topic read_committed (to the current end offsets). */

@@ -8,8 +8,8 @@ import { countProcessor } from '../../src/runtime/builtin.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { RestoreProgress } from '../../src/runtime/restore.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
-import { runWorker, say, workerEnv } from './worker.ts';
 import { KAFKA_CLIENT } from './stack.ts';
+import { runWorker, say, workerEnv } from './worker.ts';
 
 const env = workerEnv('count-worker');
 

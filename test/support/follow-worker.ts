@@ -5,12 +5,12 @@
  * Prints one JSON line per event on stdout ({"event":"task","state":"running"} etc.).
  */
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../src/paths.ts';
 import { followEnv, followRuntime } from '../../src/app/env.ts';
+import { REPO_ROOT } from '../../src/paths.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
-import { runWorker, workerEnv } from './worker.ts';
 import { CLIENT_CONFIG } from './stack.ts';
+import { runWorker, workerEnv } from './worker.ts';
 
 const env = workerEnv('follow-worker');
 

@@ -14,19 +14,19 @@
  * W_DATA_DIR, W_KEY (hex AES key), W_NODE, W_N, W_MAX_READ, W_TXN_ID.
  */
 import { createInterface } from 'node:readline';
-import { runWorker, say } from './worker.ts';
-import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { KafkaJournalBackend } from '../../src/edges/participant/kafka-backend.ts';
 import type { JournalBackend, JournalRecord } from '../../src/edges/participant/participant.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
+import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { ProducedRange } from '../../src/runtime/kafka/port.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { Keyring } from '../../src/state/seal.ts';
+import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
 import { CeremonyParticipant } from '../unit/journal/ceremony.ts';
 import { BROKERS, CLIENT_CONFIG, KAFKA_CLIENT, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE } from './stack.ts';
+import { runWorker, say } from './worker.ts';
 
 const env = (k: string): string => {
   const v = process.env[k];

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type StackConfig, brokerAddress, down, stackConfig, up } from '../../src/cli/stack.ts';
+import { brokerAddress, down, type StackConfig, stackConfig, up } from '../../src/cli/stack.ts';
 
 export interface OwnBroker {
   brokers: string[];

@@ -4,8 +4,8 @@
  * with its finalization certificate, in the JSON shapes a Tempo node serves.
  */
 import { readFileSync } from 'node:fs';
-import { tempoHeaderFromJson, encodeTempoHeader, type TempoHeader } from '../../src/tempo/header.ts';
 import { decodeFinalization } from '../../src/tempo/finalization.ts';
+import { encodeTempoHeader, type TempoHeader, tempoHeaderFromJson } from '../../src/tempo/header.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 
 export const PRESTO_FIXTURE = new URL('../fixtures/tempo-chain/presto-1514-1515.hyperbridge.json', import.meta.url);
@@ -32,7 +32,17 @@ function block(name: 'boundary' | 'regular'): PrestoBlock {
   const { finalization, block } = raw[name]!;
   const header = tempoHeaderFromJson(block);
   const height = header.inner.number;
-  return { name, height, epoch: height / PRESTO_EPOCH_LENGTH, certificateHex: finalization, certificate: hexToBytes(finalization), headerJson: block, header, headerRlp: encodeTempoHeader(header), hash: block.hash as string };
+  return {
+    name,
+    height,
+    epoch: height / PRESTO_EPOCH_LENGTH,
+    certificateHex: finalization,
+    certificate: hexToBytes(finalization),
+    headerJson: block,
+    header,
+    headerRlp: encodeTempoHeader(header),
+    hash: block.hash as string,
+  };
 }
 
 /** Boundary block 32,723,999 (epoch 1514; carries the outcome for 1515). */

@@ -1,8 +1,8 @@
 /** Shared settings for integration tests: the stack started by `npm test` (scripts/test.mjs). */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../src/paths.ts';
 import { loadConfig } from '../../src/config.ts';
+import { REPO_ROOT } from '../../src/paths.ts';
 import { kafkaClientOptions } from '../../src/runtime/kafka/security.ts';
 
 export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Reader } from '../../src/codec/index.ts';
-import { G2, Sharing, decodeScalar } from '../../src/crypto/bls12381/index.ts';
+import { decodeScalar, G2, Sharing } from '../../src/crypto/bls12381/index.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
+import { buildChain as buildSimChain, type Chain, type ChainOptions, type Committee } from '../../src/sim/chain.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { MAX_VALIDATORS } from '../../src/tempo/outcome.ts';
-import { type Chain, type ChainOptions, type Committee, buildChain as buildSimChain } from '../../src/sim/chain.ts';
 
 export * from '../../src/sim/chain.ts';
 

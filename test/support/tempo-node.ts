@@ -5,8 +5,8 @@
  * and `consensus_getFinalization({"height": N})` → CertifiedBlock. Each connection plays the
  * next script: heights to announce, `'drop'` to cut the connection, or raw JSON events.
  */
-import { WebSocketServer, type WebSocket } from 'ws';
-import { consensusEventToJson, certifiedBlockToJson, type CertifiedBlock } from '../../src/tempo/rpc.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type CertifiedBlock, certifiedBlockToJson, consensusEventToJson } from '../../src/tempo/rpc.ts';
 import type { Chain, ChainBlock } from './tempo-chain.ts';
 
 export type ScriptStep = bigint | 'drop' | Record<string, unknown>;

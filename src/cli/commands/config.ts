@@ -2,8 +2,9 @@
  * `dkg-stream config print`: the effective configuration, each setting with its value and where it
  * came from (default, the config file, an environment variable). Secrets print as `[redacted]`.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
+
 import { describeConfig } from '../../config.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream config print [--config FILE] [--json]
 

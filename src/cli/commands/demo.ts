@@ -5,14 +5,14 @@
  * and the registry, read back read_committed.
  */
 import { randomBytes } from 'node:crypto';
-import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
-import { KafkajsPort, connectAdmin } from '../../runtime/kafka/kafkajs.ts';
+import { connectAdmin, KafkajsPort } from '../../runtime/kafka/kafkajs.ts';
+import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology } from '../../runtime/topology.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stackConfig, up } from '../stack.ts';
-import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 
 const usage = `Usage: dkg-stream demo [--stack] [sim options]      the simulation (see dkg-stream sim --help)
        dkg-stream demo --smoke [--stack] [--config FILE] [--records N]

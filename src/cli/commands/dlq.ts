@@ -19,11 +19,11 @@
  * unless --skip-missing.
  */
 import { createHash } from 'node:crypto';
-import { type Command, UsageError, parseArgs } from '../command.ts';
+import { type FollowEnv, followEnv } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
-import { followEnv, type FollowEnv } from '../../app/env.ts';
-import { DLQ_HEADERS, type DeadLetter, decodeJsonDeadLetter } from '../../runtime/dlq.ts';
+import { type DeadLetter, DLQ_HEADERS, decodeJsonDeadLetter } from '../../runtime/dlq.ts';
 import type { InRecord, KafkaPort, OutRecord } from '../../runtime/kafka/port.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream dlq list [filters] [--json]
        dkg-stream dlq show <offset> [--partition N] [--json]
@@ -98,7 +98,7 @@ async function redrivenKeys(port: KafkaPort, dlqTopic: string): Promise<Set<stri
   return new Set((await readAll(port, redrivenTopic(dlqTopic))).filter((r) => r.value !== null && r.key).map((r) => r.key!.toString('utf8')));
 }
 
-function summary(r: InRecord, dlqTopic: string, redriven: Set<string>): LetterSummary {
+function summary(r: InRecord, redriven: Set<string>): LetterSummary {
   const num = (n: string, dflt: number) => {
     const v = Number(header(r, n));
     return header(r, n) === '' || !Number.isFinite(v) ? dflt : v;
@@ -132,7 +132,7 @@ function matches(s: LetterSummary, f: LetterFilter): boolean {
 /** The letters of the DLQ topic matching `filter`, with the raw records. */
 export async function listLetters(port: KafkaPort, dlqTopic: string, filter: LetterFilter): Promise<Array<{ summary: LetterSummary; record: InRecord }>> {
   const redriven = await redrivenKeys(port, dlqTopic);
-  return (await readAll(port, dlqTopic)).map((record) => ({ summary: summary(record, dlqTopic, redriven), record })).filter((l) => matches(l.summary, filter));
+  return (await readAll(port, dlqTopic)).map((record) => ({ summary: summary(record, redriven), record })).filter((l) => matches(l.summary, filter));
 }
 
 /** Decodes a letter's value: Avro in the registry wire format (magic byte 0), else the runtime's JSON. */
@@ -208,7 +208,11 @@ export async function redrive(
       if (dl.keyTruncated || dl.valueTruncated) {
         const o = await original(port, s.sourceTopic, s.sourcePartition, s.sourceOffset);
         if (!o) {
-          report.refused.push({ offset: s.offset, source, why: `the letter keeps only a ${dl.value?.length ?? 0}-byte prefix of its ${dl.valueSize}-byte value and the original is no longer in ${source} (deleted by retention)` });
+          report.refused.push({
+            offset: s.offset,
+            source,
+            why: `the letter keeps only a ${dl.value?.length ?? 0}-byte prefix of its ${dl.valueSize}-byte value and the original is no longer in ${source} (deleted by retention)`,
+          });
           continue;
         }
         if (dl.valueSha256 && !sha256(o.value)?.equals(dl.valueSha256)) {
@@ -281,7 +285,11 @@ function table(rows: LetterSummary[]): string {
     cut(r.message.replace(/\s+/g, ' '), 60),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line), `${rows.length} letter(s)${rows.some((r) => r.truncated) ? '; * = value kept as a prefix, the original is in its source topic' : ''}`].join('\n');
 }
 
@@ -342,7 +350,9 @@ const command: Command = {
       if (json) process.stdout.write(JSON.stringify(report) + '\n');
       else {
         const verb = report.dryRun ? 'would redrive' : 'redriven';
-        process.stdout.write(`${report.selected} letter(s) selected: ${report.dryRun ? report.records.length : report.redriven} ${verb}, ${report.alreadyRedriven} already redriven before, ${report.refused.length} refused\n`);
+        process.stdout.write(
+          `${report.selected} letter(s) selected: ${report.dryRun ? report.records.length : report.redriven} ${verb}, ${report.alreadyRedriven} already redriven before, ${report.refused.length} refused\n`,
+        );
         for (const r of report.records) process.stdout.write(`  ${verb} letter ${r.offset} → ${r.to} (${r.bytes} bytes${r.fromSource ? ', read back from the source topic' : ''})\n`);
       }
       for (const r of report.refused) process.stderr.write(`dkg-stream dlq: letter ${r.offset} (${r.source}): ${r.why}\n`);

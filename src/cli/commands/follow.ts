@@ -4,10 +4,11 @@
  * a genesis outcome, a trusted boundary header, and/or a network identity. Runs until
  * SIGINT/SIGTERM.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings } from '../processor-flags.ts';
-import { loadConfig } from '../../config.ts';
+
 import { followEnv, followRuntime } from '../../app/env.ts';
+import { loadConfig } from '../../config.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
+import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings } from '../processor-flags.ts';
 import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream follow --epoch-length L [trust root] [--config FILE]
@@ -34,7 +35,9 @@ const command: Command = {
       const stop = stopRequested(config.shutdownTimeoutMs);
       try {
         await rt.start();
-        process.stdout.write(JSON.stringify({ event: 'following', group: rt.groupId, trustEpoch: bootstrap?.epoch.toString() ?? null, networkIdentityFrom: networkIdentity?.fromEpoch.toString() ?? null }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ event: 'following', group: rt.groupId, trustEpoch: bootstrap?.epoch.toString() ?? null, networkIdentityFrom: networkIdentity?.fromEpoch.toString() ?? null }) + '\n',
+        );
         await Promise.race([stop.signal, crash]);
       } finally {
         stop.dispose();

@@ -5,12 +5,13 @@
  * `consensus_getFinalization`, and sending unusable events to the DLQ. Runs until SIGINT/SIGTERM;
  * prints one JSON line when it starts and one with its counters when it stops.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { loadConfig } from '../../config.ts';
+
 import { followEnv } from '../../app/env.ts';
+import { loadConfig } from '../../config.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../edges/tempo-ingest/tempo-ws.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream ingest --url ws://HOST:PORT --epoch-length L [--from-height H] [--config FILE]

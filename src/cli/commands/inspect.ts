@@ -2,15 +2,16 @@
  * `dkg-stream inspect <outcome|finalization|header|block>`: decode Tempo artefacts for operators.
  * JSON on stdout; exit 1 with a one-line reason on stderr when the input does not decode.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { readHeaderInput } from '../tempo-input.ts';
-import { checkHeader, type Check } from '../../tempo/checks.ts';
+
+import { showValue } from '../../codec/show.ts';
+import { type Check, checkHeader } from '../../tempo/checks.ts';
 import { FixedEpocher, InvalidEpochLength } from '../../tempo/epocher.ts';
 import { decodeFinalization } from '../../tempo/finalization.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../tempo/hex.ts';
-import { outcomeCoefficients, outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
 import { jsonNumber } from '../../tempo/json.ts';
-import { showValue } from '../../codec/show.ts';
+import { outcomeCoefficients, outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
+import { readHeaderInput } from '../tempo-input.ts';
 
 const usage = `Usage: dkg-stream inspect <what> <input> [options]
 

@@ -3,12 +3,13 @@
  * beginning of its inputs and rebuilds its stores from there (see src/runtime/replay.ts). Refuses
  * while instances of the processor run. Progress bar on stderr, summary table on stdout.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
-import { loadConfig } from '../../config.ts';
+
 import { followEnv } from '../../app/env.ts';
 import { registered, startableProcessor } from '../../app/processors.ts';
-import { type ReplayFrom, formatReplayPlan, formatReplayReport, planReplay, replay } from '../../runtime/replay.ts';
+import { loadConfig } from '../../config.ts';
+import { formatReplayPlan, formatReplayReport, planReplay, type ReplayFrom, replay } from '../../runtime/replay.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
+import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 
 const usage = `Usage: dkg-stream replay --processor P (--from-beginning | --from-offset N | --from-timestamp T)
                         [processor options] [--config FILE] [--json] [--dry-run]
@@ -51,7 +52,7 @@ const command: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const names = processorList(flags.processor);
-    if (!names || names.length !== 1) throw new UsageError('--processor P names exactly one processor');
+    if (names?.length !== 1) throw new UsageError('--processor P names exactly one processor');
     const name = names[0]!;
     const from = fromFlags(flags);
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});

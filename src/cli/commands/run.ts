@@ -4,16 +4,17 @@
  * processors' routes such as /journal), a restore progress bar on stderr, and a clean stop on
  * SIGINT/SIGTERM (tasks closed, group left).
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
-import { advertisedUrlOf, loadConfig } from '../../config.ts';
+
 import { followEnv } from '../../app/env.ts';
-import { type ProcessorSettings, type StartedProcessor, defaultProcessors, registered, startableProcessor } from '../../app/processors.ts';
-import { type QueryRoute, type QueryableStore, startOpsServer } from '../../runtime/http.ts';
+import { defaultProcessors, type ProcessorSettings, registered, type StartedProcessor, startableProcessor } from '../../app/processors.ts';
+import { advertisedUrlOf, loadConfig } from '../../config.ts';
+import { type QueryableStore, type QueryRoute, startOpsServer } from '../../runtime/http.ts';
 import { Metrics } from '../../runtime/metrics.ts';
-import { stopRequested } from '../signals.ts';
 import { ProgressBar } from '../../runtime/progress.ts';
 import type { RestoreProgress } from '../../runtime/restore.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
+import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
+import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream run [--processor P[,P...]] [processor options] [--config FILE]
 
@@ -54,7 +55,10 @@ const command: Command = {
         const total = all.reduce((n, r) => n + r.total, 0);
         if (total === 0) return;
         bar ??= new ProgressBar('restore', total);
-        bar.update(all.reduce((n, r) => n + r.restored, 0), total);
+        bar.update(
+          all.reduce((n, r) => n + r.restored, 0),
+          total,
+        );
         if (all.every((r) => r.done)) {
           bar.done(`${total} changelog records`);
           bar = undefined;

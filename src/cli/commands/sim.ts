@@ -6,9 +6,9 @@
  * Exit 0 only when every check passed.
  */
 import { resolve } from 'node:path';
-import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { FAULTS, type Fault, runSimulation, summaryTable } from '../../sim/simulation.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stackConfig, up } from '../stack.ts';
 
 const usage = `Usage: dkg-stream sim [options]
@@ -40,7 +40,10 @@ const int = (v: string | boolean | undefined, name: string, dflt: number, min: n
 
 export function parseFaults(values: string[]): Fault[] {
   const out: Fault[] = [];
-  for (const v of values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+  for (const v of values
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (v === 'all') out.push(...FAULTS);
     else if ((FAULTS as readonly string[]).includes(v)) out.push(v as Fault);
     else throw new UsageError(`unknown fault '${v}' (one of ${FAULTS.join(', ')}, all)`);

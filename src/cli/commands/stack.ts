@@ -1,4 +1,4 @@
-import { type Command, UsageError, parseArgs } from '../command.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 import { cached, down, reset, stackConfig, status, up } from '../stack.ts';
 
 const usage = `Usage: dkg-stream stack <up|down|status|reset> [--brokers 1|3] [--secure]

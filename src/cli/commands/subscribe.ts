@@ -6,10 +6,11 @@
  * Runs until SIGINT/SIGTERM, or until epoch `--until-epoch` is complete; exit 1 if any
  * re-verification failed.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { loadConfig } from '../../config.ts';
+
 import { followEnv } from '../../app/env.ts';
+import { loadConfig } from '../../config.ts';
 import { Subscriber } from '../../sim/subscriber.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
 
 const usage = `Usage: dkg-stream subscribe --epoch-length L [--until-epoch E] [--timeout SECONDS] [--config FILE]

@@ -1,10 +1,10 @@
-import { type Command, UsageError, parseArgs } from '../command.ts';
 import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
 import { connectAdmin } from '../../runtime/kafka/kafkajs.ts';
+import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 import { loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { describeTopology, loadTopology, topologyDot, topologyJson } from '../../runtime/topology.ts';
-import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FILE] [--json] [--dot]
 

@@ -8,15 +8,16 @@
  * header's own checks): prints `{"valid", "height", "hash", "checks": [{check, ok, detail}, …]}`;
  * exit 0 only when all hold.
  */
-import { type Command, UsageError, parseArgs } from '../command.ts';
-import { epochLengthFlag, failedChecks, hexArg } from './inspect.ts';
-import { readHeaderInput, readInputText } from '../tempo-input.ts';
-import { checkCertifiedHeader } from '../../tempo/checks.ts';
-import { FinalizationDecodeError, decodeFinalization } from '../../tempo/finalization.ts';
-import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../tempo/network-identity.ts';
+
 import { oneLine, showValue } from '../../codec/show.ts';
+import { checkCertifiedHeader } from '../../tempo/checks.ts';
+import { decodeFinalization, FinalizationDecodeError } from '../../tempo/finalization.ts';
 import { InvalidHex } from '../../tempo/hex.ts';
-import { InvalidIdentity, prepareIdentity, verifyFinalization, type PreparedIdentity } from '../../tempo/verify.ts';
+import { MAINNET_NETWORK_IDENTITY, TESTNET_NETWORK_IDENTITY } from '../../tempo/network-identity.ts';
+import { InvalidIdentity, type PreparedIdentity, prepareIdentity, verifyFinalization } from '../../tempo/verify.ts';
+import { type Command, parseArgs, UsageError } from '../command.ts';
+import { readHeaderInput, readInputText } from '../tempo-input.ts';
+import { epochLengthFlag, failedChecks, hexArg } from './inspect.ts';
 
 const usage = `Usage: dkg-stream verify finalization --identity <hex|mainnet|testnet> <certificate-hex>
        dkg-stream verify block --epoch-length L --identity <hex|mainnet|testnet> <certificate> <header|block>

@@ -10,10 +10,10 @@
  * noble decoder re-decodes it, so the error (and its upstream message) is the reference
  * implementation's, and a disagreement can never turn a reject into an accept.
  */
-import { Invalid, type Reader, decode as decodeWith } from '../../codec/index.ts';
-import { G1 as NobleG1, NOBLE_G2 as NobleG2, type G1Point, type G2Accelerator, type G2Point } from './group.ts';
+import { decode as decodeWith, type Reader } from '../../codec/index.ts';
 import type { MinSigBackend } from './backend.ts';
-import { type MclG2Module, createMclG2Accelerator, precheck } from './g2-mcl.ts';
+import { createMclG2Accelerator, type MclG2Module, precheck } from './g2-mcl.ts';
+import { type G1Point, type G2Accelerator, type G2Point, G1 as NobleG1, NOBLE_G2 as NobleG2 } from './group.ts';
 
 // ---- the part of mcl-wasm's API used here (kept local: the package is optional) ----
 interface McPoint {
@@ -160,11 +160,7 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
       const hz = hm.isZero();
       const sz = sig.isZero();
       if (hz && sz) return true;
-      const ml = hz
-        ? mcl.precomputedMillerLoop(sig, negG2)
-        : sz
-          ? mcl.precomputedMillerLoop(hm, pub.prepared)
-          : mcl.precomputedMillerLoop2(hm, pub.prepared, sig, negG2);
+      const ml = hz ? mcl.precomputedMillerLoop(sig, negG2) : sz ? mcl.precomputedMillerLoop(hm, pub.prepared) : mcl.precomputedMillerLoop2(hm, pub.prepared, sig, negG2);
       return mcl.finalExp(ml).isOne();
     },
     encodeSignature: (sig) => sig.serialize(),

@@ -17,7 +17,7 @@
  * commitments, Feldman checks, commitment sums, MSMs, G2 encoding and decoding); mcl does
  * (`g2-mcl.ts`), with the same results.
  */
-import { G1, G2, prepareG2Point, setG2Accelerator, type G1Point, type G2Accelerator, type G2Point } from './group.ts';
+import { G1, type G1Point, G2, type G2Accelerator, type G2Point, prepareG2Point, setG2Accelerator } from './group.ts';
 import { MinSig } from './variant.ts';
 
 export type BlsBackendName = 'noble' | 'mcl';

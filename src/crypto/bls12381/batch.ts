@@ -1,4 +1,4 @@
-import { type RngCore, cryptoRng } from '../rng.ts';
+import { cryptoRng, type RngCore } from '../rng.ts';
 import { messagePayloadOf } from './payload.ts';
 import type { Variant } from './variant.ts';
 
@@ -73,13 +73,7 @@ export function verifySameSignerHashed<P, S>(v: Variant<P, S>, pub: P, hms: read
  * when all are valid). When the combined check fails, the weighted entries are bisected to find
  * the culprits: ~2·k·log₂(n/k) extra pairing checks for k bad entries.
  */
-export function verifySameMessage<P, S>(
-  v: Variant<P, S>,
-  namespace: Uint8Array | null,
-  message: Uint8Array,
-  entries: ReadonlyArray<readonly [P, S]>,
-  rng: RngCore = cryptoRng,
-): number[] {
+export function verifySameMessage<P, S>(v: Variant<P, S>, namespace: Uint8Array | null, message: Uint8Array, entries: ReadonlyArray<readonly [P, S]>, rng: RngCore = cryptoRng): number[] {
   if (entries.length === 0) return [];
   const hm = v.Signature.hash(v.MESSAGE, messagePayloadOf(namespace, message));
   if (entries.length === 1) return v.verify(entries[0]![0], hm, entries[0]![1]) ? [] : [0];
@@ -117,13 +111,7 @@ export function verifySameMessage<P, S>(
  * and messages, Π e(rᵢ·pkᵢ, hmᵢ) == e(G, Σ rᵢ·sᵢ) — n+1 Miller loops sharing one final
  * exponentiation. Prefer the same-signer / same-message forms when they apply (2 Miller loops).
  */
-export function batchVerify<P, S>(
-  v: Variant<P, S>,
-  publics: readonly P[],
-  hms: readonly S[],
-  sigs: readonly S[],
-  rng: RngCore = cryptoRng,
-): boolean {
+export function batchVerify<P, S>(v: Variant<P, S>, publics: readonly P[], hms: readonly S[], sigs: readonly S[], rng: RngCore = cryptoRng): boolean {
   if (publics.length !== hms.length || publics.length !== sigs.length) throw new RangeError('batchVerify: length mismatch');
   if (publics.length === 0) return true;
   const r = randomWeights(rng, publics.length);

@@ -29,7 +29,7 @@
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Invalid, type Reader } from '../../codec/index.ts';
-import { NOBLE_G2, type G2Accelerator, type G2Point, checkFlags } from './group.ts';
+import { checkFlags, type G2Accelerator, type G2Point, NOBLE_G2 } from './group.ts';
 import { R, type Scalar } from './scalar.ts';
 
 /** The raw mcl C API used here (exports of mcl-wasm's emscripten module). */
@@ -253,7 +253,14 @@ function combSelect(bytes: number): CombSelect {
     for (let w = 0; w < words; w++) body.push(...get(2), ...get(ACC + w), ...op.store(w * lane));
     body.push(0x0b);
     return Uint8Array.from([
-      0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      1,
+      0,
+      0,
+      0,
       ...section(1, [1, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]), // type (i32 × 4) → ()
       ...section(3, [1, 0]), // one function of that type
       ...section(5, [1, 0, ...uleb(Math.ceil(bytes / 65536))]), // its memory

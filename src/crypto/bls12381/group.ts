@@ -1,14 +1,14 @@
-import { bls12_381 } from '@noble/curves/bls12-381.js';
+import type { Fp2 as Fp2Element } from '@noble/curves/abstract/tower.js';
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import type { Fp2 } from '@noble/curves/abstract/tower.js';
-import { Invalid, type Reader, type Writer, compareBytes, decode as decodeWith } from '../../codec/index.ts';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { compareBytes, decode as decodeWith, Invalid, type Reader, type Writer } from '../../codec/index.ts';
 import { msm } from './msm.ts';
-import { R, type Scalar, readScalar, writeScalar, scalarAdd, scalarSub, scalarNeg, scalarMul } from './scalar.ts';
+import { R, readScalar, type Scalar, scalarAdd, scalarMul, scalarNeg, scalarSub, writeScalar } from './scalar.ts';
 
 /** A G1 point in noble's projective form (kept projective: conversion costs an inversion). */
 export type G1Point = WeierstrassPoint<bigint>;
 /** A G2 point in noble's projective form. */
-export type G2Point = WeierstrassPoint<Fp2>;
+export type G2Point = WeierstrassPoint<Fp2Element>;
 
 const { Fp, Fp2 } = bls12_381.fields;
 const P_MOD = Fp.ORDER;
@@ -144,7 +144,7 @@ function readG2(r: Reader): G2Point {
   if (c1 >= P_MOD || c0 >= P_MOD) throw new Invalid('G2', 'Bad encoding');
   const x = Fp2.create({ c0, c1 });
   const rhs = Fp2.add(Fp2.mul(Fp2.sqr(x), x), B2);
-  let y: Fp2;
+  let y: Fp2Element;
   try {
     y = Fp2.sqrt(rhs);
   } catch {
@@ -185,8 +185,8 @@ function compress(name: 'G1' | 'G2', p: WeierstrassPoint<any>): Uint8Array {
     writeFp(out, 0, a.x as bigint);
     large = (a.y as bigint) > HALF_P;
   } else {
-    const x = a.x as Fp2;
-    const y = a.y as Fp2;
+    const x = a.x as Fp2Element;
+    const y = a.y as Fp2Element;
     writeFp(out, 0, x.c1);
     writeFp(out, 48, x.c0);
     large = y.c1 !== 0n ? y.c1 > HALF_P : y.c0 > HALF_P;
@@ -303,8 +303,7 @@ export const G2: Group<G2Point> = {
   read: (r) => (g2Accelerator ? g2Accelerator.read(r) : NOBLE_G2.read(r)),
   decode: (bytes) => decodeWith(bytes, G2.read),
   compare: (a, b) => compareBytes(G2.encode(a), G2.encode(b)),
-  evalEqualsGeneratorMul: (coeffs, x, s) =>
-    g2Accelerator ? g2Accelerator.evalEqualsGeneratorMul(coeffs, x, s) : NOBLE_G2.evalEqualsGeneratorMul(coeffs, x, s),
+  evalEqualsGeneratorMul: (coeffs, x, s) => (g2Accelerator ? g2Accelerator.evalEqualsGeneratorMul(coeffs, x, s) : NOBLE_G2.evalEqualsGeneratorMul(coeffs, x, s)),
 };
 
 /** Installs (or removes, with null) the G2 accelerator of the current BLS backend. */

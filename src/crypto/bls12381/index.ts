@@ -3,14 +3,15 @@
  * decode rules, `_POP_` hashing, MinSig/MinPk, polynomials and sharings, threshold recovery and
  * random-linear-combination batch verification.
  */
-export * from './scalar.ts';
-export { G1, G2, ScalarSpace, NEG_G1, NEG_G2, pairingProductIsOne, prepareG2Point, type G1Point, type G2Point, type Group, type Space } from './group.ts';
-export { msm } from './msm.ts';
-export * from './variant.ts';
-export * from './ops.ts';
+
+export { availableBlsBackends, type BlsBackendName, blsBackend, type MinSigBackend, setBlsBackend } from './backend.ts';
 export * from './batch.ts';
-export { Poly, Interpolator, commit, indexInterpolator, randomPoly, randomPolyWithConstant, sumPolys } from './poly.ts';
-export { Mode, Sharing, modeScalar, subsetInterpolator } from './sharing.ts';
-export { decodeShare, encodeShare, readShare, sharePublic, writeShare, type Share } from './share.ts';
 export { BlsError, type BlsErrorCode } from './errors.ts';
-export { availableBlsBackends, blsBackend, setBlsBackend, type BlsBackendName, type MinSigBackend } from './backend.ts';
+export { G1, type G1Point, G2, type G2Point, type Group, NEG_G1, NEG_G2, pairingProductIsOne, prepareG2Point, ScalarSpace, type Space } from './group.ts';
+export { msm } from './msm.ts';
+export * from './ops.ts';
+export { commit, Interpolator, indexInterpolator, Poly, randomPoly, randomPolyWithConstant, sumPolys } from './poly.ts';
+export * from './scalar.ts';
+export { decodeShare, encodeShare, readShare, type Share, sharePublic, writeShare } from './share.ts';
+export { Mode, modeScalar, Sharing, subsetInterpolator } from './sharing.ts';
+export * from './variant.ts';

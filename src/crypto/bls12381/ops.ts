@@ -1,12 +1,12 @@
-import { OrderedMap, compareNumbers, unionUnique } from '../../codec/index.ts';
-import { type RngCore, cryptoRng } from '../rng.ts';
+import { compareNumbers, OrderedMap, unionUnique } from '../../codec/index.ts';
+import { cryptoRng, type RngCore } from '../rng.ts';
+import { verifySameMessage } from './batch.ts';
 import { BlsError } from './errors.ts';
+import { messagePayloadOf } from './payload.ts';
+import { randomScalar, type Scalar } from './scalar.ts';
 import type { Share } from './share.ts';
 import type { Sharing } from './sharing.ts';
-import { type Scalar, randomScalar } from './scalar.ts';
 import type { PartialSignature, Variant } from './variant.ts';
-import { verifySameMessage } from './batch.ts';
-import { messagePayloadOf } from './payload.ts';
 
 /**
  * BLS signatures as commonware v0.0.64 defines them (`primitives::ops`). Every function takes the
@@ -70,13 +70,7 @@ export function partialSignMessage<P, S>(v: Variant<P, S>, share: Share, namespa
 }
 
 /** Verifies a partial signature against the sharing's partial public key for its index. */
-export function partialVerifyMessage<P, S>(
-  v: Variant<P, S>,
-  sharing: Sharing<P>,
-  namespace: Uint8Array | null,
-  message: Uint8Array,
-  partial: PartialSignature<S>,
-): boolean {
+export function partialVerifyMessage<P, S>(v: Variant<P, S>, sharing: Sharing<P>, namespace: Uint8Array | null, message: Uint8Array, partial: PartialSignature<S>): boolean {
   if (sharing.scalar(partial.index) === null) return false;
   return verifyMessage(v, sharing.partialPublic(partial.index), namespace, message, partial.value);
 }
@@ -125,11 +119,7 @@ export function thresholdSignatureRecover<P, S>(v: Variant<P, S>, sharing: Shari
  * seed signatures of a certificate), reusing one interpolator. Throws InvalidIndex if the index
  * sets differ after preparation.
  */
-export function thresholdSignatureRecoverMultiple<P, S>(
-  v: Variant<P, S>,
-  sharing: Sharing<P>,
-  many: ReadonlyArray<Iterable<PartialSignature<S>>>,
-): S[] {
+export function thresholdSignatureRecoverMultiple<P, S>(v: Variant<P, S>, sharing: Sharing<P>, many: ReadonlyArray<Iterable<PartialSignature<S>>>): S[] {
   const prepared = many.map((ps) => prepareEvaluations(sharing.required(), ps));
   const first = prepared[0];
   if (!first) return [];
@@ -162,13 +152,7 @@ export function aggregateSignatures<P, S>(v: Variant<P, S>, sigs: Iterable<S>): 
  * One aggregate signature by distinct keys over one message. Only sound when every key's proof of
  * possession has been checked (otherwise rogue-key attacks apply).
  */
-export function aggregateVerifyMultiplePublicKeys<P, S>(
-  v: Variant<P, S>,
-  pubs: Iterable<P>,
-  namespace: Uint8Array | null,
-  message: Uint8Array,
-  sig: S,
-): boolean {
+export function aggregateVerifyMultiplePublicKeys<P, S>(v: Variant<P, S>, pubs: Iterable<P>, namespace: Uint8Array | null, message: Uint8Array, sig: S): boolean {
   return verifyMessage(v, aggregatePublicKeys(v, pubs), namespace, message, sig);
 }
 
@@ -176,12 +160,7 @@ export function aggregateVerifyMultiplePublicKeys<P, S>(
  * One aggregate signature by one key over several messages: e(pk, Σ H(mᵢ)) == e(G, sig).
  * Proves only the aggregate; use {@link verifySameSigner} to check each signature individually.
  */
-export function aggregateVerifyMultipleMessages<P, S>(
-  v: Variant<P, S>,
-  pub: P,
-  messages: ReadonlyArray<readonly [Uint8Array | null, Uint8Array]>,
-  sig: S,
-): boolean {
+export function aggregateVerifyMultipleMessages<P, S>(v: Variant<P, S>, pub: P, messages: ReadonlyArray<readonly [Uint8Array | null, Uint8Array]>, sig: S): boolean {
   let hm = v.Signature.ZERO;
   for (const [ns, msg] of messages) hm = v.Signature.add(hm, v.Signature.hash(v.MESSAGE, messagePayload(ns, msg)));
   return v.verify(pub, hm, sig);

@@ -1,8 +1,8 @@
-import { type Compare, type RangeCfg, type Reader, Writer, OrderedMap, compareNumbers } from '../../codec/index.ts';
+import { type Compare, compareNumbers, OrderedMap, type RangeCfg, type Reader, Writer } from '../../codec/index.ts';
+import type { RngCore } from '../rng.ts';
 import type { Group, Space } from './group.ts';
 import { ScalarSpace } from './group.ts';
-import { type RngCore } from '../rng.ts';
-import { type Scalar, randomScalar, scalarInvBatch, scalarMul, scalarSub } from './scalar.ts';
+import { randomScalar, type Scalar, scalarInvBatch, scalarMul, scalarSub } from './scalar.ts';
 
 /**
  * A polynomial with coefficients in a {@link Space} (upstream `commonware_math::poly::Poly<K>`):

@@ -1,9 +1,9 @@
-import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Invalid, type Reader, Writer, decode as decodeWith } from '../../codec/index.ts';
+import { decode as decodeWith, Invalid, type Reader, type Writer } from '../../codec/index.ts';
 import { BLS_R, blsKeygen } from '../keygen.ts';
-import { type RngCore, drawBytes } from '../rng.ts';
+import { drawBytes, type RngCore } from '../rng.ts';
 
 /**
  * A BLS12-381 scalar (upstream `Scalar` / `Private`): a bigint kept reduced into [0, r).

@@ -1,6 +1,6 @@
-import { type Reader, Writer, decode as decodeWith } from '../../codec/index.ts';
+import { decode as decodeWith, type Reader, Writer } from '../../codec/index.ts';
+import { readScalar, type Scalar, writeScalar } from './scalar.ts';
 import type { Variant } from './variant.ts';
-import { type Scalar, readScalar, writeScalar } from './scalar.ts';
 
 /**
  * A participant's secret share (upstream `group::Share`): `index` is the 0-based position of the

@@ -1,4 +1,4 @@
-import { Invalid, InvalidEnum, type OrderedSet, type Reader, Writer, compareNumbers, decode as decodeWith, quorum, range } from '../../codec/index.ts';
+import { compareNumbers, decode as decodeWith, Invalid, InvalidEnum, type OrderedSet, quorum, type Reader, range, Writer } from '../../codec/index.ts';
 import { BlsError } from './errors.ts';
 import type { Group } from './group.ts';
 import { Interpolator, Poly } from './poly.ts';

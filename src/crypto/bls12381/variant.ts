@@ -1,5 +1,5 @@
-import { type Reader, Writer, decode as decodeWith } from '../../codec/index.ts';
-import { G1, G2, type G1Point, type G2Point, type Group, NEG_G1, NEG_G2, pairingProductIsOne } from './group.ts';
+import { decode as decodeWith, type Reader, Writer } from '../../codec/index.ts';
+import { G1, type G1Point, G2, type G2Point, type Group, NEG_G1, NEG_G2, pairingProductIsOne } from './group.ts';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -57,8 +57,7 @@ export const MinSig: MinSigVariant = {
       [hm, pub, true],
       [sig, NEG_G2, true],
     ]),
-  verifyProduct: (terms, sig) =>
-    pairingProductIsOne([...terms.map(([pub, hm]) => [hm, pub, false] as const), [sig, NEG_G2, true] as const]),
+  verifyProduct: (terms, sig) => pairingProductIsOne([...terms.map(([pub, hm]) => [hm, pub, false] as const), [sig, NEG_G2, true] as const]),
 };
 
 /** MinPk: public keys in G1 (48 B), signatures in G2 (96 B). Used by upstream's DKG unit tests. */

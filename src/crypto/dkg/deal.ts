@@ -1,10 +1,10 @@
-import { OrderedSet, compareBytes } from '../../codec/index.ts';
-import { Mode, type Share, Sharing, commit, randomPoly } from '../bls12381/index.ts';
+import { compareBytes, OrderedSet } from '../../codec/index.ts';
+import { commit, Mode, randomPoly, type Share, Sharing } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import type { RngCore } from '../rng.ts';
 import { randomSummary } from '../transcript.ts';
 import { NumPlayers } from './errors.ts';
-import { type DkgVariant, type KeySet, Output, keySet } from './types.ts';
+import { type DkgVariant, type KeySet, keySet, Output } from './types.ts';
 
 /**
  * Upstream `dkg::deal` (trusted dealer, v0.0.64): one random polynomial of degree quorum(n) − 1,

@@ -1,5 +1,5 @@
-import { OrderedMap, compareBytes } from '../../codec/index.ts';
-import { type Poly, type Scalar, type Share, commit, randomPolyWithConstant, randomScalar } from '../bls12381/index.ts';
+import { compareBytes, OrderedMap } from '../../codec/index.ts';
+import { commit, type Poly, randomPolyWithConstant, randomScalar, type Scalar, type Share } from '../bls12381/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey } from '../ed25519.ts';
 import type { RngCore } from '../rng.ts';
 import { MissingDealerShare, UnknownPlayer } from './errors.ts';
@@ -113,7 +113,13 @@ export class Dealer<P> {
     const results: DealerResult =
       this.reveals() > this.info.maxReveals()
         ? { kind: 'tooManyReveals' }
-        : { kind: 'ok', entries: OrderedMap.tryFrom(this.info.players.items.map((p, i) => [p, this.entries[i]!] as const), compareBytes) };
+        : {
+            kind: 'ok',
+            entries: OrderedMap.tryFrom(
+              this.info.players.items.map((p, i) => [p, this.entries[i]!] as const),
+              compareBytes,
+            ),
+          };
     const log = new DealerLog(this.pubMsg, results);
     const sig = signDigest(this.me, logDigest(this.info.summary, log.bytes()));
     return new SignedDealerLog(this.publicKey, log, sig);

@@ -4,36 +4,37 @@
  * `Dealer` deals and collects acks into a `SignedDealerLog`, `Player` verifies dealings and
  * derives its share, `observe` derives the public `Output` from the agreed logs.
  */
-export { DkgError, DkgFailed, MissingDealerShare, NumDealers, NumPlayers, UnknownDealer, UnknownPlayer, type DkgErrorKind } from './errors.ts';
+
+export { deal } from './deal.ts';
+export { Dealer, type DealerStart } from './dealer.ts';
+export { DkgError, type DkgErrorKind, DkgFailed, MissingDealerShare, NumDealers, NumPlayers, UnknownDealer, UnknownPlayer } from './errors.ts';
+export { Info, type InfoParams } from './info.ts';
+export { combineShares, type DealerLogs, observe, type Reckoning, reckon, type Selection, select } from './observe.ts';
+export { Player } from './player.ts';
+export { ackDigest, DEALER_RNG_LABEL, DKG_NAMESPACE, dealerRng, logDigest, roundSummary, SIG_ACK, SIG_LOG, signDigest, verifyDigest } from './transcripts.ts';
 export {
+  type AckOrReveal,
+  checkMax,
   DealerLog,
   DealerPrivMsg,
   DealerPubMsg,
-  Output,
-  PlayerAck,
-  SignedDealerLog,
-  checkMax,
+  type DealerResult,
+  type DkgMessage,
+  type DkgVariant,
   decodeDkgMessage,
   encodeDkgMessage,
-  readDkgMessage,
-  writeDkgMessage,
-  type DkgMessage,
   encodeKeySet,
   encodeOptionalOutput,
+  type KeySet,
   keySet,
+  Output,
+  PlayerAck,
   readAckOrReveal,
   readDealerResult,
+  readDkgMessage,
   readOptionalOutput,
+  SignedDealerLog,
   writeAckOrReveal,
   writeDealerResult,
-  type AckOrReveal,
-  type DealerResult,
-  type DkgVariant,
-  type KeySet,
+  writeDkgMessage,
 } from './types.ts';
-export { Info, type InfoParams } from './info.ts';
-export { Dealer, type DealerStart } from './dealer.ts';
-export { Player } from './player.ts';
-export { combineShares, observe, reckon, select, type DealerLogs, type Reckoning, type Selection } from './observe.ts';
-export { deal } from './deal.ts';
-export { DEALER_RNG_LABEL, DKG_NAMESPACE, SIG_ACK, SIG_LOG, ackDigest, dealerRng, logDigest, roundSummary, signDigest, verifyDigest } from './transcripts.ts';

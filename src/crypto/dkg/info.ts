@@ -1,10 +1,10 @@
-import { OrderedSet, U32_MAX, Writer, compareBytes, toHex } from '../../codec/index.ts';
-import { Mode, type Scalar, modeScalar } from '../bls12381/index.ts';
+import { compareBytes, OrderedSet, toHex, U32_MAX, Writer } from '../../codec/index.ts';
+import { Mode, modeScalar, type Scalar } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import { type Summary, Transcript } from '../transcript.ts';
 import { NumDealers, NumPlayers, UnknownDealer, UnknownPlayer } from './errors.ts';
 import { DKG_NAMESPACE, roundSummary } from './transcripts.ts';
-import { type DealerPrivMsg, type DealerPubMsg, type DkgVariant, type KeySet, type Output, encodeKeySet, encodeOptionalOutput } from './types.ts';
+import { type DealerPrivMsg, type DealerPubMsg, type DkgVariant, encodeKeySet, encodeOptionalOutput, type KeySet, type Output } from './types.ts';
 
 export interface InfoParams<P> {
   /** BLS variant of commitments and the group key (the reshare example and Tempo use MinSig). */

@@ -1,5 +1,5 @@
-import { OrderedMap, OrderedSet, compareBytes } from '../../codec/index.ts';
-import { type Interpolator, type Poly, ScalarSpace, Sharing, subsetInterpolator, sumPolys, type Scalar } from '../bls12381/index.ts';
+import { compareBytes, OrderedMap, OrderedSet } from '../../codec/index.ts';
+import { type Interpolator, type Poly, type Scalar, ScalarSpace, Sharing, subsetInterpolator, sumPolys } from '../bls12381/index.ts';
 import type { Ed25519PublicKey } from '../ed25519.ts';
 import { DkgFailed } from './errors.ts';
 import type { Info } from './info.ts';
@@ -108,13 +108,7 @@ export function reckon<P>(info: Info<P>, selected: Selection<P>): Reckoning<P> {
     if (polys.length === 0) throw new DkgFailed('no dealer selected');
     pub = sumPolys(group, polys);
   }
-  const output = new Output(
-    info.summary,
-    new Sharing(info.mode, info.players.size, pub),
-    dealers,
-    info.players,
-    OrderedSet.tryFrom(revealed, compareBytes),
-  );
+  const output = new Output(info.summary, new Sharing(info.mode, info.players.size, pub), dealers, info.players, OrderedSet.tryFrom(revealed, compareBytes));
   return { output, weights };
 }
 
@@ -129,7 +123,11 @@ export function observe<P>(info: Info<P>, logs: DealerLogs<P>): Output<P> {
 
 /** Combines per-dealer shares into a player's share: Σ sᵢ (fresh) or Σ wᵢ·sᵢ (reshare). */
 export function combineShares(weights: Interpolator<Ed25519PublicKey> | null, shares: OrderedMap<Ed25519PublicKey, Scalar>): Scalar {
-  if (weights === null) return ScalarSpace.msm(shares.values, shares.values.map(() => 1n));
+  if (weights === null)
+    return ScalarSpace.msm(
+      shares.values,
+      shares.values.map(() => 1n),
+    );
   const s = weights.interpolate(ScalarSpace, shares);
   if (s === null) throw new DkgFailed('cannot interpolate the selected shares');
   return s;

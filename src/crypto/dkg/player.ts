@@ -1,9 +1,9 @@
-import { OrderedMap, compareBytes, toHex } from '../../codec/index.ts';
+import { compareBytes, OrderedMap, toHex } from '../../codec/index.ts';
 import type { Scalar, Share } from '../bls12381/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey } from '../ed25519.ts';
 import { DkgFailed } from './errors.ts';
 import type { Info } from './info.ts';
-import { type DealerLogs, combineShares, reckon, select } from './observe.ts';
+import { combineShares, type DealerLogs, reckon, select } from './observe.ts';
 import { ackDigest, signDigest } from './transcripts.ts';
 import { type DealerPrivMsg, type DealerPubMsg, type Output, PlayerAck } from './types.ts';
 

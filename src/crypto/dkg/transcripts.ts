@@ -1,4 +1,4 @@
-import { ed25519SignRaw, ed25519VerifyRaw, type Ed25519PrivateKey, type Ed25519PublicKey, type Ed25519Signature } from '../ed25519.ts';
+import { type Ed25519PrivateKey, type Ed25519PublicKey, type Ed25519Signature, ed25519SignRaw, ed25519VerifyRaw } from '../ed25519.ts';
 import { type Summary, Transcript } from '../transcript.ts';
 
 /**

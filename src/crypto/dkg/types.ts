@@ -1,27 +1,7 @@
-import {
-  Invalid,
-  InvalidEnum,
-  OrderedMap,
-  OrderedSet,
-  type Reader,
-  U32_MAX,
-  Writer,
-  compareBytes,
-  decode as decodeWith,
-  equalBytes,
-  range,
-} from '../../codec/index.ts';
-import { Poly, R, Sharing, type Scalar, type Variant, readScalar, writeScalar } from '../bls12381/index.ts';
-import {
-  type Ed25519PublicKey,
-  type Ed25519Signature,
-  ED25519_SIGNATURE_BYTES,
-  readEd25519PublicKey,
-  readEd25519Signature,
-  writeEd25519PublicKey,
-  writeEd25519Signature,
-} from '../ed25519.ts';
-import { type Summary, readSummary, writeSummary } from '../transcript.ts';
+import { compareBytes, decode as decodeWith, equalBytes, Invalid, InvalidEnum, OrderedMap, OrderedSet, type Reader, range, U32_MAX, Writer } from '../../codec/index.ts';
+import { Poly, R, readScalar, type Scalar, Sharing, type Variant, writeScalar } from '../bls12381/index.ts';
+import { ED25519_SIGNATURE_BYTES, type Ed25519PublicKey, type Ed25519Signature, readEd25519PublicKey, readEd25519Signature, writeEd25519PublicKey, writeEd25519Signature } from '../ed25519.ts';
+import { readSummary, type Summary, writeSummary } from '../transcript.ts';
 import type { Info } from './info.ts';
 import { logDigest, verifyDigest } from './transcripts.ts';
 
@@ -77,7 +57,10 @@ const INTERNAL = Symbol('dkg-internal');
 export class DealerPubMsg<P> {
   private enc: Uint8Array | undefined;
 
-  constructor(readonly commitment: Poly<P>, internal?: { [INTERNAL]: Uint8Array }) {
+  constructor(
+    readonly commitment: Poly<P>,
+    internal?: { [INTERNAL]: Uint8Array },
+  ) {
     this.enc = internal?.[INTERNAL];
   }
 
@@ -225,9 +208,7 @@ function ackOrRevealEquals(a: AckOrReveal, b: AckOrReveal): boolean {
  * a log carries no shares and is never selected). Decode does not check the map's keys against
  * any player set; `select` does.
  */
-export type DealerResult =
-  | { readonly kind: 'ok'; readonly entries: OrderedMap<Ed25519PublicKey, AckOrReveal> }
-  | { readonly kind: 'tooManyReveals' };
+export type DealerResult = { readonly kind: 'ok'; readonly entries: OrderedMap<Ed25519PublicKey, AckOrReveal> } | { readonly kind: 'tooManyReveals' };
 
 export function writeDealerResult(w: Writer, v: DealerResult): void {
   if (v.kind === 'ok') {
@@ -456,11 +437,7 @@ export class Output<P> {
   /** Upstream equality: every field equal (the public polynomial up to trailing zeros). */
   equals(other: Output<P>): boolean {
     return (
-      equalBytes(this.summary, other.summary) &&
-      this.public.equals(other.public) &&
-      this.dealers.equals(other.dealers) &&
-      this.players.equals(other.players) &&
-      this.revealed.equals(other.revealed)
+      equalBytes(this.summary, other.summary) && this.public.equals(other.public) && this.dealers.equals(other.dealers) && this.players.equals(other.players) && this.revealed.equals(other.revealed)
     );
   }
 
@@ -513,9 +490,7 @@ export function encodeKeySet(s: KeySet): Uint8Array {
  * Read cfg `max` (for the commitment); any other tag → `Invalid("dkg::Message", "Invalid type")`.
  * The dealing variant carries a secret share: send it only over an encrypted, authenticated channel.
  */
-export type DkgMessage<P> =
-  | { readonly kind: 'dealer'; readonly pubMsg: DealerPubMsg<P>; readonly privMsg: DealerPrivMsg }
-  | { readonly kind: 'ack'; readonly ack: PlayerAck };
+export type DkgMessage<P> = { readonly kind: 'dealer'; readonly pubMsg: DealerPubMsg<P>; readonly privMsg: DealerPrivMsg } | { readonly kind: 'ack'; readonly ack: PlayerAck };
 
 export function writeDkgMessage<P>(w: Writer, m: DkgMessage<P>): void {
   if (m.kind === 'dealer') {

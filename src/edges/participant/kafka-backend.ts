@@ -8,14 +8,15 @@
  * The local runtime must own every partition of the inputs (run the node's own `dkg-journal`
  * instance, or a single-instance group); queries read its local stores.
  */
+
+import { JournalQueries, type QueryOptions } from '../../processors/dkg-journal/queries.ts';
 import type { KafkaPort, OutRecord, ProducedRange, TransactionalProducer } from '../../runtime/kafka/port.ts';
 import type { StreamRuntime } from '../../runtime/runtime.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
 import type { TopicSpec } from '../../runtime/topology.ts';
 import { epochKey } from '../../state/keys.ts';
+import { eventToAvro, JOURNAL_STORE, STATES_STORE, stateToAvro } from '../../topics/dkg-journal-records.ts';
 import type { JournalBackend, JournalRecord } from './participant.ts';
-import { JournalQueries, type QueryOptions } from '../../processors/dkg-journal/queries.ts';
-import { JOURNAL_STORE, STATES_STORE, eventToAvro, stateToAvro } from '../../topics/dkg-journal-records.ts';
 
 export interface KafkaJournalBackendOptions extends QueryOptions {
   port: KafkaPort;

@@ -24,27 +24,27 @@
  * ack can still arrive. The resulting log differs from upstream's only in that case (Ack instead of
  * Reveal for that player).
  */
-import { type OrderedMap, compareBytes, toHex } from '../../codec/index.ts';
-import { type Share, encodeShare } from '../../crypto/bls12381/index.ts';
+import { compareBytes, type OrderedMap, toHex } from '../../codec/index.ts';
+import { encodeShare, type Share } from '../../crypto/bls12381/index.ts';
 import {
   Dealer as CryptoDealer,
+  Player as CryptoPlayer,
   type DealerLog,
   type DealerPrivMsg,
   type DealerPubMsg,
+  dealerRng,
   type Info,
   type Output,
-  Player as CryptoPlayer,
   type PlayerAck,
   type SignedDealerLog,
-  dealerRng,
 } from '../../crypto/dkg/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey } from '../../crypto/ed25519.ts';
 import type { Summary } from '../../crypto/transcript.ts';
+import type { EpochState, JournalQueries } from '../../processors/dkg-journal/queries.ts';
 import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import { decodeTuple } from '../../state/keys.ts';
 import type { Keyring } from '../../state/seal.ts';
-import type { EpochState, JournalQueries } from '../../processors/dkg-journal/queries.ts';
 import { type EpochStateRecord, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../topics/dkg-journal-records.ts';
 
 const log = logger('dkg-participant');
@@ -301,4 +301,3 @@ export class Player<P = unknown> {
     return this.player.finalize(logs);
   }
 }
-

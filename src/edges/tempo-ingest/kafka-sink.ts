@@ -13,13 +13,14 @@
  *   (whose outcome may be unknown) the sink re-reads it and drops appends at or below it, so a
  *   commit that did happen is not written twice.
  */
-import type { FollowCodec } from '../../topics/follow-records.ts';
+
 import { type DeadLetter, deadLetter, dlqHeaders } from '../../runtime/dlq.ts';
 import type { KafkaPort, TransactionalProducer } from '../../runtime/kafka/port.ts';
 import { logger } from '../../runtime/log.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
 import type { TopicSpec } from '../../runtime/topology.ts';
 import { epochKey } from '../../state/keys.ts';
+import type { FollowCodec } from '../../topics/follow-records.ts';
 import type { IngestedFinalization, IngestSink } from './tempo-ws.ts';
 
 const log = logger('ingest.kafka');
@@ -88,7 +89,13 @@ export class KafkaIngestSink implements IngestSink {
       this.stats.skippedAfterFailure++;
       return;
     }
-    const value = await this.opts.codec.encodeFinalization({ height: r.height, certificate: r.certificate, header: { rlp: r.headerRlp }, source: `${r.source}#${r.via}`, receivedAtMs: r.receivedAtMs });
+    const value = await this.opts.codec.encodeFinalization({
+      height: r.height,
+      certificate: r.certificate,
+      header: { rlp: r.headerRlp },
+      source: `${r.source}#${r.via}`,
+      receivedAtMs: r.receivedAtMs,
+    });
     try {
       await this.txn([{ topic: this.opts.finalizations.name, key: epochKey(r.epoch), value }]);
     } catch (err) {

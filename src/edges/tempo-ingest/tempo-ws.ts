@@ -18,19 +18,10 @@
  *   resetting after a successful subscription.
  */
 import WebSocket from 'ws';
-import { encodeTempoHeader } from '../../tempo/header.ts';
-import type { FixedEpocher } from '../../tempo/epocher.ts';
-import {
-  RPC_EVENT_NOTIFICATION,
-  RPC_GET_FINALIZATION,
-  RPC_SUBSCRIBE,
-  RpcShapeError,
-  finalizationQueryParams,
-  parseCertifiedBlock,
-  parseConsensusEvent,
-  type CertifiedBlock,
-} from '../../tempo/rpc.ts';
 import { logger } from '../../runtime/log.ts';
+import type { FixedEpocher } from '../../tempo/epocher.ts';
+import { encodeTempoHeader } from '../../tempo/header.ts';
+import { type CertifiedBlock, finalizationQueryParams, parseCertifiedBlock, parseConsensusEvent, RPC_EVENT_NOTIFICATION, RPC_GET_FINALIZATION, RPC_SUBSCRIBE, RpcShapeError } from '../../tempo/rpc.ts';
 
 /** A finalization ready for `consensus.finalizations` (Avro `Finalization`, header as RLP). */
 export interface IngestedFinalization {
@@ -190,7 +181,10 @@ export class TempoWsIngest {
           this.pending.delete(id);
         }
         // Let queued events finish before reporting the connection as gone.
-        this.chain.then(() => resolve(subscribed), () => resolve(subscribed));
+        this.chain.then(
+          () => resolve(subscribed),
+          () => resolve(subscribed),
+        );
       });
     });
   }

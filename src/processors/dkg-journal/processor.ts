@@ -31,28 +31,24 @@
  * stores keep the sealed form.
  */
 import { CodecError, InvalidLength } from '../../codec/errors.ts';
-import { Reader, quorum } from '../../codec/index.ts';
+import { quorum, Reader } from '../../codec/index.ts';
 import { MinSig } from '../../crypto/bls12381/index.ts';
 import { decodeShare } from '../../crypto/bls12381/share.ts';
+import { checkMax, DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, verifyDigest } from '../../crypto/dkg/index.ts';
 import { decodeEd25519PublicKey } from '../../crypto/ed25519.ts';
-import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, checkMax, verifyDigest } from '../../crypto/dkg/index.ts';
 import { isTransient } from '../../runtime/errors.ts';
 import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { InRecord, KeyValueStore, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
 import { decodeU64 } from '../../state/keys.ts';
-import type { Keyring, Sealed, SealContext } from '../../state/seal.ts';
+import type { Keyring, SealContext, Sealed } from '../../state/seal.ts';
 import {
-  EVENTS_TOPIC,
-  EpochKeyMismatch,
-  type EpochStateRecord,
-  JOURNAL_STORE,
-  type JournalEvent,
-  MalformedEvent,
-  STATES_STORE,
   belowRange,
   decodeFloor,
   digestKey,
+  EpochKeyMismatch,
+  type EpochStateRecord,
+  EVENTS_TOPIC,
   encodeAck,
   encodeDealing,
   encodeFloor,
@@ -60,9 +56,13 @@ import {
   encodeState,
   eventFromAvro,
   floorKey,
+  JOURNAL_STORE,
+  type JournalEvent,
   journalKey,
+  MalformedEvent,
   privMsgContext,
   rngSeedContext,
+  STATES_STORE,
   shareContext,
   stateFromAvro,
   stateKey,
@@ -172,7 +172,7 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   };
 
   const checkKey = (record: InRecord, epoch: bigint) => {
-    if (!record.key || record.key.length !== 8) throw new EpochKeyMismatch(`record key must be the 8-byte epoch, got ${record.key?.length ?? 'null'} bytes`);
+    if (record.key?.length !== 8) throw new EpochKeyMismatch(`record key must be the 8-byte epoch, got ${record.key?.length ?? 'null'} bytes`);
     const k = decodeU64(record.key);
     if (k !== epoch) throw new EpochKeyMismatch(`record key is epoch ${k}, value is epoch ${epoch}`);
   };

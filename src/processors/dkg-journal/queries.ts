@@ -16,27 +16,27 @@
  * Secrets are opened only by the decrypting queries above; {@link JournalQueries.publicView}
  * (what the HTTP API serves) never opens them.
  */
-import { OrderedMap, compareBytes } from '../../codec/index.ts';
-import { MinSig, type Share, decodeShare } from '../../crypto/bls12381/index.ts';
-import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, checkMax } from '../../crypto/dkg/index.ts';
+import { compareBytes, OrderedMap } from '../../codec/index.ts';
+import { decodeShare, MinSig, type Share } from '../../crypto/bls12381/index.ts';
+import { checkMax, DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck } from '../../crypto/dkg/index.ts';
 import type { Ed25519PublicKey } from '../../crypto/ed25519.ts';
 import type { ReadOnlyStore } from '../../runtime/processor.ts';
 import { decodeTuple } from '../../state/keys.ts';
-import { type RangeOptions, compareBytes as compareBuf } from '../../state/kv.ts';
+import { compareBytes as compareBuf, type RangeOptions } from '../../state/kv.ts';
 import type { Keyring } from '../../state/seal.ts';
 import {
-  type EventKind,
-  type StoredState,
   decodeDealing,
   decodeFloor,
   decodeLog,
   decodeState,
+  type EventKind,
   floorKey,
   journalKey,
   kindRange,
   ownerRange,
   privMsgContext,
   rngSeedContext,
+  type StoredState,
   shareContext,
 } from '../../topics/dkg-journal-records.ts';
 

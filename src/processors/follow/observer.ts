@@ -16,9 +16,9 @@
  * Beyond upstream's `check`, a log whose dealer is not a dealer of the round is refused here
  * (`select` would skip it anyway), so the `dkg.events` Log events are exactly the usable logs.
  */
-import { Reader, compareBytes, toHex } from '../../codec/index.ts';
-import { MinSig, type G2Point } from '../../crypto/bls12381/index.ts';
-import { DealerLog, DkgError, DkgFailed, Info, Output, SignedDealerLog, observe, type KeySet } from '../../crypto/dkg/index.ts';
+import { compareBytes, Reader, toHex } from '../../codec/index.ts';
+import { type G2Point, MinSig } from '../../crypto/bls12381/index.ts';
+import { DealerLog, DkgError, DkgFailed, Info, type KeySet, Output, observe, SignedDealerLog } from '../../crypto/dkg/index.ts';
 import { decodeOnchainDkgOutcome, MAX_VALIDATORS } from '../../tempo/outcome.ts';
 import type { Observation } from '../../topics/follow-records.ts';
 

@@ -72,20 +72,20 @@
  */
 import { equalBytes } from '../../codec/bytes.ts';
 import { CodecError } from '../../codec/index.ts';
-import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
 import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
+import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
 import { decodeU64, epochKey, u64 } from '../../state/keys.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { decodeFinalization, type Finalization } from '../../tempo/finalization.ts';
-import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderHash, type TempoHeader } from '../../tempo/header.ts';
+import { decodeTempoHeader, encodeTempoHeader, type TempoHeader, tempoHeaderFromJson, tempoHeaderHash } from '../../tempo/header.ts';
 import { bytesToHex } from '../../tempo/hex.ts';
 import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
+import { type PreparedIdentity, prepareIdentity, type VerifyResult, verifyFinalization } from '../../tempo/verify.ts';
 import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
-import { prepareIdentity, verifyFinalization, type PreparedIdentity, type VerifyResult } from '../../tempo/verify.ts';
 import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
-import { CHAIN_OWNER, DealerLogRejection, observeBoundary, readDealerLog, roundOf, type LogRejectReason } from './observer.ts';
+import { CHAIN_OWNER, DealerLogRejection, type LogRejectReason, observeBoundary, readDealerLog, roundOf } from './observer.ts';
 
 const log = logger('follow');
 
@@ -262,10 +262,7 @@ const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const VERIFIED: VerifyResult = { valid: true, reason: null };
 
 export function encodeParked(r: InRecord): Buffer {
-  return Buffer.from(
-    JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, k: r.key?.toString('base64') ?? null, v: r.value?.toString('base64') ?? null, ts: r.timestamp }),
-    'utf8',
-  );
+  return Buffer.from(JSON.stringify({ t: r.topic, p: r.partition, o: r.offset, k: r.key?.toString('base64') ?? null, v: r.value?.toString('base64') ?? null, ts: r.timestamp }), 'utf8');
 }
 
 /** A `follow-state` value that does not decode (only this processor writes them: a corrupt store or changelog). */
@@ -315,9 +312,13 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const recordKey = (r: InRecord) => `${r.partition}:${r.offset}`;
 
   const count = (outcome: HandleOutcome) => {
-    metrics?.inc(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', { outcome });
+    metrics?.inc(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', {
+      outcome,
+    });
     if (outcome === 'Duplicate' || outcome === 'BelowPrunedHorizon') {
-      metrics?.inc(FOLLOW_METRICS.ignored, 'Finalizations skipped as already handled: a verified height with the same digest (Duplicate) or a height below the pruned horizon (BelowPrunedHorizon)', { reason: outcome });
+      metrics?.inc(FOLLOW_METRICS.ignored, 'Finalizations skipped as already handled: a verified height with the same digest (Duplicate) or a height below the pruned horizon (BelowPrunedHorizon)', {
+        reason: outcome,
+      });
     }
   };
 
@@ -456,7 +457,13 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
         ctx.send({
           topic: topics.epochs,
           key: epochEventKey(boot.epoch, EPOCH_EVENT_SCHEME),
-          value: await codec.encodeEpochEvent({ type: 'SchemeRegistered', epoch: boot.epoch, identity: boot.identity, outcome: boot.outcome, source: boot.height === 0n ? 'bootstrap:genesis' : `bootstrap:${boot.height}` }),
+          value: await codec.encodeEpochEvent({
+            type: 'SchemeRegistered',
+            epoch: boot.epoch,
+            identity: boot.identity,
+            outcome: boot.outcome,
+            source: boot.height === 0n ? 'bootstrap:genesis' : `bootstrap:${boot.height}`,
+          }),
         });
       }
     }
@@ -486,7 +493,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
    */
   async function dealerLog(ctx: ProcessorContext, record: InRecord, c: Checked, scheme: Scheme): Promise<void> {
     if (!scheme.outcome || scheme.outcome.length === 0) {
-      log.warn({ epoch: c.epoch.toString(), height: c.height.toString(), scheme: scheme.source }, 'dealer log not checked: the outcome that defines this epoch\'s DKG round is unknown');
+      log.warn({ epoch: c.epoch.toString(), height: c.height.toString(), scheme: scheme.source }, "dealer log not checked: the outcome that defines this epoch's DKG round is unknown");
       return;
     }
     const round = roundOf(c.epoch, scheme.outcome);
@@ -509,7 +516,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     if (seen) {
       // A dealer re-posts its log in every block it proposes until it sees it finalized.
       if (equalBytes(seen, logBytes)) return;
-      ctx.deadLetter(record, new FollowRejection('ConflictingDealerLog', `block ${c.height} of epoch ${c.epoch}: dealer ${bytesToHex(checked.dealer)} already has a different log in this round (the first one is kept)`));
+      ctx.deadLetter(
+        record,
+        new FollowRejection('ConflictingDealerLog', `block ${c.height} of epoch ${c.epoch}: dealer ${bytesToHex(checked.dealer)} already has a different log in this round (the first one is kept)`),
+      );
       return;
     }
     state.put(key, buf(logBytes));
@@ -523,7 +533,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   /** The boundary's observation: `observe` over the epoch's logs vs the on-chain output (null if the round is unknown). */
   async function observation(ctx: ProcessorContext, c: Checked, scheme: Scheme): Promise<Observation | null> {
     const state = ctx.store('follow-state');
-    const round = scheme.outcome && scheme.outcome.length > 0 ? roundOf(c.epoch, scheme.outcome) : 'the outcome that defines this epoch\'s round is unknown';
+    const round = scheme.outcome && scheme.outcome.length > 0 ? roundOf(c.epoch, scheme.outcome) : "the outcome that defines this epoch's round is unknown";
     const logs: Array<readonly [Uint8Array, Uint8Array]> = [];
     for await (const [k, v] of state.range(logEpochRange(c.epoch))) logs.push([k.subarray(9), v] as const);
     // Logs of older epochs go with the other entries of pruned epochs (prune, after the boundary).
@@ -532,7 +542,8 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       return null;
     }
     const obs = observeBoundary(round, logs, c.header.inner.extraData);
-    if (!obs.matches) log.warn({ epoch: c.epoch.toString(), boundary: c.height.toString(), logs: obs.logs, reason: obs.reason }, 'the on-chain DKG outcome differs from what the dealer logs on chain give');
+    if (!obs.matches)
+      log.warn({ epoch: c.epoch.toString(), boundary: c.height.toString(), logs: obs.logs, reason: obs.reason }, 'the on-chain DKG outcome differs from what the dealer logs on chain give');
     return obs;
   }
 
@@ -541,7 +552,12 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     const next = outcome.epoch;
     const identity = outcomeIdentity(outcome);
     if (trailingBytes > 0) {
-      metrics?.inc(FOLLOW_METRICS.trailing, 'Bytes after the DKG outcome in verified boundary blocks (tolerated, as tempo reads outcomes with read; see EpochAdvanced.outcomeTrailingBytes)', {}, trailingBytes);
+      metrics?.inc(
+        FOLLOW_METRICS.trailing,
+        'Bytes after the DKG outcome in verified boundary blocks (tolerated, as tempo reads outcomes with read; see EpochAdvanced.outcomeTrailingBytes)',
+        {},
+        trailingBytes,
+      );
       log.warn({ epoch: c.epoch.toString(), boundary: c.height.toString(), trailingBytes }, 'boundary extraData has bytes after the DKG outcome: accepted as tempo does, recorded on EpochAdvanced');
     }
     const observed = await observation(ctx, c, scheme);

@@ -31,7 +31,7 @@
  * import this module before it. `DKG_STREAM_KAFKAJS_PATCHES=0` turns every patch off (for A/B
  * measurements or as an escape hatch); `kafkajsPatchesActive()` names the patches in effect.
  */
-import { Module, createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { logger } from '../log.ts';
 
 // kafkajs has no types for its internals; these describe the few members used here.
@@ -268,8 +268,7 @@ function sizeOfHeaders(pairs: Any[]): number {
  */
 function writeRecord(out: Sink, offsetDelta: unknown, timestampDelta: unknown, key: unknown, value: unknown, headers: unknown): void {
   const pairs = headerPairs(headers);
-  const bodySize =
-    1 + sizeOfVarLong(timestampDelta) + sizeOfVarInt(offsetDelta) + sizeOfVarIntBytes(key) + sizeOfVarIntBytes(value) + sizeOfHeaders(pairs);
+  const bodySize = 1 + sizeOfVarLong(timestampDelta) + sizeOfVarInt(offsetDelta) + sizeOfVarIntBytes(key) + sizeOfVarIntBytes(value) + sizeOfHeaders(pairs);
   out.varInt(bodySize);
   out.u8(0); // record attributes: unused
   out.varLong(timestampDelta);
@@ -301,9 +300,9 @@ function recordV0({ offsetDelta = 0, timestampDelta = 0, key, value, headers = {
   return encoderOver(out.buf.subarray(0, out.pos));
 }
 
-const { propertyIsEnumerable } = Object.prototype;
+const isEnumerable = Object.prototype.propertyIsEnumerable;
 /** `{ ...message }[k]`: kafkajs spreads each message, which keeps own enumerable properties only. */
-const ownField = (o: object, k: string): unknown => (propertyIsEnumerable.call(o, k) ? (o as Any)[k] : undefined);
+const ownField = (o: object, k: string): unknown => (isEnumerable.call(o, k) ? (o as Any)[k] : undefined);
 
 /** One partition's record set: `partition`, batch size, RecordBatch (v3 request's partition entry). */
 async function encodePartition(compression: unknown, { partition, messages, transactionalId, firstSequence, producerId, producerEpoch }: Any): Promise<EncoderT> {
@@ -364,15 +363,7 @@ async function encodePartition(compression: unknown, { partition, messages, tran
  * `protocol/requests/produce/v3/request` (v4–v7 wrap it): Produce v3 =>
  * transactional_id acks timeout [topic [partition record_set]].
  */
-function produceRequestV3({
-  acks,
-  timeout,
-  transactionalId = null,
-  producerId = Long.fromInt(-1),
-  producerEpoch = 0,
-  compression = Compression.None,
-  topicData,
-}: Any): Any {
+function produceRequestV3({ acks, timeout, transactionalId = null, producerId = Long.fromInt(-1), producerEpoch = 0, compression = Compression.None, topicData }: Any): Any {
   return {
     apiKey: PRODUCE_API_KEY,
     apiVersion: 3,

@@ -14,22 +14,13 @@
  */
 import './kafkajs-patches.ts'; // first: replaces kafkajs' per-record hot paths before kafkajs loads
 import { randomBytes } from 'node:crypto';
+import type { Assigner, EachBatchPayload, Admin as KAdmin, Kafka as KafkaT, Consumer as KConsumer, Producer as KProducer, LogEntry, Message, PartitionAssigner, RecordMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import type {
-  Admin as KAdmin,
-  Assigner,
-  Consumer as KConsumer,
-  EachBatchPayload,
-  Kafka as KafkaT,
-  LogEntry,
-  Message,
-  PartitionAssigner,
-  Producer as KProducer,
-  RecordMetadata,
-} from 'kafkajs';
 import { logger } from '../log.ts';
 import { type KafkaClientSecurity, type ReplicationSettings, SecurityFailure, SecurityWatch, securityFailure } from './security.ts';
+
 export { BrokerUnreachable } from './port.ts';
+
 import {
   type AdminPort,
   type BatchControl,
@@ -448,7 +439,12 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
   const bounded = <T>(p: Promise<T>, what: string): Promise<T> => (untrusted ? Promise.race([withDeadline(p, budgetMs, what), untrusted]) : withDeadline(p, budgetMs, what));
   try {
     // One budget for connecting and the first metadata answer together.
-    clusterSize = (await bounded(admin.connect().then(() => admin.describeCluster()), 'no answer')).brokers.length;
+    clusterSize = (
+      await bounded(
+        admin.connect().then(() => admin.describeCluster()),
+        'no answer',
+      )
+    ).brokers.length;
     conn.reached = true;
   } catch (err) {
     // Not awaited: disconnecting waits for the requests in flight, which a silent broker never
@@ -490,7 +486,10 @@ async function connectKafkaAdmin(kafka: KafkaT, brokers: string[], budgetMs: num
           }),
         }),
       );
-      await waitForLeaders(admin, missing.map((t) => t.topic));
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.topic),
+      );
     },
     async deleteTopics(topics) {
       if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });

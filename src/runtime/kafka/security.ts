@@ -9,11 +9,12 @@
  * - A security failure is permanent until an operator changes something: it is never retried
  *   and its message never includes a credential.
  */
-import { oneLine } from '../../codec/show.ts';
+
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
+import { oneLine } from '../../codec/show.ts';
 import type { Config } from '../../config.ts';
 
 /** The configuration's Kafka client settings, as every client creation point takes them (absent = plaintext, cluster defaults). */
@@ -107,9 +108,7 @@ export class SecurityWatch {
 
   /** The socket factory (kafkajs' default behaviour: keep-alive, SNI for host names) plus the watch. */
   readonly socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-    const socket: Socket = ssl
-      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-      : netConnect({ host, port }, onConnect);
+    const socket: Socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const f = securityFailure({ ...err, name: err.name, message: err.message, broker: `${host}:${port}` }, [`${host}:${port}`]);
@@ -191,4 +190,3 @@ export class SecurityFailure extends Error {
     super(message);
   }
 }
-

@@ -1,7 +1,7 @@
 /** The Kafka fold benchmark's processor (bench/kafka/workload.ts) computes what FoldBench.java does. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMMITTEE, PER_EPOCH, STORE, foldProcessor, nextState, workloadRecord } from '../../../bench/kafka/workload.ts';
+import { COMMITTEE, foldProcessor, nextState, PER_EPOCH, STORE, workloadRecord } from '../../../bench/kafka/workload.ts';
 import { TestDriver } from '../../../src/runtime/test-driver.ts';
 
 /** The reference fold with BigInt: state = count u64 ‖ last seq u64. */
@@ -31,7 +31,11 @@ test('fold workload: the store after 3 epochs equals the BigInt reference fold, 
     if (saved === undefined) delete process.env.BENCH_NO_PREFETCH;
     else process.env.BENCH_NO_PREFETCH = saved;
     // Uneven chunks, so keys cross units (read from the applied store, not the unit's writes).
-    for (let i = 0; i < n; i += 97) await d.pipe('in', records.slice(i, i + 97).map((r) => ({ key: r.key, value: r.value })));
+    for (let i = 0; i < n; i += 97)
+      await d.pipe(
+        'in',
+        records.slice(i, i + 97).map((r) => ({ key: r.key, value: r.value })),
+      );
     const got = new Map((await d.entries(STORE)).map(([k, v]) => [k.toString('hex'), v.toString('hex')]));
     assert.deepEqual(got, new Map([...want].map(([k, v]) => [k, v.toString('hex')])), `prefetch ${prefetch}`);
     // An ack key of epoch 1: dealer 3 acked by all 10 players.

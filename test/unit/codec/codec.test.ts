@@ -1,29 +1,29 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import {
   ANY,
+  atMost,
+  type Codec,
   CodecError,
+  codecs as c,
+  compareNumbers,
+  decode,
   EndOfBuffer,
   ExtraData,
+  encode,
+  exact,
   Invalid,
   InvalidBool,
   InvalidEnum,
   InvalidLength,
   InvalidVarint,
   Reader,
-  Writer,
-  atMost,
-  codecs as c,
-  compareNumbers,
-  decode,
-  encode,
-  exact,
   range,
   varintSize,
   varintSizeBig,
-  type Codec,
+  Writer,
 } from '../../../src/codec/index.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 /** Asserts that decoding `h` with `read` throws an error of class `cls` (and returns it). */
 function rejects<E extends CodecError>(h: string, read: (r: Reader) => unknown, cls: new (...a: never[]) => E): E {
@@ -57,10 +57,22 @@ describe('codec: fixed-width integers and bool (upstream test_conformity)', () =
   });
 
   it('reads what it writes, including the extremes', () => {
-    assert.equal(decode(unhex('ffffffffffffffff'), (r) => r.u64()), 0xffffffffffffffffn);
-    assert.equal(decode(unhex('8000'), (r) => r.i16()), -32768);
-    assert.equal(decode(unhex('7fffffffffffffffffffffffffffffff'), (r) => r.i128()), (1n << 127n) - 1n);
-    assert.equal(decode(unhex('3ff0000000000000'), (r) => r.f64()), 1);
+    assert.equal(
+      decode(unhex('ffffffffffffffff'), (r) => r.u64()),
+      0xffffffffffffffffn,
+    );
+    assert.equal(
+      decode(unhex('8000'), (r) => r.i16()),
+      -32768,
+    );
+    assert.equal(
+      decode(unhex('7fffffffffffffffffffffffffffffff'), (r) => r.i128()),
+      (1n << 127n) - 1n,
+    );
+    assert.equal(
+      decode(unhex('3ff0000000000000'), (r) => r.f64()),
+      1,
+    );
   });
 
   it('rejects truncated input with EndOfBuffer', () => {
@@ -109,7 +121,10 @@ describe('codec: varints', () => {
     for (const [v, h] of cases) {
       assert.equal(enc(c.varU32, v), h, `varU32(${v})`);
       assert.equal(enc(c.usize(ANY), v), h, `usize(${v})`);
-      assert.equal(decode(unhex(h), (r) => r.varU32()), v);
+      assert.equal(
+        decode(unhex(h), (r) => r.varU32()),
+        v,
+      );
       assert.equal(varintSize(v), h.length / 2);
     }
   });
@@ -120,8 +135,14 @@ describe('codec: varints', () => {
     assert.equal(enc(c.varU64, 1n << 63n), '80808080808080808001');
     assert.equal(enc(c.varU64, 9007199254740992n), '8080808080808010');
     assert.equal(enc(c.varU128, (1n << 128n) - 1n), 'ffffffffffffffffffffffffffffffffffff03');
-    assert.equal(decode(unhex('ffffffffffffffffff01'), (r) => r.varU64()), 0xffffffffffffffffn);
-    assert.equal(decode(unhex('ffffffffffffffffffffffffffffffffffff03'), (r) => r.varU128()), (1n << 128n) - 1n);
+    assert.equal(
+      decode(unhex('ffffffffffffffffff01'), (r) => r.varU64()),
+      0xffffffffffffffffn,
+    );
+    assert.equal(
+      decode(unhex('ffffffffffffffffffffffffffffffffffff03'), (r) => r.varU128()),
+      (1n << 128n) - 1n,
+    );
     assert.equal(varintSizeBig(0xffffffffffffffffn), 10);
   });
 
@@ -132,8 +153,14 @@ describe('codec: varints', () => {
     assert.equal(enc(c.varI32, -65), '8101');
     assert.equal(enc(c.varI32, -2147483648), 'ffffffff0f');
     assert.equal(enc(c.varI64, -(1n << 63n)), 'ffffffffffffffffff01');
-    assert.equal(decode(unhex('feffffffffffffffff01'), (r) => r.varI64()), (1n << 63n) - 1n);
-    assert.equal(decode(unhex('8101'), (r) => r.varI16()), -65);
+    assert.equal(
+      decode(unhex('feffffffffffffffff01'), (r) => r.varI64()),
+      (1n << 63n) - 1n,
+    );
+    assert.equal(
+      decode(unhex('8101'), (r) => r.varI16()),
+      -65,
+    );
   });
 
   it('rejects non-canonical encodings (a zero byte after the first)', () => {
@@ -192,7 +219,10 @@ describe('codec: lengths and bounds', () => {
     assert.equal(enc(c.vecOf(ANY, c.bool), [true, false, true]), '03010001');
     assert.equal(enc(c.varBytes(ANY), unhex('010203')), '03010203');
     assert.equal(enc(c.varBytes(ANY), new Uint8Array(300).fill(0xab)).slice(0, 6), 'ac02ab');
-    assert.deepEqual(decode(unhex('021234abcd'), (r) => r.vec(atMost(2), (x) => x.u16())), [0x1234, 0xabcd]);
+    assert.deepEqual(
+      decode(unhex('021234abcd'), (r) => r.vec(atMost(2), (x) => x.u16())),
+      [0x1234, 0xabcd],
+    );
   });
 
   it('Vec / Bytes negatives', () => {
@@ -217,7 +247,10 @@ describe('codec: Option, tuples, structs', () => {
   it('Option conformity and negatives', () => {
     assert.equal(enc(c.optionOf(c.u16), null), '00');
     assert.equal(enc(c.optionOf(c.u16), 0x1234), '011234');
-    assert.equal(decode(unhex('00'), (r) => r.option((x) => x.u16())), null);
+    assert.equal(
+      decode(unhex('00'), (r) => r.option((x) => x.u16())),
+      null,
+    );
     rejects('021234', (r) => r.option((x) => x.u16()), InvalidBool);
     rejects('0112', (r) => r.option((x) => x.u16()), EndOfBuffer);
     rejects('0012', (r) => r.option((x) => x.u16()), ExtraData);
@@ -247,7 +280,10 @@ describe('codec: ordered containers', () => {
   const u16 = (r: Reader) => r.u16();
 
   it('Set: strictly ascending on read', () => {
-    assert.deepEqual(decode(unhex('030000000100000002ffffffff'), (r) => r.set(ANY, u32, compareNumbers)), [1, 2, 0xffffffff]);
+    assert.deepEqual(
+      decode(unhex('030000000100000002ffffffff'), (r) => r.set(ANY, u32, compareNumbers)),
+      [1, 2, 0xffffffff],
+    );
     let e = rejects('020000000200000001', (r) => r.set(ANY, u32, compareNumbers), Invalid);
     assert.deepEqual([e.ctx, e.msg], ['Set', 'items must be sorted and unique']);
     e = rejects('020000000100000001', (r) => r.set(ANY, u32, compareNumbers), Invalid);
@@ -285,7 +321,10 @@ describe('codec: ordered containers', () => {
   });
 
   it('BTreeSet: duplicate and descending items rejected', () => {
-    assert.deepEqual(decode(unhex('0300010005012c'), (r) => r.btreeSet(ANY, u16, compareNumbers)), [1, 5, 300]);
+    assert.deepEqual(
+      decode(unhex('0300010005012c'), (r) => r.btreeSet(ANY, u16, compareNumbers)),
+      [1, 5, 300],
+    );
     assert.equal(rejects('0200050001', (r) => r.btreeSet(ANY, u16, compareNumbers), Invalid).msg, 'Items must ascend');
     assert.equal(rejects('0200050005', (r) => r.btreeSet(ANY, u16, compareNumbers), Invalid).msg, 'Duplicate item');
   });
@@ -318,19 +357,39 @@ describe('codec: seeded properties', () => {
       const v32 = Number(rng.bigBits(32) >> BigInt(32 - bits));
       const b = encode(v32, (w, x) => void w.varU32(x));
       assert.equal(b.length, varintSize(v32));
-      assert.equal(decode(b, (r) => r.varU32()), v32, `seed ${SEED} case ${i}`);
+      assert.equal(
+        decode(b, (r) => r.varU32()),
+        v32,
+        `seed ${SEED} case ${i}`,
+      );
 
       const bits64 = rng.between(0, 64);
       const v64 = rng.bigBits(64) >> BigInt(64 - bits64);
       const b64 = encode(v64, (w, x) => void w.varU64(x));
       assert.equal(b64.length, varintSizeBig(v64));
-      assert.equal(decode(b64, (r) => r.varU64()), v64, `seed ${SEED} case ${i}`);
+      assert.equal(
+        decode(b64, (r) => r.varU64()),
+        v64,
+        `seed ${SEED} case ${i}`,
+      );
 
       const v128 = rng.bigBits(128) >> BigInt(rng.between(0, 128));
-      assert.equal(decode(encode(v128, (w, x) => void w.varU128(x)), (r) => r.varU128()), v128);
+      assert.equal(
+        decode(
+          encode(v128, (w, x) => void w.varU128(x)),
+          (r) => r.varU128(),
+        ),
+        v128,
+      );
 
       const s64 = BigInt.asIntN(64, rng.bigBits(64) >> BigInt(rng.between(0, 63)));
-      assert.equal(decode(encode(s64, (w, x) => void w.varI64(x)), (r) => r.varI64()), s64);
+      assert.equal(
+        decode(
+          encode(s64, (w, x) => void w.varI64(x)),
+          (r) => r.varI64(),
+        ),
+        s64,
+      );
     }
   });
 
@@ -392,7 +451,10 @@ describe('codec: seeded properties', () => {
       }
       const longer = new Uint8Array(bytes.length + 1);
       longer.set(bytes);
-      assert.throws(() => c.decodeValue(recCodec, longer), (e: unknown) => e instanceof ExtraData && e.remaining === 1);
+      assert.throws(
+        () => c.decodeValue(recCodec, longer),
+        (e: unknown) => e instanceof ExtraData && e.remaining === 1,
+      );
     }
   });
 

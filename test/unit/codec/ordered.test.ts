@@ -1,22 +1,22 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import {
   ANY,
-  DuplicateKeyError,
-  Invalid,
-  InvalidLength,
-  OrderedMap,
-  OrderedSet,
-  Reader,
-  Writer,
   compareBytes,
   compareNumbers,
+  DuplicateKeyError,
   decode,
+  Invalid,
+  InvalidLength,
   maxFaults,
+  OrderedMap,
+  OrderedSet,
   quorum,
+  type Reader,
   unionUnique,
+  Writer,
 } from '../../../src/codec/index.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 describe('ordered: quorum arithmetic (utils/src/lib.rs)', () => {
   it('matches upstream examples', () => {
@@ -84,10 +84,13 @@ describe('ordered: OrderedMap', () => {
       ],
       compareNumbers,
     );
-    assert.deepEqual([...m], [
-      [1, 'a'],
-      [2, 'b'],
-    ]);
+    assert.deepEqual(
+      [...m],
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    );
     assert.equal(m.get(2), 'b');
     assert.equal(m.get(3), undefined);
     const w = new Writer();
@@ -97,12 +100,31 @@ describe('ordered: OrderedMap', () => {
       (x, v) => void x.u8(v.charCodeAt(0)),
     );
     assert.equal(hex(w.finish()), '0201020261' + '62');
-    assert.throws(() => OrderedMap.tryFrom([[1, 'a'], [1, 'b']], compareNumbers), DuplicateKeyError);
+    assert.throws(
+      () =>
+        OrderedMap.tryFrom(
+          [
+            [1, 'a'],
+            [1, 'b'],
+          ],
+          compareNumbers,
+        ),
+      DuplicateKeyError,
+    );
   });
 
   it('rejects a value count different from the key count', () => {
     assert.throws(
-      () => decode(unhex('0201020161'), (r: Reader) => OrderedMap.read(r, ANY, (x) => x.u8(), (x) => x.u8(), compareNumbers)),
+      () =>
+        decode(unhex('0201020161'), (r: Reader) =>
+          OrderedMap.read(
+            r,
+            ANY,
+            (x) => x.u8(),
+            (x) => x.u8(),
+            compareNumbers,
+          ),
+        ),
       (e: unknown) => e instanceof InvalidLength && e.length === 1,
     );
   });

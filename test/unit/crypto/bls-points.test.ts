@@ -1,22 +1,10 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { CodecError, EndOfBuffer, ExtraData, Invalid } from '../../../src/codec/index.ts';
-import {
-  G1,
-  G2,
-  type Group,
-  R,
-  decodeScalar,
-  encodeScalar,
-  msm,
-  scalarInv,
-  scalarInvBatch,
-  scalarMul,
-  randomScalar,
-} from '../../../src/crypto/bls12381/index.ts';
+import { decodeScalar, encodeScalar, G1, G2, type Group, msm, R, randomScalar, scalarInv, scalarInvBatch, scalarMul } from '../../../src/crypto/bls12381/index.ts';
 import { blsKeygen } from '../../../src/crypto/keygen.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 const P = bls12_381.fields.Fp.ORDER;
 const pHex = P.toString(16).padStart(96, '0');
@@ -185,7 +173,10 @@ for (const g of [G1, G2] as Array<Group<any>>) {
     it('rejects truncated input and trailing bytes', () => {
       const gen = g.encode(g.GENERATOR);
       assert.throws(() => g.decode(gen.subarray(0, size - 1)), EndOfBuffer);
-      assert.throws(() => g.decode(Uint8Array.of(...gen, 0)), (e: unknown) => e instanceof ExtraData && e.remaining === 1);
+      assert.throws(
+        () => g.decode(Uint8Array.of(...gen, 0)),
+        (e: unknown) => e instanceof ExtraData && e.remaining === 1,
+      );
     });
 
     it('random bytes never escape as anything but a CodecError', () => {

@@ -1,47 +1,47 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import {
   type AnyVariant,
-  BlsError,
-  MinPk,
-  MinSig,
-  Mode,
-  Sharing,
-  type Variant,
-  aggregateSignatures,
   aggregatePublicKeys,
+  aggregateSignatures,
   aggregateVerifyMultipleMessages,
   aggregateVerifyMultiplePublicKeys,
+  BlsError,
   batchVerify,
   commit,
   computePublic,
   decodeScalar,
   hashMessage,
   keypair,
-  scalarAdd,
+  MinPk,
+  MinSig,
+  Mode,
+  type PartialSignature,
   partialSignMessage,
   partialSignProofOfPossession,
   partialVerifyMessage,
   partialVerifyMultiplePublicKeys,
   partialVerifyProofOfPossession,
   randomPoly,
+  type Share,
+  Sharing,
+  scalarAdd,
   sign,
   signMessage,
   signProofOfPossession,
   thresholdSignatureRecover,
   thresholdSignatureRecoverMultiple,
+  type Variant,
   verify,
   verifyMessage,
   verifyProofOfPossession,
   verifySameMessage,
   verifySameSigner,
   verifySameSignerHashed,
-  type PartialSignature,
-  type Share,
 } from '../../../src/crypto/bls12381/index.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 const VARIANTS: Array<Variant<any, any>> = [MinSig, MinPk] as AnyVariant[] as Array<Variant<any, any>>;
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -63,7 +63,9 @@ describe('BLS: noble-curves _NUL_ vectors (the same ones commonware checks blst 
     ['min_pk_nul.txt', MinPk, 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_'],
   ] as Array<[string, Variant<any, any>, string]>) {
     it(`${v.name}: ${file}`, () => {
-      const lines = readFileSync(join(import.meta.dirname, 'vectors', file), 'utf8').trim().split('\n');
+      const lines = readFileSync(join(import.meta.dirname, 'vectors', file), 'utf8')
+        .trim()
+        .split('\n');
       assert.ok(lines.length >= 128);
       lines.forEach((line, i) => {
         const [skHex, msgHex, sigHex] = line.split(':') as [string, string, string];
@@ -128,7 +130,15 @@ for (const v of VARIANTS) {
       );
       assert.ok(aggregateVerifyMultiplePublicKeys(v, pubs, null, msg, agg));
       assert.ok(!aggregateVerifyMultiplePublicKeys(v, pubs.slice(1), null, msg, agg));
-      assert.ok(v.Public.equals(aggregatePublicKeys(v, pubs), computePublic(v, keys.reduce((a, b) => scalarAdd(a, b)))));
+      assert.ok(
+        v.Public.equals(
+          aggregatePublicKeys(v, pubs),
+          computePublic(
+            v,
+            keys.reduce((a, b) => scalarAdd(a, b)),
+          ),
+        ),
+      );
       const msgs: Array<[Uint8Array | null, Uint8Array]> = [
         [null, utf8('a')],
         [utf8('ns'), utf8('b')],
@@ -245,9 +255,7 @@ for (const v of VARIANTS) {
     it('same signer: two forged signatures whose errors cancel are caught by the weights', () => {
       // s0' = s0 + E, s1' = s1 − E: the plain sum is unchanged, so an unweighted check passes.
       const e = v.Signature.mul(v.Signature.GENERATOR, 12345n);
-      const forged = entries.map((x, i) =>
-        i === 0 ? { ...x, signature: v.Signature.add(x.signature, e) } : i === 1 ? { ...x, signature: v.Signature.sub(x.signature, e) } : x,
-      );
+      const forged = entries.map((x, i) => (i === 0 ? { ...x, signature: v.Signature.add(x.signature, e) } : i === 1 ? { ...x, signature: v.Signature.sub(x.signature, e) } : x));
       const hms = forged.map((x) => hashMessage(v, v.MESSAGE, x.namespace === null ? x.message : Uint8Array.of(x.namespace.length, ...x.namespace, ...x.message)));
       const unweighted = v.verify(
         pk,
@@ -256,7 +264,15 @@ for (const v of VARIANTS) {
       );
       assert.ok(unweighted, 'the forgery defeats a plain aggregate check');
       assert.ok(!verifySameSigner(v, pk, forged, new TestRng(2)), 'weighted batch rejects it');
-      assert.ok(!verifySameSignerHashed(v, pk, hms, forged.map((x) => x.signature), new TestRng(3)));
+      assert.ok(
+        !verifySameSignerHashed(
+          v,
+          pk,
+          hms,
+          forged.map((x) => x.signature),
+          new TestRng(3),
+        ),
+      );
     });
 
     it('same message: returns the indices of invalid signatures', () => {

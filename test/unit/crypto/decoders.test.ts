@@ -5,19 +5,11 @@
  *   3. a valid encoding plus one byte fails with ExtraData(1) (trailing bytes).
  * Type-specific negatives (bad points, zero scalars, bounds, ordering) live next to each type's tests.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { EndOfBuffer, ExtraData, Invalid, InvalidLength, InvalidVarint, Reader, decode, range } from '../../../src/codec/index.ts';
+import { describe, it } from 'node:test';
+import { decode, EndOfBuffer, ExtraData, Invalid, InvalidLength, InvalidVarint, Reader, range } from '../../../src/codec/index.ts';
 import {
-  G1,
-  G2,
-  MinPk,
-  MinSig,
-  Mode,
-  Poly,
-  R,
-  ScalarSpace,
-  Sharing,
   commit,
   decodePartialSignature,
   decodeScalar,
@@ -25,11 +17,20 @@ import {
   encodePartialSignature,
   encodeScalar,
   encodeShare,
+  G1,
+  G2,
+  MinPk,
+  MinSig,
+  Mode,
+  Poly,
+  R,
   randomPoly,
+  ScalarSpace,
+  Sharing,
 } from '../../../src/crypto/bls12381/index.ts';
 import { decodeEd25519PublicKey, ed25519FromSeed, ed25519PublicKey, readEd25519PrivateKey, readEd25519Signature } from '../../../src/crypto/ed25519.ts';
 import { readSummary } from '../../../src/crypto/transcript.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 interface Case {
   name: string;
@@ -113,13 +114,19 @@ describe('crypto decoders: round trip, truncation, trailing bytes (seeded)', () 
 describe('crypto decoders: varint-prefixed types reject non-canonical indices', () => {
   it('Share and PartialSignature', () => {
     const sig = G1.encode(G1.GENERATOR);
-    assert.throws(() => decodeShare(Uint8Array.of(0x80, 0x00, ...encodeScalar(1n))), (e: unknown) => e instanceof InvalidVarint && e.size === 4);
+    assert.throws(
+      () => decodeShare(Uint8Array.of(0x80, 0x00, ...encodeScalar(1n))),
+      (e: unknown) => e instanceof InvalidVarint && e.size === 4,
+    );
     assert.throws(() => decodePartialSignature(MinSig, Uint8Array.of(0x81, 0x00, ...sig)), InvalidVarint);
     assert.throws(() => decodePartialSignature(MinSig, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x10, ...sig)), InvalidVarint);
     // and the embedded point is fully validated
     const inf = new Uint8Array(48);
     inf[0] = 0xc0;
-    assert.throws(() => decodePartialSignature(MinSig, Uint8Array.of(0, ...inf)), (e: unknown) => e instanceof Invalid && e.msg === 'Infinity');
+    assert.throws(
+      () => decodePartialSignature(MinSig, Uint8Array.of(0, ...inf)),
+      (e: unknown) => e instanceof Invalid && e.msg === 'Infinity',
+    );
   });
 
   it('Poly and Sharing bound the coefficient count before reading coefficients', () => {

@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { blake3 } from '@noble/hashes/blake3.js';
+import { describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { EndOfBuffer, OrderedSet, Reader, Wrapped, Writer, decode } from '../../../src/codec/index.ts';
+import { blake3 } from '@noble/hashes/blake3.js';
+import { decode, EndOfBuffer, OrderedSet, Reader, Wrapped, Writer } from '../../../src/codec/index.ts';
 import { ChaCha20Rng } from '../../../src/crypto/chacha.ts';
 import {
   compareEd25519PublicKeys,
@@ -15,8 +15,8 @@ import {
   ed25519VerifyRaw,
   readEd25519Signature,
 } from '../../../src/crypto/ed25519.ts';
-import { Transcript, randomSummary, readSummary, writeSummary } from '../../../src/crypto/transcript.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { randomSummary, readSummary, Transcript, writeSummary } from '../../../src/crypto/transcript.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -25,10 +25,7 @@ describe('ChaCha20Rng (rand_chacha 0.3)', () => {
   it('all-zero key, nonce 0: the RFC 8439 A.1 keystream', () => {
     const out = new Uint8Array(64);
     new ChaCha20Rng(new Uint8Array(32)).fillBytes(out);
-    assert.equal(
-      hex(out),
-      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
-    );
+    assert.equal(hex(out), '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586');
   });
 
   it('reads sequentially across blocks regardless of chunking', () => {
@@ -49,10 +46,7 @@ describe('ed25519', () => {
     const sk = unhex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
     assert.equal(hex(ed25519PublicKey(sk)), 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
     const sig = ed25519SignRaw(sk, new Uint8Array());
-    assert.equal(
-      hex(sig),
-      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
-    );
+    assert.equal(hex(sig), 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
     assert.ok(ed25519VerifyRaw(ed25519PublicKey(sk), new Uint8Array(), sig));
   });
 
@@ -117,18 +111,12 @@ describe('Transcript', () => {
     const ns = utf8('ns');
     const a = utf8('a');
     const b = utf8('bb');
-    assert.equal(
-      hex(Transcript.new(ns).commit(a).commit(b).summarize()),
-      hex(H(Uint8Array.of(0, ...ns, 2, ...a, 1, ...b, 2))),
-    );
+    assert.equal(hex(Transcript.new(ns).commit(a).commit(b).summarize()), hex(H(Uint8Array.of(0, ...ns, 2, ...a, 1, ...b, 2))));
     const S = H(utf8('seed'));
     assert.equal(hex(Transcript.resume(S).summarize()), hex(K(S, Uint8Array.of(1))));
     const L1 = utf8('ack');
     const x = new Uint8Array(300).fill(9);
-    assert.equal(
-      hex(Transcript.resume(S).fork(L1).commit(x).summarize()),
-      hex(K(K(S, Uint8Array.of(1)), Uint8Array.of(2, ...L1, 3, ...x, 0xac, 0x02))),
-    );
+    assert.equal(hex(Transcript.resume(S).fork(L1).commit(x).summarize()), hex(K(K(S, Uint8Array.of(1)), Uint8Array.of(2, ...L1, 3, ...x, 0xac, 0x02))));
     const noise = new Uint8Array(100);
     Transcript.resume(S).noise(utf8('dealer-rng')).fillBytes(noise);
     const expect = blake3(Uint8Array.of(3, ...utf8('dealer-rng'), 10), { key: K(S, Uint8Array.of(1)), dkLen: 100 });

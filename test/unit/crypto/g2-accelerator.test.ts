@@ -6,12 +6,13 @@
  * points), and decoding accepts and refuses exactly what noble does, with the same errors.
  * Skipped when mcl-wasm is not installed.
  */
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import { CodecError } from '../../../src/codec/index.ts';
 import { blsBackend, mclUnavailableReason, setBlsBackend } from '../../../src/crypto/bls12381/backend.ts';
-import { G2, NOBLE_G2, type G2Point } from '../../../src/crypto/bls12381/group.ts';
-import { Poly, R, ScalarSpace, commit, randomScalar, sumPolys } from '../../../src/crypto/bls12381/index.ts';
+import { G2, type G2Point, NOBLE_G2 } from '../../../src/crypto/bls12381/group.ts';
+import { commit, Poly, R, randomScalar, ScalarSpace, sumPolys } from '../../../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../../../src/crypto/chacha.ts';
 import { drawBytes } from '../../../src/crypto/rng.ts';
 
@@ -61,8 +62,14 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
     }
     // out-of-range scalars: the same refusal as noble
     for (const s of [R, R + 5n, -1n]) {
-      assert.throws(() => G2.mul(G2.GENERATOR, s), (e: Error) => assert.throws(() => NOBLE_G2.mul(NOBLE_G2.GENERATOR, s), { message: e.message }) === undefined);
-      assert.throws(() => G2.scale(p, s), (e: Error) => assert.throws(() => NOBLE_G2.scale(p, s), { message: e.message }) === undefined);
+      assert.throws(
+        () => G2.mul(G2.GENERATOR, s),
+        (e: Error) => assert.throws(() => NOBLE_G2.mul(NOBLE_G2.GENERATOR, s), { message: e.message }) === undefined,
+      );
+      assert.throws(
+        () => G2.scale(p, s),
+        (e: Error) => assert.throws(() => NOBLE_G2.scale(p, s), { message: e.message }) === undefined,
+      );
     }
     assert.ok(G2.mul(G2.GENERATOR, 0n).is0());
     assert.ok(G2.mul(G2.ZERO, 5n).is0());
@@ -89,7 +96,13 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
 
   it('evalPoly (Horner in mcl) = noble, small and large x, identity coefficients', () => {
     for (const t of [1, 2, 5, 11, 21]) {
-      const c = commit(NOBLE_G2, new Poly(ScalarSpace, Array.from({ length: t }, () => randomScalar(rng))));
+      const c = commit(
+        NOBLE_G2,
+        new Poly(
+          ScalarSpace,
+          Array.from({ length: t }, () => randomScalar(rng)),
+        ),
+      );
       const variants: G2Point[][] = [c.coeffs.slice()];
       if (t >= 3) {
         const mid = c.coeffs.slice();
@@ -108,7 +121,10 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
 
   it('evalEqualsGeneratorMul (fused Feldman check) = noble: true exactly for the right share', () => {
     for (const t of [1, 3, 11]) {
-      const f = new Poly(ScalarSpace, Array.from({ length: t }, () => randomScalar(rng)));
+      const f = new Poly(
+        ScalarSpace,
+        Array.from({ length: t }, () => randomScalar(rng)),
+      );
       const c = commit(G2, f).coeffs;
       for (const x of [0n, 1n, 2n, 7n, 32n, 1n << 32n, randomScalar(rng)]) {
         const share = f.eval(x);
@@ -130,7 +146,15 @@ describe('mcl G2 accelerator = noble G2', { skip: mclUnavailableReason() ?? fals
   });
 
   it('sumPolys and Poly.eval over G2 use the fast paths with the same results', () => {
-    const polys = Array.from({ length: 4 }, (_, i) => commit(G2, new Poly(ScalarSpace, Array.from({ length: 3 + (i % 2) }, () => randomScalar(rng)))));
+    const polys = Array.from({ length: 4 }, (_, i) =>
+      commit(
+        G2,
+        new Poly(
+          ScalarSpace,
+          Array.from({ length: 3 + (i % 2) }, () => randomScalar(rng)),
+        ),
+      ),
+    );
     const fast = sumPolys(G2, polys);
     const slow = polys.reduce((a, b) => a.add(b));
     assert.deepEqual(fast.coeffs.map(ref), slow.coeffs.map(ref));

@@ -1,28 +1,28 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EndOfBuffer, ExtraData, Invalid, InvalidEnum, InvalidLength, InvalidVarint, OrderedMap, OrderedSet, Reader, compareBytes, compareNumbers, range } from '../../../src/codec/index.ts';
+import { describe, it } from 'node:test';
+import { compareBytes, compareNumbers, EndOfBuffer, ExtraData, Invalid, InvalidEnum, InvalidLength, InvalidVarint, OrderedMap, OrderedSet, Reader, range } from '../../../src/codec/index.ts';
 import {
-  G1,
-  G2,
-  Interpolator,
-  MinSig,
-  Mode,
-  Poly,
-  R,
-  ScalarSpace,
-  Sharing,
   BlsError,
   commit,
   decodeShare,
   encodeShare,
+  G1,
+  G2,
+  Interpolator,
   indexInterpolator,
+  MinSig,
+  Mode,
   modeScalar,
+  Poly,
+  R,
   randomPoly,
   randomPolyWithConstant,
+  ScalarSpace,
+  Sharing,
   sharePublic,
   subsetInterpolator,
 } from '../../../src/crypto/bls12381/index.ts';
-import { TestRng, hex, unhex } from '../../support/rng.ts';
+import { hex, TestRng, unhex } from '../../support/rng.ts';
 
 describe('Poly', () => {
   const rng = new TestRng(31);
@@ -78,15 +78,27 @@ describe('Poly', () => {
       return p;
     };
     assert.ok(read(c.encode(), 3).equals(c));
-    assert.throws(() => read(c.encode(), 2), (e: unknown) => e instanceof InvalidLength && e.length === 3);
-    assert.throws(() => read(Uint8Array.of(0), 3), (e: unknown) => e instanceof InvalidLength && e.length === 0);
+    assert.throws(
+      () => read(c.encode(), 2),
+      (e: unknown) => e instanceof InvalidLength && e.length === 3,
+    );
+    assert.throws(
+      () => read(Uint8Array.of(0), 3),
+      (e: unknown) => e instanceof InvalidLength && e.length === 0,
+    );
     assert.throws(() => read(c.encode().subarray(0, 100), 3), EndOfBuffer);
     assert.throws(() => read(Uint8Array.of(...c.encode(), 1), 3), ExtraData);
     const withZero = new Poly(G2, [G2.GENERATOR, G2.ZERO]).encode();
-    assert.throws(() => read(withZero, 3), (e: unknown) => e instanceof Invalid && e.msg === 'Infinity');
+    assert.throws(
+      () => read(withZero, 3),
+      (e: unknown) => e instanceof Invalid && e.msg === 'Infinity',
+    );
     // A scalar polynomial never decodes with a zero coefficient either (Scalar rejects 0).
     const zs = new Poly(ScalarSpace, [1n, 0n]).encode();
-    assert.throws(() => Poly.read(new Reader(zs), ScalarSpace, range(1, 4)), (e: unknown) => e instanceof Invalid && e.ctx === 'Scalar');
+    assert.throws(
+      () => Poly.read(new Reader(zs), ScalarSpace, range(1, 4)),
+      (e: unknown) => e instanceof Invalid && e.ctx === 'Scalar',
+    );
   });
 });
 
@@ -135,7 +147,13 @@ describe('Interpolator', () => {
     // Dealers i = 0..2 each commit to a polynomial; interpolating them at 0 is linear.
     const polys = [0, 1, 2].map(() => commit(G2, randomPoly(rng, 1)));
     const interp = indexInterpolator([0, 1, 2]);
-    const out = interp.interpolatePolys(G2, OrderedMap.fromDedup(polys.map((p, i) => [i, p] as const), compareNumbers))!;
+    const out = interp.interpolatePolys(
+      G2,
+      OrderedMap.fromDedup(
+        polys.map((p, i) => [i, p] as const),
+        compareNumbers,
+      ),
+    )!;
     const w = interp.weights.values;
     const c0 = G2.msm(
       polys.map((p) => p.coeffs[0]!),
@@ -156,7 +174,10 @@ describe('Sharing', () => {
       const share = { index: i, private: f.eval(BigInt(i) + 1n) };
       assert.ok(G2.equals(sharing.partialPublic(i), sharePublic(MinSig, share)));
     }
-    assert.throws(() => sharing.partialPublic(4), (e: unknown) => e instanceof BlsError && e.code === 'InvalidIndex');
+    assert.throws(
+      () => sharing.partialPublic(4),
+      (e: unknown) => e instanceof BlsError && e.code === 'InvalidIndex',
+    );
     sharing.precomputePartialPublics();
     assert.equal(modeScalar(Mode.NonZeroCounter, 4, 3), 4n);
     assert.equal(modeScalar(Mode.NonZeroCounter, 4, 4), null);
@@ -176,10 +197,22 @@ describe('Sharing', () => {
       c[i] = v;
       return c;
     };
-    assert.throws(() => Sharing.decode(mut(0, 1), G2, 4), (e: unknown) => e instanceof InvalidEnum && e.tag === 1);
-    assert.throws(() => Sharing.decode(mut(4, 0), G2, 4), (e: unknown) => e instanceof Invalid && e.ctx === 'Sharing' && e.msg === 'total not in range');
-    assert.throws(() => Sharing.decode(b, G2, 3), (e: unknown) => e instanceof Invalid && e.msg === 'total not in range');
-    assert.throws(() => Sharing.decode(mut(4, 2), G2, 2), (e: unknown) => e instanceof InvalidLength && e.length === 3);
+    assert.throws(
+      () => Sharing.decode(mut(0, 1), G2, 4),
+      (e: unknown) => e instanceof InvalidEnum && e.tag === 1,
+    );
+    assert.throws(
+      () => Sharing.decode(mut(4, 0), G2, 4),
+      (e: unknown) => e instanceof Invalid && e.ctx === 'Sharing' && e.msg === 'total not in range',
+    );
+    assert.throws(
+      () => Sharing.decode(b, G2, 3),
+      (e: unknown) => e instanceof Invalid && e.msg === 'total not in range',
+    );
+    assert.throws(
+      () => Sharing.decode(mut(4, 2), G2, 2),
+      (e: unknown) => e instanceof InvalidLength && e.length === 3,
+    );
     assert.throws(() => Sharing.decode(Uint8Array.of(...b, 0), G2, 4), ExtraData);
     assert.throws(() => Sharing.decode(b.subarray(0, 5), G2, 4), EndOfBuffer);
     // A hostile total never exceeds the configured bound, so it cannot force work.
@@ -209,7 +242,10 @@ describe('Share codec', () => {
     const b = encodeShare(s);
     assert.equal(hex(b), 'ac02' + '00'.repeat(31) + '05');
     assert.deepEqual(decodeShare(b), s);
-    assert.throws(() => decodeShare(unhex('00' + '00'.repeat(32))), (e: unknown) => e instanceof Invalid && e.ctx === 'Scalar');
+    assert.throws(
+      () => decodeShare(unhex('00' + '00'.repeat(32))),
+      (e: unknown) => e instanceof Invalid && e.ctx === 'Scalar',
+    );
     assert.throws(() => decodeShare(b.subarray(0, 20)), EndOfBuffer);
     assert.throws(() => decodeShare(unhex('8000' + '00'.repeat(31) + '01')), InvalidVarint);
   });

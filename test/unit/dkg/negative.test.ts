@@ -1,11 +1,11 @@
 /**
  * Typed errors, hostile input and crash-restart determinism of the DKG port.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { CodecError, OrderedMap, Writer, compareBytes, equalBytes, fromHex, toHex } from '../../../src/codec/index.ts';
-import { MinPk, MinSig, Poly, ScalarSpace, randomScalar, type G1Point } from '../../../src/crypto/bls12381/index.ts';
-import { type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
+import { describe, it } from 'node:test';
+import { CodecError, compareBytes, equalBytes, fromHex, OrderedMap, toHex, Writer } from '../../../src/codec/index.ts';
+import { type G1Point, MinPk, MinSig, Poly, randomScalar, ScalarSpace } from '../../../src/crypto/bls12381/index.ts';
 import {
   Dealer,
   DealerLog,
@@ -13,22 +13,23 @@ import {
   DealerPubMsg,
   DkgError,
   DkgFailed,
+  dealerRng,
+  decodeDkgMessage,
+  encodeDkgMessage,
   Info,
   MissingDealerShare,
   NumDealers,
   NumPlayers,
   Output,
+  observe,
   Player,
   PlayerAck,
   SignedDealerLog,
+  select,
   UnknownDealer,
   UnknownPlayer,
-  dealerRng,
-  decodeDkgMessage,
-  encodeDkgMessage,
-  observe,
-  select,
 } from '../../../src/crypto/dkg/index.ts';
+import { type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { TestRng } from '../../support/rng.ts';
 import { testRngCore } from './plan.ts';
 
@@ -78,7 +79,10 @@ describe('dkg: typed errors for local misconfiguration', () => {
       return null;
     })();
     assert.ok(e instanceof UnknownDealer && e.dealer === toHex(pks[5]!));
-    assert.throws(() => info4(1, out, pks.slice(0, 2)), (err: unknown) => err instanceof NumDealers && err.count === 2);
+    assert.throws(
+      () => info4(1, out, pks.slice(0, 2)),
+      (err: unknown) => err instanceof NumDealers && err.count === 2,
+    );
     assert.ok(info4(1, out, pks.slice(0, 3)) instanceof Info);
   });
 
@@ -117,7 +121,7 @@ describe('dkg: hostile messages are rejected without exceptions', () => {
     assert.equal(a.dealer.finalize().log.results.kind, 'tooManyReveals', '3 reveals > max_faults(4) = 1');
   });
 
-  it('reshare: a dealing whose constant is not the dealer\'s previous share commitment is refused', () => {
+  it("reshare: a dealing whose constant is not the dealer's previous share commitment is refused", () => {
     const info = info4();
     const { logs, players } = honestRound(info);
     const shares = new Map(players.map((p) => [toHex(p.publicKey), p.finalize(logs).share]));
@@ -260,56 +264,114 @@ describe('dkg: codecs reject malformed input with CodecErrors', () => {
 
   it('DealerPubMsg bounds and points', () => {
     const pub = signed[0]!.log.pubMsg.encode();
-    assert.equal(kindOf(() => DealerPubMsg.decode(pub, MinPk, 3)), 'ok');
-    assert.equal(kindOf(() => DealerPubMsg.decode(pub, MinPk, 2)), 'InvalidLength', 'more coefficients than max_read_size');
-    assert.equal(kindOf(() => DealerPubMsg.decode(Uint8Array.of(0), MinPk, 4)), 'InvalidLength', 'no coefficients');
-    assert.equal(kindOf(() => DealerPubMsg.decode(pub.subarray(0, pub.length - 1), MinPk, 4)), 'EndOfBuffer');
-    assert.equal(kindOf(() => DealerPubMsg.decode(Uint8Array.from([...pub, 0]), MinPk, 4)), 'ExtraData');
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(pub, MinPk, 3)),
+      'ok',
+    );
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(pub, MinPk, 2)),
+      'InvalidLength',
+      'more coefficients than max_read_size',
+    );
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(Uint8Array.of(0), MinPk, 4)),
+      'InvalidLength',
+      'no coefficients',
+    );
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(pub.subarray(0, pub.length - 1), MinPk, 4)),
+      'EndOfBuffer',
+    );
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(Uint8Array.from([...pub, 0]), MinPk, 4)),
+      'ExtraData',
+    );
     const inf = pub.slice();
     inf.set([0xc0, ...new Array(47).fill(0)], 1);
-    assert.equal(kindOf(() => DealerPubMsg.decode(inf, MinPk, 4)), 'Invalid(G1)', 'identity coefficient');
-    assert.notEqual(kindOf(() => DealerPubMsg.decode(pub, MinSig as never, 4)), 'ok', 'G1 bytes read as G2');
+    assert.equal(
+      kindOf(() => DealerPubMsg.decode(inf, MinPk, 4)),
+      'Invalid(G1)',
+      'identity coefficient',
+    );
+    assert.notEqual(
+      kindOf(() => DealerPubMsg.decode(pub, MinSig as never, 4)),
+      'ok',
+      'G1 bytes read as G2',
+    );
     assert.throws(() => DealerPubMsg.decode(pub, MinPk, 0), RangeError, 'max_read_size must be ≥ 1');
   });
 
   it('DealerPrivMsg / PlayerAck', () => {
-    assert.equal(kindOf(() => DealerPrivMsg.decode(new Uint8Array(32))), 'Invalid(Scalar)', 'zero share');
-    assert.equal(kindOf(() => DealerPrivMsg.decode(new Uint8Array(32).fill(0xff))), 'Invalid(Scalar)', 'share ≥ r');
-    assert.equal(kindOf(() => PlayerAck.decode(new Uint8Array(63))), 'EndOfBuffer');
-    assert.equal(kindOf(() => PlayerAck.decode(new Uint8Array(64))), 'ok');
+    assert.equal(
+      kindOf(() => DealerPrivMsg.decode(new Uint8Array(32))),
+      'Invalid(Scalar)',
+      'zero share',
+    );
+    assert.equal(
+      kindOf(() => DealerPrivMsg.decode(new Uint8Array(32).fill(0xff))),
+      'Invalid(Scalar)',
+      'share ≥ r',
+    );
+    assert.equal(
+      kindOf(() => PlayerAck.decode(new Uint8Array(63))),
+      'EndOfBuffer',
+    );
+    assert.equal(
+      kindOf(() => PlayerAck.decode(new Uint8Array(64))),
+      'ok',
+    );
     assert.equal(String(new DealerPrivMsg(5n)), 'DealerPrivMsg(REDACTED)');
     assert.equal(JSON.stringify({ m: new DealerPrivMsg(5n) }), '{"m":"DealerPrivMsg(REDACTED)"}');
   });
 
   it('SignedDealerLog tags, map bounds, key order and key validity', () => {
-    assert.equal(kindOf(() => SignedDealerLog.decode(good, MinPk, 4)), 'ok');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(good, MinPk, 4)),
+      'ok',
+    );
     const pubLen = signed[0]!.log.pubMsg.encode().length;
     const tagAt = 32 + pubLen;
     assert.equal(good[tagAt], 0);
     const badTag = good.slice();
     badTag[tagAt] = 2;
-    assert.equal(kindOf(() => SignedDealerLog.decode(badTag, MinPk, 4)), 'InvalidEnum');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(badTag, MinPk, 4)),
+      'InvalidEnum',
+    );
     // TooManyReveals: tag 01 then nothing but the signature.
     const tmr = Uint8Array.from([...good.subarray(0, tagAt), 1, ...good.subarray(good.length - 64)]);
     const decoded = SignedDealerLog.decode(tmr, MinPk, 4);
     assert.equal(decoded.log.results.kind, 'tooManyReveals');
     assert.ok(equalBytes(decoded.encode(), tmr));
-    assert.equal(kindOf(() => SignedDealerLog.decode(good, MinPk, 3)), 'InvalidLength', '4 entries > max 3');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(good, MinPk, 3)),
+      'InvalidLength',
+      '4 entries > max 3',
+    );
     // Swap the first two player keys → not ascending.
     const keysAt = tagAt + 2;
     const swapped = good.slice();
     swapped.set(good.subarray(keysAt + 32, keysAt + 64), keysAt);
     swapped.set(good.subarray(keysAt, keysAt + 32), keysAt + 32);
-    assert.equal(kindOf(() => SignedDealerLog.decode(swapped, MinPk, 4)), 'Invalid(Set)');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(swapped, MinPk, 4)),
+      'Invalid(Set)',
+    );
     // An AckOrReveal tag of 2.
     const valuesAt = keysAt + 4 * 32 + 1;
     const badEntry = good.slice();
     badEntry[valuesAt] = 2;
-    assert.equal(kindOf(() => SignedDealerLog.decode(badEntry, MinPk, 4)), 'InvalidEnum');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(badEntry, MinPk, 4)),
+      'InvalidEnum',
+    );
     // A dealer key that does not decompress (y = 2 is not on the curve).
     const badKey = good.slice();
     badKey.set(fromHex('0200000000000000000000000000000000000000000000000000000000000000'), 0);
-    assert.equal(kindOf(() => SignedDealerLog.decode(badKey, MinPk, 4)), 'Wrapped');
+    assert.equal(
+      kindOf(() => SignedDealerLog.decode(badKey, MinPk, 4)),
+      'Wrapped',
+    );
   });
 
   it('DKG channel message (reshare example): dealing / ack round trip, bad tag', () => {
@@ -324,21 +386,40 @@ describe('dkg: codecs reject malformed input with CodecErrors', () => {
     assert.equal(decodeDkgMessage(ack, MinPk, 4).kind, 'ack');
     const bad = ack.slice();
     bad[0] = 2;
-    assert.equal(kindOf(() => decodeDkgMessage(bad, MinPk, 4)), 'Invalid(dkg::Message)');
-    assert.equal(kindOf(() => decodeDkgMessage(dealing, MinPk, 2)), 'InvalidLength');
+    assert.equal(
+      kindOf(() => decodeDkgMessage(bad, MinPk, 4)),
+      'Invalid(dkg::Message)',
+    );
+    assert.equal(
+      kindOf(() => decodeDkgMessage(dealing, MinPk, 2)),
+      'InvalidLength',
+    );
     assert.throws(() => new DealerPrivMsg(-1n), RangeError);
   });
 
   it('Output bounds', () => {
     const { logs } = honestRound(info);
     const out = observe(info, logs).encode();
-    assert.equal(kindOf(() => Output.decode(out, MinPk, 4)), 'ok');
-    assert.equal(kindOf(() => Output.decode(out, MinPk, 3)), 'Invalid(Sharing)', 'total 4 > max 3');
-    assert.equal(kindOf(() => Output.decode(out.subarray(0, 40), MinPk, 4)), 'EndOfBuffer');
+    assert.equal(
+      kindOf(() => Output.decode(out, MinPk, 4)),
+      'ok',
+    );
+    assert.equal(
+      kindOf(() => Output.decode(out, MinPk, 3)),
+      'Invalid(Sharing)',
+      'total 4 > max 3',
+    );
+    assert.equal(
+      kindOf(() => Output.decode(out.subarray(0, 40), MinPk, 4)),
+      'EndOfBuffer',
+    );
     const w = new Writer();
     w.bytes(out.subarray(0, 32 + 1 + 4 + 1 + 3 * 48));
     w.usize(0); // dealers: 0 not allowed
-    assert.equal(kindOf(() => Output.decode(w.finish(), MinPk, 4)), 'InvalidLength');
+    assert.equal(
+      kindOf(() => Output.decode(w.finish(), MinPk, 4)),
+      'InvalidLength',
+    );
   });
 
   it('random mutations of a signed log never escape as anything but CodecError / null / DkgFailed', () => {

@@ -9,39 +9,38 @@
  * reshares, and a threshold signature from the new shares verifies under it.
  */
 import assert from 'node:assert/strict';
-import { OrderedMap, compareBytes, equalBytes, toHex } from '../../../src/codec/index.ts';
+import { compareBytes, equalBytes, maxFaults, OrderedMap, quorum, toHex } from '../../../src/codec/index.ts';
 import {
   MinPk,
-  ScalarSpace,
-  type Share,
-  type Variant,
   Poly,
   partialSignMessage,
   partialVerifyMessage,
   randomScalar,
+  ScalarSpace,
+  type Share,
   sharePublic,
   thresholdSignatureRecover,
+  type Variant,
   verifyMessage,
 } from '../../../src/crypto/bls12381/index.ts';
-import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey, ed25519RandomPrivateKey } from '../../../src/crypto/ed25519.ts';
-import type { RngCore } from '../../../src/crypto/rng.ts';
-import { maxFaults, quorum } from '../../../src/codec/index.ts';
 import {
   type AckOrReveal,
+  ackDigest,
   Dealer,
   DealerLog,
   DealerPrivMsg,
   DkgFailed,
   Info,
+  logDigest,
   type Output,
+  observe,
   Player,
   SignedDealerLog,
-  ackDigest,
-  logDigest,
-  observe,
   select,
   verifyDigest,
 } from '../../../src/crypto/dkg/index.ts';
+import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519PublicKey, ed25519RandomPrivateKey } from '../../../src/crypto/ed25519.ts';
+import type { RngCore } from '../../../src/crypto/rng.ts';
 import { TestRng } from '../../support/rng.ts';
 
 /** RNG for protocol randomness in tests (not cryptographic). */
@@ -287,7 +286,13 @@ export class Plan {
             changed = true;
           }
           if (changed) {
-            log = new DealerLog(log.pubMsg, { kind: 'ok', entries: OrderedMap.tryFrom(log.results.entries.keys.items.map((k, i) => [k, entries[i]!] as const), compareBytes) });
+            log = new DealerLog(log.pubMsg, {
+              kind: 'ok',
+              entries: OrderedMap.tryFrom(
+                log.results.entries.keys.items.map((k, i) => [k, entries[i]!] as const),
+                compareBytes,
+              ),
+            });
           }
         }
         logs.push([pk, log]);

@@ -4,19 +4,18 @@
  * (selection, failure, revealed set, player/observer agreement, share consistency, constant
  * group key, threshold signature). Each test additionally pins the concrete outcome.
  */
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { MinPk, MinSig } from '../../../src/crypto/bls12381/index.ts';
-import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
-import { Dealer, Info, Player, SignedDealerLog, dealerRng } from '../../../src/crypto/dkg/index.ts';
-import { Plan, Round } from './plan.ts';
 import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../../src/codec/index.ts';
-import { encodeShare } from '../../../src/crypto/bls12381/index.ts';
-import { fixedRng } from '../../../src/crypto/rng.ts';
-import { deal, observe, type DealerLog } from '../../../src/crypto/dkg/index.ts';
+import { encodeShare, MinPk, MinSig } from '../../../src/crypto/bls12381/index.ts';
+import { Dealer, type DealerLog, deal, dealerRng, Info, observe, Player, SignedDealerLog } from '../../../src/crypto/dkg/index.ts';
 import type { Ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
+import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
+import { fixedRng } from '../../../src/crypto/rng.ts';
+import { Plan, Round } from './plan.ts';
 
 const all4 = (): Round => new Round([0, 1, 2, 3], [0, 1, 2, 3]);
 
@@ -124,14 +123,23 @@ describe('dkg scenarios (upstream behaviour list)', () => {
 
   it('bad signatures (masked transcripts do not verify; honest round succeeds)', () => {
     const [r] = new Plan(4)
-      .with(all4().badDealerSig(0, { log: new Array(8).fill(0xff) }).badPlayerSig(0, 1, { pubMsg: new Array(8).fill(0xff) }))
+      .with(
+        all4()
+          .badDealerSig(0, { log: new Array(8).fill(0xff) })
+          .badPlayerSig(0, 1, { pubMsg: new Array(8).fill(0xff) }),
+      )
       .run(0);
     assert.equal(r!.failed, false);
   });
 
   it('masked info summary or dealer key breaks acks and logs', () => {
     const [r] = new Plan(4)
-      .with(all4().badDealerSig(1, { infoSummary: [1] }).badPlayerSig(2, 3, { dealer: [0, 0, 4] }).badPlayerSig(3, 0, { infoSummary: [0, 0x80] }))
+      .with(
+        all4()
+          .badDealerSig(1, { infoSummary: [1] })
+          .badPlayerSig(2, 3, { dealer: [0, 0, 4] })
+          .badPlayerSig(3, 0, { infoSummary: [0, 0x80] }),
+      )
       .run(5);
     assert.equal(r!.failed, false);
   });

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toHex } from '../../../src/codec/index.ts';
-import { SignedDealerLog, logDigest, signDigest } from '../../../src/crypto/dkg/index.ts';
+import { logDigest, SignedDealerLog, signDigest } from '../../../src/crypto/dkg/index.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
-import { bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
 import { CHAIN_OWNER } from '../../../src/processors/follow/observer.ts';
+import { bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
 import { eventFromAvro } from '../../../src/topics/dkg-journal-records.ts';
 import { memorySerde } from '../../support/avro.ts';
 import { buildDkgChain, type DkgChain } from './dkg-chain.ts';
-import { TOPICS, harness, type Harness } from './harness.ts';
+import { type Harness, harness, TOPICS } from './harness.ts';
 
 const L = 6n;
 
@@ -66,10 +66,13 @@ test('honest chain: each dealer log emitted once per (epoch, dealer) as a chain-
     }
   }
   const adv = await advances(h);
-  assert.deepEqual(adv.map((a) => [a.epoch, a.observation]), [
-    [1n, { matches: true, logs: 4, reason: null }],
-    [2n, { matches: true, logs: 4, reason: null }],
-  ]);
+  assert.deepEqual(
+    adv.map((a) => [a.epoch, a.observation]),
+    [
+      [1n, { matches: true, logs: 4, reason: null }],
+      [2n, { matches: true, logs: 4, reason: null }],
+    ],
+  );
   assert.deepEqual(h.rejects(), []);
   assert.equal((await h.verified()).length, chain.blocks.length, 'every block verified once');
 });
@@ -112,11 +115,18 @@ test('invalid logs go to the DLQ with a typed reason, are not emitted nor used, 
   });
   const h = await run(chain);
   const rejects = h.rejects();
-  assert.deepEqual(rejects.map((r) => r.errorClass), ['InvalidDealerLog', 'MalformedDealerLog', 'InvalidDealerLog', 'UnknownDealer']);
+  assert.deepEqual(
+    rejects.map((r) => r.errorClass),
+    ['InvalidDealerLog', 'MalformedDealerLog', 'InvalidDealerLog', 'UnknownDealer'],
+  );
   assert.match(rejects[0]!.errorMessage, /block 1 of epoch 0/);
   assert.match(rejects[2]!.errorMessage, /round 0/);
   const logs = await logEvents(h);
-  assert.deepEqual(logs.map((l) => l.dealer), [toHex(chain.epochs[0]!.logs[2]!.dealer)], 'only the honest log is emitted');
+  assert.deepEqual(
+    logs.map((l) => l.dealer),
+    [toHex(chain.epochs[0]!.logs[2]!.dealer)],
+    'only the honest log is emitted',
+  );
   assert.equal((await h.verified()).length, 7, 'every block verified, the rejected logs notwithstanding');
   // One usable log: the ceremony fails (3 required), the chain's honest outcome (4 logs) is not
   // what the chain's logs give.
@@ -145,11 +155,14 @@ test('a full-DKG round uses no previous output: logs check and the new identity 
   assert.equal(chain.epochs[1]!.info.previous, null);
   const h = await run(chain);
   const adv = await advances(h);
-  assert.deepEqual(adv.map((a) => [a.epoch, a.observation?.matches, a.observation?.logs]), [
-    [1n, true, 4],
-    [2n, true, 4],
-    [3n, true, 4],
-  ]);
+  assert.deepEqual(
+    adv.map((a) => [a.epoch, a.observation?.matches, a.observation?.logs]),
+    [
+      [1n, true, 4],
+      [2n, true, 4],
+      [3n, true, 4],
+    ],
+  );
   assert.equal(adv[1]!.isFullDkg, false, 'EpochAdvanced.isFullDkg is about the next round');
   const regs = (await h.epochEvents()).flatMap((e) => (e.type === 'SchemeRegistered' ? [e] : []));
   assert.notEqual(toHex(regs.find((r) => r.epoch === 2n)!.identity), toHex(regs.find((r) => r.epoch === 1n)!.identity), 'the full DKG rotated the identity');
@@ -158,7 +171,10 @@ test('a full-DKG round uses no previous output: logs check and the new identity 
   // The logs of the full-DKG round do not check as a reshare (the previous output is in the round's summary).
   const mixed = buildDkgChain({ n: 4, epochLength: L, epochs: 2, extraData: (_h, e, i) => (e.epoch === 1n ? chain.epochs[1]!.logs[i]?.encode() : e.logs[i]?.encode()) });
   const hm = await run(mixed);
-  assert.deepEqual(hm.rejects().map((r) => r.errorClass), ['InvalidDealerLog', 'InvalidDealerLog', 'InvalidDealerLog', 'InvalidDealerLog']);
+  assert.deepEqual(
+    hm.rejects().map((r) => r.errorClass),
+    ['InvalidDealerLog', 'InvalidDealerLog', 'InvalidDealerLog', 'InvalidDealerLog'],
+  );
 });
 
 test('logs survive a restart with wiped local state (follow-state restored from its changelog)', async () => {

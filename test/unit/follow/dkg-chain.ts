@@ -8,16 +8,17 @@
  * of epoch e are threshold-signed with the shares of outcome_e's output (so a full DKG rotates the
  * identity one epoch later, as on Tempo).
  */
-import { MinSig, type G2Point, type Share } from '../../../src/crypto/bls12381/index.ts';
-import { Dealer, Info, type Output, Player, type SignedDealerLog, dealerRng } from '../../../src/crypto/dkg/index.ts';
+
+import { compareBytes, toHex } from '../../../src/codec/index.ts';
+import { type G2Point, MinSig, type Share } from '../../../src/crypto/bls12381/index.ts';
+import { Dealer, dealerRng, Info, type Output, Player, type SignedDealerLog } from '../../../src/crypto/dkg/index.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { Transcript } from '../../../src/crypto/transcript.ts';
-import { compareBytes, toHex } from '../../../src/codec/index.ts';
 import { TEMPO_DKG_NAMESPACE } from '../../../src/processors/follow/observer.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash } from '../../../src/tempo/header.ts';
-import { encodeOnchainDkgOutcome, type DkgOutput, type OnchainDkgOutcome } from '../../../src/tempo/outcome.ts';
-import { makeHeader, signFinalization, type Committee } from '../../support/tempo-chain.ts';
+import { type DkgOutput, encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../../../src/tempo/outcome.ts';
+import { type Committee, makeHeader, signFinalization } from '../../support/tempo-chain.ts';
 import type { Feed } from './harness.ts';
 
 export interface DkgBlock extends Feed {
@@ -63,7 +64,9 @@ const dkgOutput = (o: Output<G2Point>): DkgOutput => ({ summary: o.summary, shar
 function ceremony(info: Info<G2Point>, keys: Map<string, Uint8Array>, shares: Map<string, Share> | null, tag: string) {
   const players = info.players.items.map((p) => Player.new(info, keys.get(toHex(p))!));
   const dealings = info.dealers.items.map((d, i) => {
-    const seed = Transcript.new(new TextEncoder().encode('dkg-chain')).commit(new TextEncoder().encode(`${tag}/${i}`)).summarize();
+    const seed = Transcript.new(new TextEncoder().encode('dkg-chain'))
+      .commit(new TextEncoder().encode(`${tag}/${i}`))
+      .summarize();
     return Dealer.start(dealerRng(seed), info, keys.get(toHex(d))!, shares === null ? null : shares.get(toHex(d))!);
   });
   for (const [di, { dealer, pubMsg, privMsgs }] of dealings.entries()) {

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bootstrapFromHeader, bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
+import { Metrics } from '../../../src/runtime/metrics.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash, tempoHeaderToJson } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
-import { Metrics } from '../../../src/runtime/metrics.ts';
-import { buildChain, fixtureCommittee, reCertify, signFinalization, type ChainBlock } from '../../support/tempo-chain.ts';
-import { harness, type Feed } from './harness.ts';
+import { buildChain, type ChainBlock, fixtureCommittee, reCertify, signFinalization } from '../../support/tempo-chain.ts';
+import { type Feed, harness } from './harness.ts';
 
 const L = 4n;
 const chain = buildChain({ epochLength: L, epochs: 3 });
@@ -35,7 +35,10 @@ test('genesis trust root: every height verified once, schemes registered and epo
   assert.equal((await h.driver.entries('pending', 0)).length, 4, 'heights 8..11 (epoch 2) parked on partition 0');
   assert.equal((await h.driver.entries('pending', 1)).length, 4, 'heights 4..7 parked on partition 1');
   await h.sync();
-  assert.deepEqual(heights(await h.verified()).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual(
+    heights(await h.verified()).sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  );
   assert.equal((await h.driver.entries('pending', 0)).length + (await h.driver.entries('pending', 1)).length, 0);
   const events = await h.epochEvents();
   assert.deepEqual(
@@ -115,9 +118,15 @@ test('bootstrap from a trusted boundary header: later epochs verify, earlier one
   // Once the boundary of epoch 1 is verified, epoch 0 is below the pruned horizon: skipped.
   await h.feed([chain.block(2n)]);
   assert.deepEqual(heights(await h.verified()), [4, 5, 6, 7, 8, 9, 10, 11]);
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['IdentityUnavailable']);
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['IdentityUnavailable'],
+  );
   const events = await h.epochEvents();
-  assert.deepEqual(events.map((e) => e.key), ['1/0', '2/0', '2/1', '3/0', '3/1']);
+  assert.deepEqual(
+    events.map((e) => e.key),
+    ['1/0', '2/0', '2/1', '3/0', '3/1'],
+  );
   assert.ok(events[0]!.type === 'SchemeRegistered' && events[0]!.source === 'bootstrap:3');
 });
 
@@ -179,7 +188,10 @@ test('a parked record that fails once its scheme arrives goes to the DLQ as Veri
   assert.equal((await h.driver.entries('pending', 1)).length, 2);
   await h.feed([chain.block(3n)]);
   await h.sync();
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['VerificationFailed']);
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['VerificationFailed'],
+  );
   assert.deepEqual(heights(await h.verified()), [1, 2, 3, 4]);
   assert.equal((await h.driver.entries('pending', 1)).length, 0);
 });
@@ -187,7 +199,10 @@ test('a parked record that fails once its scheme arrives goes to the DLQ as Veri
 test('maxPending bounds the parked records (IdentityUnavailable beyond it)', async () => {
   const h = harness({ epochLength: L, bootstrap: genesisBoot(), maxPending: 2 }, 2);
   await h.feed(chain.blocks.slice(3, 7));
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['IdentityUnavailable', 'IdentityUnavailable']);
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['IdentityUnavailable', 'IdentityUnavailable'],
+  );
   assert.equal((await h.driver.entries('pending', 1)).length, 2);
 });
 

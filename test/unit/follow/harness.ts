@@ -1,9 +1,10 @@
 /** Drives the follow processor through the broker-less test driver with real Avro values. */
+
+import { type FollowConfig, followProcessor } from '../../../src/processors/follow/processor.ts';
 import { TestDriver, type TestDriverOptions } from '../../../src/runtime/test-driver.ts';
 import { epochKey } from '../../../src/state/keys.ts';
-import { avroFollowCodec, decodeEpochEventKey, type EpochEvent, type FollowCodec, type VerifiedRecord } from '../../../src/topics/follow-records.ts';
-import { followProcessor, type FollowConfig } from '../../../src/processors/follow/processor.ts';
 import type { FinalizationRecord } from '../../../src/topics/follow-records.ts';
+import { avroFollowCodec, decodeEpochEventKey, type EpochEvent, type FollowCodec, type VerifiedRecord } from '../../../src/topics/follow-records.ts';
 import { memorySerde } from '../../support/avro.ts';
 import type { ChainBlock } from '../../support/tempo-chain.ts';
 

@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { FOLLOW_METRICS, bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome, FOLLOW_METRICS } from '../../../src/processors/follow/processor.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { epochKey } from '../../../src/state/keys.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash } from '../../../src/tempo/header.ts';
 import { VerifierPool } from '../../../src/tempo/verify-pool.ts';
-import { buildChain, fixtureCommittee, signFinalization, type ChainBlock } from '../../support/tempo-chain.ts';
-import { TOPICS, codec, harness } from './harness.ts';
+import { buildChain, type ChainBlock, fixtureCommittee, signFinalization } from '../../support/tempo-chain.ts';
+import { codec, harness, TOPICS } from './harness.ts';
 
 const L = 8n;
 const chain = buildChain({ epochLength: L, epochs: 3 });
@@ -40,7 +40,13 @@ async function run(verifier?: VerifierPool) {
     const items = [...blocks.slice(0, 3), forged(blocks[3]!, 'signer'), ...blocks.slice(3, 5), forged(blocks[5]!, 'digest'), ...blocks.slice(5)];
     const inputs = [];
     for (const it of items) {
-      const value = await c.encodeFinalization({ height: it.height, certificate: it.certificate, header: { rlp: 'signer' in it ? encodeTempoHeader((it as ChainBlock).header) : (it as { headerRlp: Uint8Array }).headerRlp }, source: 'test', receivedAtMs: 0 });
+      const value = await c.encodeFinalization({
+        height: it.height,
+        certificate: it.certificate,
+        header: { rlp: 'signer' in it ? encodeTempoHeader((it as ChainBlock).header) : (it as { headerRlp: Uint8Array }).headerRlp },
+        source: 'test',
+        receivedAtMs: 0,
+      });
       inputs.push({ key: epochKey(it.epoch), value, partition: 0 });
     }
     await h.driver.pipe(TOPICS.input, inputs);
@@ -55,10 +61,14 @@ test('with a verifier pool the follower emits exactly what inline verification e
   assert.deepEqual(pooled.verified, inline.verified);
   assert.deepEqual(pooled.events, inline.events);
   assert.deepEqual(pooled.rejects, inline.rejects);
-  assert.deepEqual(
-    inline.rejects.map((r) => r.errorClass).sort(),
-    ['BlockDigestMismatch', 'BlockDigestMismatch', 'BlockDigestMismatch', 'VerificationFailed', 'VerificationFailed', 'VerificationFailed'],
-  );
+  assert.deepEqual(inline.rejects.map((r) => r.errorClass).sort(), [
+    'BlockDigestMismatch',
+    'BlockDigestMismatch',
+    'BlockDigestMismatch',
+    'VerificationFailed',
+    'VerificationFailed',
+    'VerificationFailed',
+  ]);
   assert.equal(inline.verified.length, chain.blocks.length);
   assert.equal(inline.preverified, 0);
   // Every good certificate of an epoch whose identity the task knew before its chunk (all three:

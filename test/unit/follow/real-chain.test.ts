@@ -14,7 +14,7 @@ import { encodeTempoHeader } from '../../../src/tempo/header.ts';
 import { bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
 import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, type PrestoBlock } from '../../support/presto.ts';
-import { harness, type Feed } from './harness.ts';
+import { type Feed, harness } from './harness.ts';
 
 const feed = (b: PrestoBlock, change: Partial<Feed> = {}): Feed => ({ height: b.height, epoch: b.epoch, certificate: b.certificate, headerRlp: b.headerRlp, ...change });
 
@@ -24,10 +24,19 @@ test('Presto mainnet under the compiled identity: boundary 32,723,999 registers 
   await h.feed([feed(PRESTO_BOUNDARY), feed(PRESTO_REGULAR, { headerRlp: undefined, headerJson: JSON.stringify(PRESTO_REGULAR.headerJson) })]);
   assert.deepEqual(h.rejects(), []);
   const verified = await h.verified();
-  assert.deepEqual(verified.map((v) => [v.height, v.epoch, v.isBoundary]), [[32723999n, 1514n, true], [32724390n, 1515n, false]]);
+  assert.deepEqual(
+    verified.map((v) => [v.height, v.epoch, v.isBoundary]),
+    [
+      [32723999n, 1514n, true],
+      [32724390n, 1515n, false],
+    ],
+  );
   assert.equal('0x' + bytesToHex(verified[1]!.blockHash), PRESTO_REGULAR.hash);
   const events = await h.epochEvents();
-  assert.deepEqual(events.map((e) => `${e.key}:${e.type}`), ['1515/0:SchemeRegistered', '1515/1:EpochAdvanced']);
+  assert.deepEqual(
+    events.map((e) => `${e.key}:${e.type}`),
+    ['1515/0:SchemeRegistered', '1515/1:EpochAdvanced'],
+  );
   const reg = events[0]!;
   assert.ok(reg.type === 'SchemeRegistered' && reg.source === 'boundary:32723999' && bytesToHex(reg.identity) === bytesToHex(MAINNET_NETWORK_IDENTITY.identity));
   const adv = events[1]!;
@@ -39,7 +48,7 @@ test('Presto mainnet under the compiled identity: boundary 32,723,999 registers 
   assert.equal((await h.verified()).length, 2);
 });
 
-test('Presto mainnet records tampered with are rejected with tempo\'s reasons', async () => {
+test("Presto mainnet records tampered with are rejected with tempo's reasons", async () => {
   const h = harness({ epochLength: PRESTO_EPOCH_LENGTH, networkIdentity: MAINNET_NETWORK_IDENTITY }, 1);
   const stateRoot = structuredClone(PRESTO_REGULAR.header);
   stateRoot.inner.stateRoot = new Uint8Array(32).fill(0xde);
@@ -58,8 +67,15 @@ test('Presto mainnet records tampered with are rejected with tempo\'s reasons', 
     boundaryCertOnRegular,
     feed(PRESTO_REGULAR, { certificate: Uint8Array.from([...PRESTO_REGULAR.certificate, 0]) }),
   ]);
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['VerificationFailed', 'BlockDigestMismatch', 'VerificationFailed', 'BlockDigestMismatch', 'MalformedCertificate']);
-  assert.deepEqual((await h.verified()).map((v) => v.height), [32723999n], 'only the untouched boundary');
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['VerificationFailed', 'BlockDigestMismatch', 'VerificationFailed', 'BlockDigestMismatch', 'MalformedCertificate'],
+  );
+  assert.deepEqual(
+    (await h.verified()).map((v) => v.height),
+    [32723999n],
+    'only the untouched boundary',
+  );
 });
 
 // ---- a real identity rotation (local tempo devnet, test/fixtures/tempo-chain/devnet-rotation.lc.json) ----
@@ -88,7 +104,11 @@ test('a real full-DKG rotation: epoch 1 is signed by a new identity, which the b
   await h.feed([devFeed(0), devFeed(1)]);
   assert.deepEqual(h.rejects(), []);
   const verified = await h.verified();
-  assert.deepEqual(verified.map((v) => v.height), [3n, 9n, 12n], 'released once the boundary registered the new identity');
+  assert.deepEqual(
+    verified.map((v) => v.height),
+    [3n, 9n, 12n],
+    'released once the boundary registered the new identity',
+  );
   assert.equal(bytesToHex(verified[2]!.identity), devnet.epoch1KeyCompressed, 'epoch 1 verified under the rotated identity');
   assert.equal(bytesToHex(verified[1]!.identity), devnet.epoch0KeyCompressed);
   const reg = (await h.epochEvents()).find((e) => e.key === '1/0')!;

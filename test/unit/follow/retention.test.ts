@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../../../src/cli/command.ts';
 import { followSettings } from '../../../src/cli/processor-flags.ts';
-import { bootstrapFromOutcome, DEFAULT_RETAIN_EPOCHS, FOLLOW_METRICS, FollowConfigError, followProcessor, type FollowConfig } from '../../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome, DEFAULT_RETAIN_EPOCHS, FOLLOW_METRICS, type FollowConfig, FollowConfigError, followProcessor } from '../../../src/processors/follow/processor.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { decodeU64 } from '../../../src/state/keys.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
-import { buildChain, fixtureCommittee, reCertify, signFinalization, type ChainBlock } from '../../support/tempo-chain.ts';
+import { buildChain, type ChainBlock, fixtureCommittee, reCertify, signFinalization } from '../../support/tempo-chain.ts';
 import { buildDkgChain } from './dkg-chain.ts';
-import { codec, harness, TOPICS, type Feed, type Harness } from './harness.ts';
+import { codec, type Feed, type Harness, harness, TOPICS } from './harness.ts';
 
 const L = 4n;
 const EPOCHS = 10;
@@ -35,7 +35,7 @@ function variant(b: ChainBlock): Feed {
   return { height: b.height, epoch: b.epoch, certificate: encodeFinalization(fin), headerRlp: encodeTempoHeader(header) };
 }
 
-const FAMILY: Record<number, string> = { 0x68: 'height', 0x73: 'scheme', 0x77: 'wanted', 0x62: 'boot', 0x6c: 'log', 0x70: 'horizon' };
+const FAMILY: Record<number, string> = { 104: 'height', 115: 'scheme', 119: 'wanted', 98: 'boot', 108: 'log', 112: 'horizon' };
 
 /** follow-state keys per family (and the parked records) of one partition. */
 async function families(h: Harness, p = 0): Promise<Record<string, number>> {
@@ -139,11 +139,17 @@ test('duplicates: below the horizon skipped and counted (even a conflicting dige
   assert.deepEqual(outputs(), emitted);
   assert.equal(ignored(metrics, 'Duplicate'), 2);
   await h.feed([variant(chain.block(14n))]);
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['ConflictingFinalization']);
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['ConflictingFinalization'],
+  );
   assert.deepEqual(outputs(), emitted);
   // Malformed records below the horizon are still rejected for what they are.
   await h.feed([{ ...chain.block(2n), certificate: Uint8Array.of(1, 2, 3) }]);
-  assert.deepEqual(h.rejects().map((r) => r.errorClass), ['ConflictingFinalization', 'MalformedCertificate']);
+  assert.deepEqual(
+    h.rejects().map((r) => r.errorClass),
+    ['ConflictingFinalization', 'MalformedCertificate'],
+  );
   assert.equal(ignored(metrics, 'BelowPrunedHorizon'), 4);
   assert.equal(metrics.get(FOLLOW_METRICS.pruned, { family: 'height' }), 11, 'heights 1..11 pruned');
 });
@@ -154,7 +160,11 @@ test('duplicates: below the horizon skipped and counted (even a conflicting dige
  * and must not prune past epoch 2 until its parked records are released and verified.
  */
 const rotated = buildChain({ epochLength: L, epochs: 6, committeeOf: (e) => (e === 2n ? other : committee) });
-const rotatedCfg = (metrics?: Metrics): Omit<FollowConfig, 'topics' | 'codec'> => ({ epochLength: L, networkIdentity: { identity: committee.identity, fromEpoch: 0n }, ...(metrics ? { metrics } : {}) });
+const rotatedCfg = (metrics?: Metrics): Omit<FollowConfig, 'topics' | 'codec'> => ({
+  epochLength: L,
+  networkIdentity: { identity: committee.identity, fromEpoch: 0n },
+  ...(metrics ? { metrics } : {}),
+});
 const NOW = () => 1_700_000_000_000;
 
 async function rotatedRun(h: Harness, opts: { crash?: boolean } = {}): Promise<void> {
@@ -177,7 +187,11 @@ test('pruning never passes an epoch with parked records; released records are ve
   const metrics = new Metrics();
   const h = harness(rotatedCfg(metrics), 2, { now: NOW });
   await h.feed(rotated.blocks);
-  assert.deepEqual(heights(await h.verified()).sort((a, b) => a - b), heights(rotated.blocks).filter((x) => x < 8 || x > 11), 'epoch 2 parked');
+  assert.deepEqual(
+    heights(await h.verified()).sort((a, b) => a - b),
+    heights(rotated.blocks).filter((x) => x < 8 || x > 11),
+    'epoch 2 parked',
+  );
   assert.equal((await families(h, 0)).pending, 4);
   assert.equal(await horizon(h, 0), 8, 'partition 0 verified the boundary of 4 but is held at epoch 2 (parked)');
   assert.deepEqual(await markedHeights(h, 0), [16, 17, 18, 19], 'epoch 0 pruned, epoch 4 kept');
@@ -185,7 +199,11 @@ test('pruning never passes an epoch with parked records; released records are ve
   assert.deepEqual(await markedHeights(h, 1), [20, 21, 22, 23]);
 
   await h.sync(); // SchemeRegistered(2) from partition 1 reaches the table: epoch 2 released
-  assert.deepEqual(heights(await h.verified()).sort((a, b) => a - b), heights(rotated.blocks), 'every height once');
+  assert.deepEqual(
+    heights(await h.verified()).sort((a, b) => a - b),
+    heights(rotated.blocks),
+    'every height once',
+  );
   const p0 = await families(h, 0);
   assert.equal(p0.pending, 0);
   assert.equal(p0.wanted, 0);
@@ -246,11 +264,14 @@ test('state from before retention drains at most pruneBatch height marks per bou
 test('retention settings are validated with clear messages', () => {
   const cfg = { epochLength: L, bootstrap: genesisBoot(), topics: TOPICS, codec: codec() };
   for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
-    assert.throws(() => followProcessor({ ...cfg, retainEpochs: bad }), (err: Error) => {
-      assert.ok(err instanceof FollowConfigError);
-      assert.match(err.message, /^retainEpochs must be an integer ≥ 1 \(epochs whose verified heights stay deduplicated: 1 = only the current epoch, 2 = the current and the previous one\), got /);
-      return true;
-    });
+    assert.throws(
+      () => followProcessor({ ...cfg, retainEpochs: bad }),
+      (err: Error) => {
+        assert.ok(err instanceof FollowConfigError);
+        assert.match(err.message, /^retainEpochs must be an integer ≥ 1 \(epochs whose verified heights stay deduplicated: 1 = only the current epoch, 2 = the current and the previous one\), got /);
+        return true;
+      },
+    );
   }
   assert.throws(() => followProcessor({ ...cfg, retainEpochs: '3' as unknown as number }), /retainEpochs must be an integer ≥ 1 .*got "3"/);
   assert.throws(() => followProcessor({ ...cfg, pruneBatch: 0 }), /pruneBatch must be an integer ≥ 1 \(height marks deleted per boundary\), got 0/);
@@ -260,11 +281,14 @@ test('retention settings are validated with clear messages', () => {
   assert.equal(followSettings(flags).retainEpochs, DEFAULT_RETAIN_EPOCHS);
   assert.equal(followSettings({ ...flags, 'retain-epochs': '5' }).retainEpochs, 5);
   for (const bad of ['0', '-2', 'two', '1.5', '', '99999999999999999999']) {
-    assert.throws(() => followSettings({ ...flags, 'retain-epochs': bad }), (err: Error) => {
-      assert.ok(err instanceof UsageError, `${bad}: ${err}`);
-      assert.match(err.message, /^--retain-epochs must be an integer ≥ 1 \(epochs whose verified heights stay deduplicated/);
-      return true;
-    });
+    assert.throws(
+      () => followSettings({ ...flags, 'retain-epochs': bad }),
+      (err: Error) => {
+        assert.ok(err instanceof UsageError, `${bad}: ${err}`);
+        assert.match(err.message, /^--retain-epochs must be an integer ≥ 1 \(epochs whose verified heights stay deduplicated/);
+        return true;
+      },
+    );
   }
   assert.throws(() => followSettings({ ...flags, 'retain-epochs': true }), /--retain-epochs must be an integer ≥ 1/);
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError, parseArgs } from '../../../src/cli/command.ts';
+import { parseArgs, UsageError } from '../../../src/cli/command.ts';
 import { REPO_ROOT } from '../../../src/paths.ts';
 
 const cli = (...args: string[]) => {

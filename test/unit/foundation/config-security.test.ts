@@ -3,13 +3,14 @@
  * print, every misconfiguration reported (never with the password in it), and the kafkajs
  * options built from them in one place.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { ConfigError, Secret, loadConfig } from '../../../src/config.ts';
+import { ConfigError, loadConfig, Secret } from '../../../src/config.ts';
 import { kafkaClientOptions, kafkaSecurity, securityFailure } from '../../../src/runtime/kafka/security.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cfg-sec-'));
@@ -73,17 +74,30 @@ test('misconfigurations are all reported, without the password', () => {
   })();
   assert.ok(err instanceof ConfigError);
   const text = err.problems.join('\n');
-  for (const needle of ['kafkaCertFile and kafkaKeyFile go together', "must be one of plain, scram-sha-256, scram-sha-512, got 'gssapi'", 'not both', 'registryUsername and a registry password', 'missing.pem', 'minInsyncReplicas 3 is larger than replicationFactor 2']) {
+  for (const needle of [
+    'kafkaCertFile and kafkaKeyFile go together',
+    "must be one of plain, scram-sha-256, scram-sha-512, got 'gssapi'",
+    'not both',
+    'registryUsername and a registry password',
+    'missing.pem',
+    'minInsyncReplicas 3 is larger than replicationFactor 2',
+  ]) {
     assert.ok(text.includes(needle), `missing problem '${needle}' in:\n${text}`);
   }
   assert.ok(!err.message.includes(PASSWORD));
 });
 
 test('security failures map to one line naming the broker; other errors are not security failures', () => {
-  const tls = securityFailure({ name: 'KafkaJSConnectionError', message: 'Connection error: unable to verify the first certificate', broker: '10.0.0.1:9093', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, ['a:1']);
+  const tls = securityFailure(
+    { name: 'KafkaJSConnectionError', message: 'Connection error: unable to verify the first certificate', broker: '10.0.0.1:9093', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    ['a:1'],
+  );
   assert.equal(tls?.kind, 'tls');
   assert.match(tls!.message, /^TLS verification of Kafka broker 10\.0\.0\.1:9093 failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
-  const sasl = securityFailure({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: { name: 'KafkaJSSASLAuthenticationError', message: 'SASL SCRAM SHA512 authentication failed:\n invalid credentials' } }, ['a:1', 'b:2']);
+  const sasl = securityFailure(
+    { name: 'KafkaJSNumberOfRetriesExceeded', originalError: { name: 'KafkaJSSASLAuthenticationError', message: 'SASL SCRAM SHA512 authentication failed:\n invalid credentials' } },
+    ['a:1', 'b:2'],
+  );
   assert.equal(sasl?.kind, 'authentication');
   assert.match(sasl!.message, /^Kafka SASL authentication failed at a:1,b:2: SASL SCRAM SHA512 authentication failed: invalid credentials/);
   assert.ok(!sasl!.message.includes('\n'));

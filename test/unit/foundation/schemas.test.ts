@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { REPO_ROOT } from '../../../src/paths.ts';
-import { SchemaFileError, loadSchemas } from '../../../src/runtime/schemas.ts';
+import { loadSchemas, SchemaFileError } from '../../../src/runtime/schemas.ts';
 import { loadTopology } from '../../../src/runtime/topology.ts';
 
 const schemasDir = join(REPO_ROOT, 'schemas');
@@ -41,7 +41,13 @@ test('a record round-trips through its Avro type and trailing bytes are rejected
 test('an unresolvable or malformed schema file is a clear error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'schemas-'));
   writeFileSync(join(dir, 'a.avsc'), JSON.stringify({ type: 'record', name: 'A', fields: [{ name: 'x', type: 'NoSuchType' }] }));
-  assert.throws(() => loadSchemas(dir), (err: unknown) => err instanceof SchemaFileError && /a\.avsc/.test(err.message));
+  assert.throws(
+    () => loadSchemas(dir),
+    (err: unknown) => err instanceof SchemaFileError && /a\.avsc/.test(err.message),
+  );
   writeFileSync(join(dir, 'a.avsc'), '{ not json');
-  assert.throws(() => loadSchemas(dir), (err: unknown) => err instanceof SchemaFileError && /not valid JSON/.test(err.message));
+  assert.throws(
+    () => loadSchemas(dir),
+    (err: unknown) => err instanceof SchemaFileError && /not valid JSON/.test(err.message),
+  );
 });

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { REPO_ROOT } from '../../../src/paths.ts';
-import { TopologyError, checkProcessorAgainstTopology, describeTopology, loadTopology, parseTopology } from '../../../src/runtime/topology.ts';
+import { checkProcessorAgainstTopology, describeTopology, loadTopology, parseTopology, TopologyError } from '../../../src/runtime/topology.ts';
 
 const schemasDir = join(REPO_ROOT, 'schemas');
 const repoTopology = () => loadTopology(join(REPO_ROOT, 'topology.yaml'), { schemasDir });
@@ -63,7 +63,10 @@ queries:
   q: p.nope
 `),
   );
-  assert.ok(problems.some((p) => p.includes("unknown schema 'no-such-schema'")), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.includes("unknown schema 'no-such-schema'")),
+    problems.join('\n'),
+  );
   assert.ok(problems.some((p) => p.includes("unknown topic 'missing-input'")));
   assert.ok(problems.some((p) => p.includes("unknown topic 'missing-output'")));
   assert.ok(problems.some((p) => p.includes('unknown store "p.nope"')));
@@ -79,7 +82,10 @@ processors:
   p: { inputs: [a, b] }
 `),
   );
-  assert.ok(problems.some((p) => p.includes('not co-partitioned')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.includes('not co-partitioned')),
+    problems.join('\n'),
+  );
 });
 
 test('bad field values, unknown fields, bad YAML and wrong version are rejected with readable messages', () => {
@@ -92,10 +98,19 @@ processors:
 `,
   );
   for (const needle of ['version must be 1', 'partitions must be', 'key must be one of', 'cleanup must be', 'retentionMs must be', "unknown field 'colour'"]) {
-    assert.ok(problems.some((p) => p.includes(needle)), `no problem mentions '${needle}':\n${problems.join('\n')}`);
+    assert.ok(
+      problems.some((p) => p.includes(needle)),
+      `no problem mentions '${needle}':\n${problems.join('\n')}`,
+    );
   }
-  assert.throws(() => parseTopology('topics: [unclosed', 'bad.yaml'), (err: unknown) => err instanceof TopologyError && err.message.includes('not valid YAML'));
-  assert.throws(() => loadTopology('/nonexistent/topology.yaml'), (err: unknown) => err instanceof TopologyError && err.message.includes('cannot read file'));
+  assert.throws(
+    () => parseTopology('topics: [unclosed', 'bad.yaml'),
+    (err: unknown) => err instanceof TopologyError && err.message.includes('not valid YAML'),
+  );
+  assert.throws(
+    () => loadTopology('/nonexistent/topology.yaml'),
+    (err: unknown) => err instanceof TopologyError && err.message.includes('cannot read file'),
+  );
 });
 
 test('describe shows inputs, globals, stores and outputs of each processor', () => {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { FAMILY_NAMES } from '../../../fuzz/families.ts';
 import { formatReport, runFuzz } from '../../../fuzz/run.ts';
 
@@ -14,7 +14,10 @@ test('fuzz: 10k seeded inputs over every decoder family, no untyped error, hang 
     [],
     table,
   );
-  assert.deepEqual(res.reports.map((r) => r.family), [...FAMILY_NAMES]);
+  assert.deepEqual(
+    res.reports.map((r) => r.family),
+    [...FAMILY_NAMES],
+  );
   for (const r of res.reports) {
     assert.equal(r.inputs, 1250, `${r.family} ran all its inputs`);
     assert.ok(r.accepted > 0 && r.rejected > 0, `${r.family} both accepts and rejects:\n${table}`);

@@ -2,15 +2,16 @@
  * The Tempo ingest against a local WebSocket JSON-RPC server that speaks the node's exact shapes
  * (consensus_subscribe → consensus_event notifications; consensus_getFinalization({"height"})).
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { test } from 'node:test';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type IngestedFinalization, TempoWsIngest } from '../../../src/edges/tempo-ingest/tempo-ws.ts';
 import { REPO_ROOT } from '../../../src/paths.ts';
 import { FixedEpocher } from '../../../src/tempo/epocher.ts';
 import { decodeTempoHeader } from '../../../src/tempo/header.ts';
-import { TempoWsIngest, type IngestedFinalization } from '../../../src/edges/tempo-ingest/tempo-ws.ts';
 
 const fixture = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/tempo-chain/presto-block-1.json'), 'utf8'));
 const headerAt = (n: number) => ({ ...fixture.header, number: `0x${n.toString(16)}` });
@@ -53,10 +54,16 @@ async function fakeNode(L: number, scripts: Array<Array<number | 'drop' | object
     });
   });
   const port = () => (wss.address() as { port: number }).port;
-  return { wss, requests, url: () => `ws://127.0.0.1:${port()}`, close: () => new Promise<void>((r) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close(() => r());
-  }) };
+  return {
+    wss,
+    requests,
+    url: () => `ws://127.0.0.1:${port()}`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
 }
 
 function collectingSink() {
@@ -90,8 +97,14 @@ test('finalized events become ordered records keyed by epoch, with the header re
   await until(() => records.length === 5, '5 records');
   await ingest.stop();
   await node.close();
-  assert.deepEqual(records.map((r) => r.height), [1n, 2n, 3n, 4n, 5n]);
-  assert.deepEqual(records.map((r) => r.epoch), [0n, 0n, 0n, 1n, 1n]);
+  assert.deepEqual(
+    records.map((r) => r.height),
+    [1n, 2n, 3n, 4n, 5n],
+  );
+  assert.deepEqual(
+    records.map((r) => r.epoch),
+    [0n, 0n, 0n, 1n, 1n],
+  );
   assert.equal(Buffer.from(records[2]!.certificate).toString('hex'), certFor(3));
   assert.equal(decodeTempoHeader(records[4]!.headerRlp).inner.number, 5n);
   assert.equal(ingest.stats.skipped, 1, 'the nullified event is skipped');
@@ -111,8 +124,14 @@ test('after a dropped connection it resumes without duplicates and backfills a m
   await until(() => records.at(-1)?.height === 12n, 'height 12');
   await ingest.stop();
   await node.close();
-  assert.deepEqual(records.map((r) => Number(r.height)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]);
-  assert.deepEqual(records.filter((r) => r.via === 'backfill').map((r) => Number(r.height)), [7, 11]);
+  assert.deepEqual(
+    records.map((r) => Number(r.height)),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12],
+  );
+  assert.deepEqual(
+    records.filter((r) => r.via === 'backfill').map((r) => Number(r.height)),
+    [7, 11],
+  );
   assert.equal(ingest.stats.duplicates, 3);
   assert.ok(ingest.stats.connects >= 2);
   const asked = node.requests.filter((m: any) => m.method === 'consensus_getFinalization').map((m: any) => m.params[0]);
@@ -129,7 +148,10 @@ test('a restart resumes after the last ingested height and backfills the boundar
   await until(() => records.at(-1)?.height === 10n, 'height 10');
   await ingest.stop();
   await node.close();
-  assert.deepEqual(records.map((r) => Number(r.height)), [7, 9, 10]);
+  assert.deepEqual(
+    records.map((r) => Number(r.height)),
+    [7, 9, 10],
+  );
 });
 
 test('malformed events are rejected with a reason and do not stop the stream', { timeout: 20_000 }, async (t) => {
@@ -145,8 +167,18 @@ test('malformed events are rejected with a reason and do not stop the stream', {
   await ingest.stop();
   await node.close();
   // Boundary 3 arrived malformed, so moving into epoch 1 fetches it again with getFinalization.
-  assert.deepEqual(records.map((r) => [Number(r.height), r.via]), [[1, 'subscribe'], [3, 'backfill'], [4, 'subscribe']]);
-  assert.ok(rejects.every((r) => r.errorClass === 'MalformedEvent'), JSON.stringify(rejects));
+  assert.deepEqual(
+    records.map((r) => [Number(r.height), r.via]),
+    [
+      [1, 'subscribe'],
+      [3, 'backfill'],
+      [4, 'subscribe'],
+    ],
+  );
+  assert.ok(
+    rejects.every((r) => r.errorClass === 'MalformedEvent'),
+    JSON.stringify(rejects),
+  );
   assert.match(rejects[0]!.reason, /certificate/);
   assert.match(rejects[1]!.reason, /header/);
   assert.match(rejects[2]!.reason, /type/);

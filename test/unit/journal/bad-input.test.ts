@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
-import { type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { epochKey } from '../../../src/state/keys.ts';
 import { Keyring } from '../../../src/state/seal.ts';
-import { type Harness, fixture, harness, hex, roundEvents } from './support.ts';
+import { type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
+import { fixture, type Harness, harness, hex, roundEvents } from './support.ts';
 
 const fx = fixture('chain_n4');
 const round0 = fx.scenario.rounds[0]!;
@@ -48,11 +48,32 @@ const cases: Case[] = [
   { name: 'record key is not 8 bytes', errorClass: 'EpochKeyMismatch', record: async (h, ev) => h.event(dealing(ev), { key: Buffer.from('5') }) },
   { name: 'value is not Avro wire format', errorClass: 'WireFormatError', record: async () => ({ key: epochKey(5n), value: Buffer.from('garbage'), partition: 1 }) },
   { name: 'unknown schema id', errorClass: 'UnknownSchemaId', record: async () => ({ key: epochKey(5n), value: Buffer.from([0, 0, 0, 0, 99, 1, 2]), partition: 1 }) },
-  { name: 'Avro body truncated', errorClass: 'AvroDecodeError', record: async (h, ev) => { const r = await h.event(dealing(ev)); return { ...r, value: r.value.subarray(0, r.value.length - 5) }; } },
+  {
+    name: 'Avro body truncated',
+    errorClass: 'AvroDecodeError',
+    record: async (h, ev) => {
+      const r = await h.event(dealing(ev));
+      return { ...r, value: r.value.subarray(0, r.value.length - 5) };
+    },
+  },
   { name: 'owner is not 32 bytes', errorClass: 'MalformedEvent', record: async (h, ev) => h.event({ ...dealing(ev), owner: Buffer.alloc(31, 1) }) },
   { name: 'dealer is not an ed25519 point', errorClass: 'MalformedPayload', record: async (h, ev) => h.event({ ...dealing(ev), dealer: Buffer.concat([Buffer.of(2), Buffer.alloc(31)]) }) },
-  { name: 'DealerPubMsg truncated', errorClass: 'MalformedPayload', record: async (h, ev) => { const d = dealing(ev); return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), pubMsg: d.pubMsg.subarray(0, 100) }); } },
-  { name: 'DealerPubMsg point not on the curve', errorClass: 'MalformedPayload', record: async (h, ev) => { const d = dealing(ev); return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), pubMsg: flip(d.pubMsg, 40) }); } },
+  {
+    name: 'DealerPubMsg truncated',
+    errorClass: 'MalformedPayload',
+    record: async (h, ev) => {
+      const d = dealing(ev);
+      return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), pubMsg: d.pubMsg.subarray(0, 100) });
+    },
+  },
+  {
+    name: 'DealerPubMsg point not on the curve',
+    errorClass: 'MalformedPayload',
+    record: async (h, ev) => {
+      const d = dealing(ev);
+      return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), pubMsg: flip(d.pubMsg, 40) });
+    },
+  },
   {
     name: 'DealerPubMsg beyond max_read_size (5 coefficients, max 4)',
     errorClass: 'OversizeMessage',
@@ -82,9 +103,27 @@ const cases: Case[] = [
       return h.event({ kind: 'log', epoch: 5n, owner: ownerBuf, dealer: hex(fx.scenario.keys[6]!.public), log: Buffer.concat([pub, Buffer.of(0, 5)]), source: 'participant' });
     },
   },
-  { name: 'PlayerAck of 63 bytes', errorClass: 'MalformedPayload', record: async (h) => h.event({ kind: 'ack', epoch: 5n, owner: ownerBuf, player: hex(mine.acks_received[3]!.player), ack: Buffer.alloc(63), digest: null }) },
-  { name: 'tampered privMsg ciphertext', errorClass: 'AuthenticationFailed', record: async (h, ev) => { const d = dealing(ev); return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), privMsg: { ...d.privMsg, ciphertext: flip(d.privMsg.ciphertext, 3) } }); } },
-  { name: 'privMsg sealed for another epoch (moved ciphertext)', errorClass: 'AuthenticationFailed', record: async (h, ev) => { const d = dealing(ev); return h.event({ ...d, epoch: 6n }); } },
+  {
+    name: 'PlayerAck of 63 bytes',
+    errorClass: 'MalformedPayload',
+    record: async (h) => h.event({ kind: 'ack', epoch: 5n, owner: ownerBuf, player: hex(mine.acks_received[3]!.player), ack: Buffer.alloc(63), digest: null }),
+  },
+  {
+    name: 'tampered privMsg ciphertext',
+    errorClass: 'AuthenticationFailed',
+    record: async (h, ev) => {
+      const d = dealing(ev);
+      return h.event({ ...d, dealer: hex(fx.scenario.keys[6]!.public), privMsg: { ...d.privMsg, ciphertext: flip(d.privMsg.ciphertext, 3) } });
+    },
+  },
+  {
+    name: 'privMsg sealed for another epoch (moved ciphertext)',
+    errorClass: 'AuthenticationFailed',
+    record: async (h, ev) => {
+      const d = dealing(ev);
+      return h.event({ ...d, epoch: 6n });
+    },
+  },
   {
     name: 'privMsg sealed with a key not in the keyring',
     errorClass: 'UnknownKeyId',
@@ -104,7 +143,14 @@ const cases: Case[] = [
     topic: 'dkg.states',
     record: async (h) => {
       const share = h.keyring.seal(hex(round0.players[0]!.share!.hex), shareContext(6n, ownerBuf));
-      return h.state({ epoch: 6n, owner: ownerBuf, round: 1n, rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(6n, ownerBuf)), output: null, share: { ...share, ciphertext: flip(share.ciphertext, 0) } });
+      return h.state({
+        epoch: 6n,
+        owner: ownerBuf,
+        round: 1n,
+        rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(6n, ownerBuf)),
+        output: null,
+        share: { ...share, ciphertext: flip(share.ciphertext, 0) },
+      });
     },
   },
   {
@@ -117,7 +163,8 @@ const cases: Case[] = [
     name: 'epoch state with a malformed Output',
     errorClass: 'MalformedPayload',
     topic: 'dkg.states',
-    record: async (h) => h.state({ epoch: 6n, owner: ownerBuf, round: 1n, rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(6n, ownerBuf)), output: hex(round0.players[0]!.output!).subarray(0, 50), share: null }),
+    record: async (h) =>
+      h.state({ epoch: 6n, owner: ownerBuf, round: 1n, rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(6n, ownerBuf)), output: hex(round0.players[0]!.output!).subarray(0, 50), share: null }),
   },
 ];
 

@@ -12,14 +12,14 @@
  */
 import { createHash } from 'node:crypto';
 import { toHex } from '../../../src/codec/index.ts';
-import { MinSig, encodeShare } from '../../../src/crypto/bls12381/index.ts';
+import { encodeShare, MinSig } from '../../../src/crypto/bls12381/index.ts';
 import { DealerPrivMsg, DealerPubMsg, Info, PlayerAck, SignedDealerLog } from '../../../src/crypto/dkg/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { type Dealer, type JournalBackend, type JournalRecord, type Player, Storage } from '../../../src/edges/participant/participant.ts';
-import { type EpochStateRecord, decodeDealing, decodeLog, decodeState, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
-import { decodeTuple } from '../../../src/state/keys.ts';
 import type { Metrics } from '../../../src/runtime/metrics.ts';
+import { decodeTuple } from '../../../src/state/keys.ts';
 import type { Keyring } from '../../../src/state/seal.ts';
+import { decodeDealing, decodeLog, decodeState, type EpochStateRecord, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { type Harness, PARTITIONS } from './support.ts';
 
 export class Crashed extends Error {
@@ -295,7 +295,7 @@ export class CeremonyParticipant implements WireNode {
     index: number,
     n: number,
     backend: JournalBackend,
-    private readonly keyring: Keyring,
+    keyring: Keyring,
     private readonly maxRead: number,
     metrics?: Metrics,
   ) {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { journalRoute } from '../../../src/processors/dkg-journal/http.ts';
-import { rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
-import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
 import { startOpsServer } from '../../../src/runtime/http.ts';
+import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
+import { rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { fixture, harness, hex, roundEvents } from './support.ts';
 
 test('GET /journal/<owner>/… serves dealings, acks, logs, hasLog and the epoch, never a secret', async () => {
@@ -15,7 +15,17 @@ test('GET /journal/<owner>/… serves dealings, acks, logs, hasLog and the epoch
   const h = harness();
   for (const e of roundEvents(h.keyring, round0, 2n, owner)) await h.driver.pipe('dkg.events', await h.event(e));
   const me = round0.players.find((p) => p.player === owner)!;
-  await h.driver.pipe('dkg.states', await h.state({ epoch: 3n, owner: o, round: 1n, rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(3n, o)), output: hex(me.output!), share: h.keyring.seal(hex(me.share!.hex), shareContext(3n, o)) }));
+  await h.driver.pipe(
+    'dkg.states',
+    await h.state({
+      epoch: 3n,
+      owner: o,
+      round: 1n,
+      rngSeed: h.keyring.seal(randomBytes(32), rngSeedContext(3n, o)),
+      output: hex(me.output!),
+      share: h.keyring.seal(hex(me.share!.hex), shareContext(3n, o)),
+    }),
+  );
   const srv = await startOpsServer({ port: 0, kafka: {} as KafkaPort, runtimes: [], metrics: [], queries: new Map(), routes: new Map([['journal', journalRoute(h.queries)]]) });
   try {
     const get = async (path: string) => {
@@ -25,7 +35,10 @@ test('GET /journal/<owner>/… serves dealings, acks, logs, hasLog and the epoch
     const view = await get(`/journal/${owner}/2`);
     assert.equal(view.status, 200);
     const dealings = view.body.dealings as Array<{ dealer: string; pubMsg: string }>;
-    assert.deepEqual(dealings.map((d) => d.dealer), round0.dealers.map((d) => d.dealer).sort());
+    assert.deepEqual(
+      dealings.map((d) => d.dealer),
+      round0.dealers.map((d) => d.dealer).sort(),
+    );
     assert.equal((view.body.acks as unknown[]).length, 4);
     assert.equal((view.body.logs as unknown[]).length, 4);
     for (const d of round0.dealers) assert.equal(view.text.includes(d.priv_msgs.find((p) => p.player === owner)!.hex), false, 'no private message');

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
-import { type JournalEvent, floorKey, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { dataKey } from '../../../src/state/store.ts';
+import { floorKey, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
 import { TestRng } from '../../support/rng.ts';
-import { type Harness, fixture, harness, hex, partitionOf, roundEvents } from './support.ts';
+import { fixture, type Harness, harness, hex, partitionOf, roundEvents } from './support.ts';
 
 const fx = fixture('chain_n4');
 const round0 = fx.scenario.rounds[0]!;
@@ -48,7 +48,10 @@ test('folds a ceremony epoch; queries return upstream order whatever the arrival
 
   const dealings = await node.dealings(3n);
   const sortedDealers = round0.dealers.map((d) => d.dealer).sort();
-  assert.deepEqual(dealings.map((d) => Buffer.from(d.dealer).toString('hex')), sortedDealers);
+  assert.deepEqual(
+    dealings.map((d) => Buffer.from(d.dealer).toString('hex')),
+    sortedDealers,
+  );
   for (const d of dealings) {
     const fd = round0.dealers.find((x) => x.dealer === Buffer.from(d.dealer).toString('hex'))!;
     assert.equal(Buffer.from(d.pubMsg.bytes()).toString('hex'), fd.pub_msg);
@@ -56,9 +59,15 @@ test('folds a ceremony epoch; queries return upstream order whatever the arrival
   }
   const mine = round0.dealers.find((d) => d.dealer === owner)!;
   const acks = await node.acks(3n);
-  assert.deepEqual(acks.map((a) => [Buffer.from(a.player).toString('hex'), Buffer.from(a.ack.sig).toString('hex')]), mine.acks_received.map((a) => [a.player, a.hex]).sort());
+  assert.deepEqual(
+    acks.map((a) => [Buffer.from(a.player).toString('hex'), Buffer.from(a.ack.sig).toString('hex')]),
+    mine.acks_received.map((a) => [a.player, a.hex]).sort(),
+  );
   const logs = await node.logs(3n);
-  assert.deepEqual([...logs].map(([d, l]) => [Buffer.from(d).toString('hex'), Buffer.from(l.bytes()).toString('hex')]), round0.logs.map((l) => [l.dealer, l.log]).sort());
+  assert.deepEqual(
+    [...logs].map(([d, l]) => [Buffer.from(d).toString('hex'), Buffer.from(l.bytes()).toString('hex')]),
+    round0.logs.map((l) => [l.dealer, l.log]).sort(),
+  );
   assert.equal(await node.hasLog(3n, hex(round0.logs[0]!.dealer)), true);
   assert.equal(await node.hasLog(4n, hex(round0.logs[0]!.dealer)), false, 'another epoch');
   assert.equal(await h.queries.forOwner(randomBytes(32)).hasLog(3n, hex(round0.logs[0]!.dealer)), false, 'another owner');
@@ -69,7 +78,10 @@ test('folds a ceremony epoch; queries return upstream order whatever the arrival
   // No plaintext secret anywhere in the stores or the changelogs.
   const dump = Object.values(await h.dump()).join('');
   for (const d of round0.dealers) assert.equal(dump.includes(d.priv_msgs.find((p) => p.player === owner)!.hex), false);
-  const changelog = h.driver.outputs('dkg-journal-journal-changelog').map((r) => r.value?.toString('hex') ?? '').join('');
+  const changelog = h.driver
+    .outputs('dkg-journal-journal-changelog')
+    .map((r) => r.value?.toString('hex') ?? '')
+    .join('');
   for (const d of round0.dealers) assert.equal(changelog.includes(d.priv_msgs.find((p) => p.player === owner)!.hex), false);
 
   // Same events in another order: same store contents (keys) and same query results.
@@ -98,7 +110,10 @@ test('first writer wins per (owner, epoch, kind, participant); duplicates are co
   const ack = (sig: string): JournalEvent => ({ kind: 'ack', epoch: 1n, owner: ownerBuf, player: hex(mine.acks_received[0]!.player), ack: hex(sig), digest: null });
   await pipeEvents(h, [ack(mine.acks_received[0]!.hex), ack(mine.acks_received[1]!.hex)]);
   const acks = await h.queries.forOwner(ownerBuf).acks(1n);
-  assert.deepEqual(acks.map((a) => Buffer.from(a.ack.sig).toString('hex')), [mine.acks_received[0]!.hex]);
+  assert.deepEqual(
+    acks.map((a) => Buffer.from(a.ack.sig).toString('hex')),
+    [mine.acks_received[0]!.hex],
+  );
   assert.equal(h.metrics.get(JOURNAL_METRICS.events, { kind: 'ack', outcome: 'duplicate' }), 1);
 
   const s1 = stateFor(h, 1n, 0, null, null);
@@ -133,7 +148,9 @@ test('prune(min) removes older epochs from both stores and tombstones them in th
     await h.driver.pipe('dkg.states', await h.state(stateFor(h, epoch, Number(epoch), null, null)));
   }
   const other = hex(fx.scenario.keys.find((k) => k.public !== owner)!.public);
-  const otherEvents = roundEvents(h.keyring, round0, 0n, owner).slice(0, 2).map((e) => ({ ...e, owner: other }));
+  const otherEvents = roundEvents(h.keyring, round0, 0n, owner)
+    .slice(0, 2)
+    .map((e) => ({ ...e, owner: other }));
   // another node's journal shares the topic; its privMsg was sealed for `owner`, so reseal it
   for (const e of otherEvents) if (e.kind === 'dealing') e.privMsg = h.keyring.seal(h.keyring.open(e.privMsg, privMsgContext(0n, ownerBuf)), privMsgContext(0n, other));
   await pipeEvents(h, otherEvents);
@@ -177,7 +194,11 @@ test('prune and events commute: any interleaving of the two topics gives the sam
   const events = roundEvents(ring, round0, 0n, owner).slice(0, 4);
   const prune: JournalEvent = { kind: 'prune', epoch: 1n, owner: ownerBuf };
   const dumps: string[] = [];
-  for (const order of [[...events, prune], [prune, ...events], [events[0]!, prune, ...events.slice(1)]]) {
+  for (const order of [
+    [...events, prune],
+    [prune, ...events],
+    [events[0]!, prune, ...events.slice(1)],
+  ]) {
     const h = harness({ keyring: ring });
     const st = await h.state(stateFor(h, 0n, 0, null, null));
     await h.driver.pipe('dkg.states', st);

@@ -9,23 +9,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { REPO_ROOT } from '../../../src/paths.ts';
+import { dkgJournalProcessor, type JournalInput } from '../../../src/processors/dkg-journal/processor.ts';
+import { JournalQueries } from '../../../src/processors/dkg-journal/queries.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { AvroSerde, type AvroType, loadSchemas } from '../../../src/runtime/schemas.ts';
 import { TestDriver } from '../../../src/runtime/test-driver.ts';
 import type { TopicSpec } from '../../../src/runtime/topology.ts';
 import { epochKey } from '../../../src/state/keys.ts';
 import { Keyring } from '../../../src/state/seal.ts';
-import { type JournalInput, dkgJournalProcessor } from '../../../src/processors/dkg-journal/processor.ts';
-import { JournalQueries } from '../../../src/processors/dkg-journal/queries.ts';
-import {
-  EVENTS_TOPIC,
-  type EpochStateRecord,
-  type JournalEvent,
-  STATES_TOPIC,
-  eventToAvro,
-  privMsgContext,
-  stateToAvro,
-} from '../../../src/topics/dkg-journal-records.ts';
+import { type EpochStateRecord, EVENTS_TOPIC, eventToAvro, type JournalEvent, privMsgContext, STATES_TOPIC, stateToAvro } from '../../../src/topics/dkg-journal-records.ts';
 
 export const SCHEMAS = loadSchemas(join(REPO_ROOT, 'schemas'));
 
@@ -34,7 +26,10 @@ export function memoryRegistry(): SchemaRegistry {
   const byId = new Map<number, AvroType>();
   const bySubject = new Map<string, number>();
   let next = 1;
-  for (const [topic, schema] of [[EVENTS_TOPIC, 'dkg-event'], [STATES_TOPIC, 'epoch-state']] as const) {
+  for (const [topic, schema] of [
+    [EVENTS_TOPIC, 'dkg-event'],
+    [STATES_TOPIC, 'epoch-state'],
+  ] as const) {
     const id = next++;
     byId.set(id, SCHEMAS.get(schema)!.type);
     bySubject.set(`${topic}-value`, id);
@@ -104,8 +99,7 @@ export function harness(opts: { keyring?: Keyring; maxReadSize?: number; metrics
     },
     async dump() {
       const out: Record<string, string> = {};
-      for (const name of ['journal', 'states'])
-        for (let p = 0; p < PARTITIONS; p++) for (const [k, v] of await driver.entries(name, p)) out[`${name}/${p}/${k.toString('hex')}`] = v.toString('hex');
+      for (const name of ['journal', 'states']) for (let p = 0; p < PARTITIONS; p++) for (const [k, v] of await driver.entries(name, p)) out[`${name}/${p}/${k.toString('hex')}`] = v.toString('hex');
       return out;
     },
   };

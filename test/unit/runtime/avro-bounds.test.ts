@@ -1,12 +1,12 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import avro from 'avsc';
+import { test } from 'node:test';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { REPO_ROOT } from '../../../src/paths.ts';
-import { AvroChecker, AvroCheckError, MAX_ZERO_WIDTH_ITEMS } from '../../../src/runtime/avro-check.ts';
+import { AvroCheckError, AvroChecker, MAX_ZERO_WIDTH_ITEMS } from '../../../src/runtime/avro-check.ts';
 import { AVRO_FIELD_LIMITS, MAX_PLAYERS_FIELD } from '../../../src/runtime/avro-limits.ts';
-import { AvroDecodeError, AvroLimitExceeded, AvroNonCanonical, AvroSerde, loadSchemas, type AvroType } from '../../../src/runtime/schemas.ts';
+import { AvroDecodeError, AvroLimitExceeded, AvroNonCanonical, AvroSerde, type AvroType, loadSchemas } from '../../../src/runtime/schemas.ts';
 import { MAX_VALIDATORS } from '../../../src/tempo/outcome.ts';
 
 // The serde's pre-pass is pure logic over bytes: a registry that hands out the loaded schemas by
@@ -120,7 +120,10 @@ test('block framing is spec-legal: several blocks and negative counts with a siz
 test('zero-width items and recursive writer schemas are bounded too', () => {
   const nulls = new AvroChecker(avro.Type.forSchema({ type: 'array', items: 'null' }));
   assert.doesNotThrow(() => nulls.run(Uint8Array.from([...zz(1000), 0])));
-  assert.throws(() => nulls.run(Uint8Array.from([...zz(MAX_ZERO_WIDTH_ITEMS + 1), 0])), (e: AvroCheckError) => e.kind === 'limit');
+  assert.throws(
+    () => nulls.run(Uint8Array.from([...zz(MAX_ZERO_WIDTH_ITEMS + 1), 0])),
+    (e: AvroCheckError) => e.kind === 'limit',
+  );
   const list = avro.Type.forSchema({ type: 'record', name: 'L', fields: [{ name: 'next', type: ['null', 'L'] }] });
   const deep = new Uint8Array(10_000).fill(2); // union branch 1 (L) again and again, never ending
   assert.throws(() => new AvroChecker(list).run(deep), AvroCheckError);

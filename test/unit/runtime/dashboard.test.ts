@@ -4,7 +4,7 @@
  * `new Metrics({ process: true })` exports; histogram panels query a histogram's `_bucket`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../../src/paths.ts';

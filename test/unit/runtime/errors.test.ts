@@ -1,13 +1,13 @@
 /** Error classification (pure logic; the outage itself is tested on the real registry in test/integration/outage.test.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import kafkajs from 'kafkajs';
-import { RegistryUnavailable, TransientError, isTransient, recordFault, transientCause } from '../../../src/runtime/errors.ts';
-import { AvroSerde, UnknownSchemaId, loadSchemas } from '../../../src/runtime/schemas.ts';
+import { isTransient, RegistryUnavailable, recordFault, TransientError, transientCause } from '../../../src/runtime/errors.ts';
 import { DecodeError } from '../../../src/runtime/processor.ts';
+import { AvroSerde, loadSchemas, UnknownSchemaId } from '../../../src/runtime/schemas.ts';
 import { StoreError } from '../../../src/state/kv.ts';
 import { SCHEMAS_DIR } from '../../support/stack.ts';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 
 test('dependency failures are transient, wherever they sit in the cause chain', () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
@@ -21,7 +21,8 @@ test('dependency failures are transient, wherever they sit in the cause chain', 
 });
 
 test('bad input is not transient; record faults are recognised through kafkajs wrappers', () => {
-  for (const e of [new DecodeError('bad varint'), new RangeError('x'), new UnknownSchemaId('id 9'), new Error('ECONNREFUSED in a message is not a code'), 'a string', null]) assert.equal(isTransient(e), false, String(e));
+  for (const e of [new DecodeError('bad varint'), new RangeError('x'), new UnknownSchemaId('id 9'), new Error('ECONNREFUSED in a message is not a code'), 'a string', null])
+    assert.equal(isTransient(e), false, String(e));
   const tooLarge = new kafkajs.KafkaJSProtocolError(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false }) as never);
   assert.equal(recordFault(tooLarge), 'MESSAGE_TOO_LARGE');
   assert.equal(recordFault(new (kafkajs.KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(tooLarge, { cause: tooLarge })), 'MESSAGE_TOO_LARGE');

@@ -16,7 +16,10 @@ function parker(): ProcessorDef {
       if (!known) continue;
       parked.delete(k);
       if (known.toString() === 'poison') {
-        ctx.deadLetter({ topic: 'in', partition: ctx.partition, offset: rec.offset, key: b(rec.key), value: b(rec.value), timestamp: 0, headers: {} }, Object.assign(new Error(`poisoned ${rec.key}`), { name: 'Poisoned' }));
+        ctx.deadLetter(
+          { topic: 'in', partition: ctx.partition, offset: rec.offset, key: b(rec.key), value: b(rec.value), timestamp: 0, headers: {} },
+          Object.assign(new Error(`poisoned ${rec.key}`), { name: 'Poisoned' }),
+        );
       } else ctx.send({ topic: 'out', key: b(rec.key), value: b(`${rec.value}@${known.toString()}`) });
     }
   };
@@ -43,7 +46,10 @@ const outs = (d: TestDriver) => d.outputs('out').map((r) => `${r.key!.toString()
 
 test('records parked until a global table learns their key are released by the update, once', async () => {
   const d = new TestDriver(parker(), { partitions: 2 });
-  await d.pipe('in', [{ key: b('a'), value: b('1') }, { key: b('b'), value: b('2'), partition: 1 }]);
+  await d.pipe('in', [
+    { key: b('a'), value: b('1') },
+    { key: b('b'), value: b('2'), partition: 1 },
+  ]);
   assert.deepEqual(outs(d), []);
   await d.pipeGlobal('table', b('a'), b('A'));
   assert.deepEqual(outs(d), ['a=1@A']);
@@ -59,7 +65,10 @@ test('records parked until a global table learns their key are released by the u
 
 test('deadLetter from a reaction routes the parked record to the DLQ with its reason and source offset', async () => {
   const d = new TestDriver(parker());
-  await d.pipe('in', [{ key: b('x'), value: b('1') }, { key: b('y'), value: b('2') }]);
+  await d.pipe('in', [
+    { key: b('x'), value: b('1') },
+    { key: b('y'), value: b('2') },
+  ]);
   await d.pipeGlobal('table', b('y'), b('poison'));
   const [dl, ...more] = d.deadLetters();
   assert.equal(more.length, 0);

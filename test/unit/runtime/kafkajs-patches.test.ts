@@ -11,24 +11,18 @@
 import '../../../src/runtime/kafka/kafkajs.ts'; // first: installs the patches before kafkajs loads
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Module, createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
-import { PATCHED_KAFKAJS_VERSION, checkPatchedVersion, kafkajsPatchesActive } from '../../../src/runtime/kafka/kafkajs-patches.ts';
+import { checkPatchedVersion, kafkajsPatchesActive, PATCHED_KAFKAJS_VERSION } from '../../../src/runtime/kafka/kafkajs-patches.ts';
 import { TestRng } from '../../support/rng.ts';
 
 type Any = any;
 
 const require = createRequire(import.meta.url);
 const file = (rel: string) => require.resolve(`kafkajs/src/${rel}`);
-const PATCHED = [
-  'producer/groupMessagesPerPartition',
-  'protocol/requests/produce/v3/request',
-  'protocol/recordBatch/record/v0',
-  'protocol/recordBatch/record/v0/decoder',
-  'consumer/batch',
-];
+const PATCHED = ['producer/groupMessagesPerPartition', 'protocol/requests/produce/v3/request', 'protocol/recordBatch/record/v0', 'protocol/recordBatch/record/v0/decoder', 'consumer/batch'];
 const patchedFiles = new Set(PATCHED.map(file));
 
 const originals = new Map<string, { exports: Any }>();
@@ -108,8 +102,27 @@ const TIMESTAMPS: unknown[] = [
   '4503599627370497', // 2^52 + 1: a delta of 2^52 and more takes kafkajs' Long path
 ];
 const TIMESTAMP_DELTAS: unknown[] = [
-  0, 1, -1, 63, 64, -65, 1000, 86_400_000, 2 ** 31, -(2 ** 31) - 1, 2 ** 52 - 1, -(2 ** 52) + 1, 2 ** 52, -(2 ** 53), 2 ** 60,
-  Number.NaN, '12345', '-9007199254740993', Long.fromValue('9223372036854775807'), Long.fromValue('-9223372036854775808'), 12345n,
+  0,
+  1,
+  -1,
+  63,
+  64,
+  -65,
+  1000,
+  86_400_000,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 52 - 1,
+  -(2 ** 52) + 1,
+  2 ** 52,
+  -(2 ** 53),
+  2 ** 60,
+  Number.NaN,
+  '12345',
+  '-9007199254740993',
+  Long.fromValue('9223372036854775807'),
+  Long.fromValue('-9223372036854775808'),
+  12345n,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +316,14 @@ test('record decoder: deep-equal records (offsets and timestamps past 2^53, LOG_
   const original = orig('protocol/recordBatch/record/v0/decoder');
   const lean = patched('protocol/recordBatch/record/v0/decoder');
   // Hand-made timestamp deltas: 7, 8, 9, 10 and 11 varlong bytes, the last one past kafkajs' limit.
-  const longDeltas = [undefined, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]];
+  const longDeltas = [
+    undefined,
+    [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+    [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+  ];
   for (let c = 0; c < 5000; c++) {
     const body = recordBody(r, c % 7 === 0 ? r.pick(longDeltas) : undefined);
     const cut = r.int(10) === 0 ? body.subarray(0, r.int(body.length)) : body;
@@ -317,7 +337,16 @@ test('record decoder: deep-equal records (offsets and timestamps past 2^53, LOG_
   }
   // Repeated keys become arrays; names of Object.prototype members as kafkajs leaves them.
   const e = new Encoder().writeInt8(0).writeVarLong(5).writeVarInt(3).writeVarIntBytes(null).writeVarIntBytes('v').writeVarInt(7);
-  for (const [k, v] of [['a', '1'], ['a', '2'], ['a', null], ['__proto__', 'p'], ['constructor', 'c'], ['b', 'x'], ['a', '4']] as const) e.writeVarIntString(k).writeVarIntBytes(v);
+  for (const [k, v] of [
+    ['a', '1'],
+    ['a', '2'],
+    ['a', null],
+    ['__proto__', 'p'],
+    ['constructor', 'c'],
+    ['b', 'x'],
+    ['a', '4'],
+  ] as const)
+    e.writeVarIntString(k).writeVarIntBytes(v);
   const ctx = { firstOffset: '9007199254740990', firstTimestamp: '1', timestampType: 0 };
   const a = original(new Decoder(e.buffer), ctx);
   const b = lean(new Decoder(e.buffer), ctx);
@@ -363,8 +392,32 @@ test('Batch: same records kept, same fields and answers (offset strings of any l
   const r = new TestRng(SEED + 5);
   const Original = orig('consumer/batch');
   const Lean = patched('consumer/batch');
-  const OFFSETS = ['0', '5', '41', '99', '100', '123456789012345678901234', '9007199254740990', '9007199254740991', '9007199254740993', '900719925474099', '1000000000000000', '9223372036854775807', '-3'];
-  const methods = ['isEmpty', 'isEmptyIncludingFiltered', 'isEmptyDueToFiltering', 'isEmptyControlRecord', 'isEmptyDueToLogCompactedMessages', 'firstOffset', 'lastOffset', 'offsetLag', 'offsetLagLow'];
+  const OFFSETS = [
+    '0',
+    '5',
+    '41',
+    '99',
+    '100',
+    '123456789012345678901234',
+    '9007199254740990',
+    '9007199254740991',
+    '9007199254740993',
+    '900719925474099',
+    '1000000000000000',
+    '9223372036854775807',
+    '-3',
+  ];
+  const methods = [
+    'isEmpty',
+    'isEmptyIncludingFiltered',
+    'isEmptyDueToFiltering',
+    'isEmptyControlRecord',
+    'isEmptyDueToLogCompactedMessages',
+    'firstOffset',
+    'lastOffset',
+    'offsetLag',
+    'offsetLagLow',
+  ];
   const view = (b: Any) => ({ fields: { ...b }, answers: methods.map((m) => b[m]()) });
   for (let c = 0; c < 2000; c++) {
     const base = BigInt(r.pick(OFFSETS));

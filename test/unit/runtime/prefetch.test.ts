@@ -43,7 +43,10 @@ test('prefetch: same stores, outputs and dead letters with right, wrong, throwin
   const guesses: Array<ProcessorDef['prefetch']> = [
     undefined,
     (r) => [{ store: 'counts', key: r.key! }],
-    (r) => [{ store: 'counts', key: b(`other-${r.key!.toString()}`) }, { store: 'nope', key: r.key! }],
+    (r) => [
+      { store: 'counts', key: b(`other-${r.key!.toString()}`) },
+      { store: 'nope', key: r.key! },
+    ],
     (r) => {
       if (r.offset % 2 === 0) throw new Error('no guess');
       return [{ store: 'counts', key: r.key! }];
@@ -51,7 +54,13 @@ test('prefetch: same stores, outputs and dead letters with right, wrong, throwin
   ];
   const results: unknown[] = [];
   const peeks: number[] = [];
-  for (const [g, sync] of guesses.flatMap((g) => [[g, undefined], [g, { peeked: 0 }]] as const)) {
+  for (const [g, sync] of guesses.flatMap(
+    (g) =>
+      [
+        [g, undefined],
+        [g, { peeked: 0 }],
+      ] as const,
+  )) {
     const d = new TestDriver(counter(g, sync));
     const chunk = (i: number) => Array.from({ length: 20 }, (_, k) => ({ key: b(`k${(i * 7 + k) % 5}`), value: b(k === 3 ? 'boom' : k === 11 ? 'del' : `v${k}`) }));
     for (let i = 0; i < 4; i++) await d.pipe('in', chunk(i));

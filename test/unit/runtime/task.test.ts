@@ -5,8 +5,8 @@ import { countProcessor } from '../../../src/runtime/builtin.ts';
 import { DLQ_HEADERS } from '../../../src/runtime/dlq.ts';
 import type { ProcessorDef } from '../../../src/runtime/processor.ts';
 import { TestDriver } from '../../../src/runtime/test-driver.ts';
-import { collect } from '../../../src/state/kv.ts';
 import { decodeU64, u64 } from '../../../src/state/keys.ts';
+import { collect } from '../../../src/state/kv.ts';
 
 const b = (s: string) => Buffer.from(s);
 const count = () => countProcessor({ input: 'in', output: 'out' });
@@ -50,12 +50,18 @@ test('decode and fold errors go to the DLQ with headers, roll back the record, a
   assert.equal(fold!.headers[DLQ_HEADERS.stage], 'process');
   assert.equal(fold!.headers[DLQ_HEADERS.errorClass], 'FoldError');
   assert.match(fold!.errorMessage, /boom-2/);
-  assert.deepEqual(d.outputs('dlq').map((r) => r.key?.toString()), ['a', 'a']);
+  assert.deepEqual(
+    d.outputs('dlq').map((r) => r.key?.toString()),
+    ['a', 'a'],
+  );
 });
 
 test('a crash after commit and before the store write restores exactly the gap from the changelog', async () => {
   const d = new TestDriver(count());
-  await d.pipe('in', [{ key: b('a'), value: b('1') }, { key: b('b'), value: b('2') }]);
+  await d.pipe('in', [
+    { key: b('a'), value: b('1') },
+    { key: b('b'), value: b('2') },
+  ]);
   await d.pipe('in', [{ key: b('a'), value: b('3') }], { crashBeforeApply: true });
   // After the restart the task restores the last transaction from the changelog…
   assert.equal(decodeU64((await d.get('counts', b('a')))!), 2n);
@@ -79,7 +85,10 @@ test('losing the local state entirely restores it from the changelog (same conte
 
 test('redelivered records (offset below the position) are skipped', async () => {
   const d = new TestDriver(count());
-  await d.pipe('in', [{ key: b('a'), value: b('1') }, { key: b('a'), value: b('2') }]);
+  await d.pipe('in', [
+    { key: b('a'), value: b('1') },
+    { key: b('a'), value: b('2') },
+  ]);
   await d.pipe('in', [{ key: b('a'), value: b('3') }], { crashBeforeApply: true });
   const stats = await d.redeliver('in', 0, 0);
   assert.deepEqual(stats, { processed: 0, skipped: 3, dlq: 0, outputs: 0 });
@@ -105,9 +114,18 @@ test('stores are read-your-writes within a commit; ranges merge pending writes a
     },
   };
   const d = new TestDriver(def);
-  await d.pipe('in', ['put 1', 'put 3', 'put 5'].map((v) => ({ value: b(v) })));
-  await d.pipe('in', ['put 2', 'del 3', 'put 10', 'scan'].map((v) => ({ value: b(v) })));
-  assert.deepEqual(seen, [['1', '2', '5', '10'], ['10', '5']]);
+  await d.pipe(
+    'in',
+    ['put 1', 'put 3', 'put 5'].map((v) => ({ value: b(v) })),
+  );
+  await d.pipe(
+    'in',
+    ['put 2', 'del 3', 'put 10', 'scan'].map((v) => ({ value: b(v) })),
+  );
+  assert.deepEqual(seen, [
+    ['1', '2', '5', '10'],
+    ['10', '5'],
+  ]);
 });
 
 test('writing to an undeclared topic or store is a processor error (DLQ), global tables are readable', async () => {
@@ -128,7 +146,13 @@ test('writing to an undeclared topic or store is a processor error (DLQ), global
   };
   const d = new TestDriver(def);
   await d.pipeGlobal('epochs', u64(7), b('scheme-7'));
-  await d.pipe('in', ['wrong-topic', 'wrong-store', 'lookup'].map((v) => ({ value: b(v) })));
-  assert.deepEqual(d.deadLetters().map((x) => x.errorMessage.split(' ').slice(0, 4).join(' ')), ['processor p may not', 'processor p has no']);
+  await d.pipe(
+    'in',
+    ['wrong-topic', 'wrong-store', 'lookup'].map((v) => ({ value: b(v) })),
+  );
+  assert.deepEqual(
+    d.deadLetters().map((x) => x.errorMessage.split(' ').slice(0, 4).join(' ')),
+    ['processor p may not', 'processor p has no'],
+  );
   assert.deepEqual(values(d.outputs('out')), ['scheme-7']);
 });

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { type KVStore, collect } from '../../../src/state/kv.ts';
 import { u64 } from '../../../src/state/keys.ts';
+import { collect, type KVStore } from '../../../src/state/kv.ts';
 import { MemoryKV } from '../../../src/state/memory.ts';
 import { RocksKV } from '../../../src/state/rocksdb.ts';
-import { StateStore, dataKey } from '../../../src/state/store.ts';
+import { dataKey, StateStore } from '../../../src/state/store.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dkg-kv-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -37,7 +37,10 @@ for (const [name, open] of impls) {
 
     test('getMany (when implemented) answers like get, in key order of the request', async () => {
       const kv = await open();
-      await kv.batch([{ type: 'put', key: b('x'), value: b('1') }, { type: 'put', key: b('z'), value: b('3') }]);
+      await kv.batch([
+        { type: 'put', key: b('x'), value: b('1') },
+        { type: 'put', key: b('z'), value: b('3') },
+      ]);
       if (kv.getMany) assert.deepEqual(await kv.getMany([b('z'), b('y'), b('x'), b('z')]), [b('3'), undefined, b('1'), b('3')]);
       if (kv.getMany) assert.deepEqual(await kv.getMany([]), []);
       await kv.close();
@@ -63,15 +66,30 @@ for (const [name, open] of impls) {
       const epochs = [0, 1, 2, 255, 256, 1000, 65536, 2 ** 40];
       await kv.batch([...epochs].reverse().map((e) => ({ type: 'put' as const, key: u64(e), value: b(String(e)) })));
       const all = await collect(kv.range());
-      assert.deepEqual(all.map(([, v]) => Number(v.toString())), epochs);
+      assert.deepEqual(
+        all.map(([, v]) => Number(v.toString())),
+        epochs,
+      );
       const mid = await collect(kv.range({ gte: u64(2), lt: u64(65536) }));
-      assert.deepEqual(mid.map(([, v]) => Number(v.toString())), [2, 255, 256, 1000]);
+      assert.deepEqual(
+        mid.map(([, v]) => Number(v.toString())),
+        [2, 255, 256, 1000],
+      );
       const excl = await collect(kv.range({ gt: u64(2), lte: u64(1000) }));
-      assert.deepEqual(excl.map(([, v]) => Number(v.toString())), [255, 256, 1000]);
+      assert.deepEqual(
+        excl.map(([, v]) => Number(v.toString())),
+        [255, 256, 1000],
+      );
       const rev = await collect(kv.range({ reverse: true, limit: 3 }));
-      assert.deepEqual(rev.map(([, v]) => Number(v.toString())), [2 ** 40, 65536, 1000]);
+      assert.deepEqual(
+        rev.map(([, v]) => Number(v.toString())),
+        [2 ** 40, 65536, 1000],
+      );
       const revBounded = await collect(kv.range({ lt: u64(256), reverse: true, limit: 2 }));
-      assert.deepEqual(revBounded.map(([, v]) => Number(v.toString())), [255, 2]);
+      assert.deepEqual(
+        revBounded.map(([, v]) => Number(v.toString())),
+        [255, 2],
+      );
       await kv.close();
     });
 
@@ -92,7 +110,14 @@ for (const [name, open] of impls) {
       const kv = await open();
       const s = new StateStore('s', kv);
       assert.deepEqual(await s.meta(), { changelogOffset: 0, inputOffsets: null });
-      await s.commit([{ key: b('k1'), value: b('v1') }, { key: b('k2'), value: b('v2') }], { 'in/0': 10 }, 3);
+      await s.commit(
+        [
+          { key: b('k1'), value: b('v1') },
+          { key: b('k2'), value: b('v2') },
+        ],
+        { 'in/0': 10 },
+        3,
+      );
       assert.deepEqual(await s.meta(), { changelogOffset: 3, inputOffsets: { 'in/0': 10 } });
       assert.deepEqual(keysOf(await collect(s.range())), ['k1', 'k2']);
       await s.commit([{ key: b('k1'), value: null }], { 'in/0': 12 }, null);

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthenticationFailed, KeyFileError, Keyring, UnknownKeyId, keyIdOf, type SealContext } from '../../../src/state/seal.ts';
+import { test } from 'node:test';
+import { AuthenticationFailed, KeyFileError, Keyring, keyIdOf, type SealContext, UnknownKeyId } from '../../../src/state/seal.ts';
 
 const ctx: SealContext = { purpose: 'share', topic: 'dkg.states', epoch: 5n, owner: Buffer.alloc(32, 7) };
 const secret = Buffer.from('the private share bytes');

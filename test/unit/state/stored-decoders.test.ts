@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { CodecError, InvalidBool } from '../../../src/codec/index.ts';
+import { decodeTuple, decodeU64, KeyDecodeError, tuple } from '../../../src/state/keys.ts';
 import { decodeLog, decodeState, encodeLog, encodeState } from '../../../src/topics/dkg-journal-records.ts';
-import { KeyDecodeError, decodeTuple, decodeU64, tuple } from '../../../src/state/keys.ts';
 
 // Regressions from the decoder fuzzer (fuzz/, issue 16): stored values and keys are canonical
 // (what the encoder writes, nothing else) and fail with typed errors.
@@ -34,7 +34,10 @@ test('stored strings must be UTF-8 (they would decode lossily and re-encode diff
 
 test('malformed keys are KeyDecodeError (a RangeError subclass, as before)', () => {
   for (const bad of [Buffer.of(0x01), Buffer.of(0x20, 1, 2), Buffer.of(0x10, 0, 0)]) {
-    assert.throws(() => decodeTuple(bad), (e: Error) => e instanceof KeyDecodeError && e instanceof RangeError);
+    assert.throws(
+      () => decodeTuple(bad),
+      (e: Error) => e instanceof KeyDecodeError && e instanceof RangeError,
+    );
   }
   assert.throws(() => decodeU64(Buffer.alloc(7)), KeyDecodeError);
 });

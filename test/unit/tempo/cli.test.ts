@@ -2,14 +2,15 @@
  * The operator CLI, end to end: `node bin/dkg-stream.js inspect|verify ...` as a child process,
  * checking stdout JSON, exit codes and stderr.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { encodeFinalization, decodeFinalization } from '../../../src/tempo/finalization.ts';
+import { decodeFinalization, encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderFromJson } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
 import { encodeBytes, encodeListOf } from '../../../src/tempo/rlp.ts';
@@ -123,7 +124,7 @@ test('inspect header: Presto block 1 (real) hashes to its on-chain hash', async 
   assert.equal((ok(await cli('inspect', 'header', wrapped, '--epoch-length=21600')) as { hash: string }).hash, block1.hash);
 });
 
-test('inspect header: boundary blocks must carry the next epoch\'s outcome, others a dealer log', async () => {
+test("inspect header: boundary blocks must carry the next epoch's outcome, others a dealer log", async () => {
   const boundary = join(tmp, 'boundary.json');
   writeFileSync(boundary, JSON.stringify({ ...block1.header, number: '0x545f', extraData: presto.extraData }));
   // The genesis outcome (epoch 0) at the boundary of epoch 0: the outcome must be for epoch 1.
@@ -202,7 +203,7 @@ const headerHex = (blk: Record<string, unknown>) => bytesToHex(encodeTempoHeader
 const blockHex = (blk: Record<string, unknown>, txs: Uint8Array[] = []) =>
   bytesToHex(encodeListOf([encodeTempoHeader(tempoHeaderFromJson(blk)), encodeListOf(txs.map(encodeBytes)), encodeListOf([]), encodeListOf([])]));
 
-test('inspect header: the real Presto boundary (JSON with its hash) carries epoch 1515\'s outcome under the mainnet identity', async () => {
+test("inspect header: the real Presto boundary (JSON with its hash) carries epoch 1515's outcome under the mainnet identity", async () => {
   const out = ok(await cli('inspect', 'header', write('presto-boundary.json', real.boundary!.block), '--epoch-length', '21600')) as Record<string, any>;
   assert.equal(out.hash, real.boundary!.block.hash);
   assert.deepEqual([out.number, out.epoch, out.isBoundary, out.extraDataKind], [32723999, 1514, true, 'outcome']);
@@ -233,17 +234,29 @@ test('inspect header fails (exit 1, the reason) on a hash mismatch, a consensus 
   failed(badHash, 1, /header check failed: hash: the claimed hash 0x9e0a3e45.* is not keccak\(rlp\(header\)\) 0x9f70ab73/);
   assert.equal(badHash.stdout, '');
   const ctx = blk.consensusContext as Record<string, unknown>;
-  failed(await cli('inspect', 'header', write('bad-ctx.json', { ...blk, hash: undefined, consensusContext: { ...ctx, epoch: 1514 } }), '--epoch-length', '21600'), 1, /consensusContext: context epoch 1514 but block 32724390 is in epoch 1515/);
+  failed(
+    await cli('inspect', 'header', write('bad-ctx.json', { ...blk, hash: undefined, consensusContext: { ...ctx, epoch: 1514 } }), '--epoch-length', '21600'),
+    1,
+    /consensusContext: context epoch 1514 but block 32724390 is in epoch 1515/,
+  );
   failed(await cli('inspect', 'header', write('bad-ctx-l.json', blk), '--epoch-length', '10800'), 1, /consensusContext: context epoch 1515 but block 32724390 is in epoch 3030 \(L = 10800\)/);
   const bnd = real.boundary!.block;
   const empty = await cli('inspect', 'header', write('empty-boundary.json', { ...bnd, hash: undefined, extraData: '0x' }), '--epoch-length', '21600');
   failed(empty, 1, /outcome: boundary block 32723999 of epoch 1514 must carry a DKG outcome: empty extraData/);
-  failed(await cli('inspect', 'header', write('log-boundary.json', { ...bnd, hash: undefined, extraData: '0x0102' }), '--epoch-length', '21600'), 1, /must carry a DKG outcome: extraData \(2 B\) is not a DKG outcome/);
+  failed(
+    await cli('inspect', 'header', write('log-boundary.json', { ...bnd, hash: undefined, extraData: '0x0102' }), '--epoch-length', '21600'),
+    1,
+    /must carry a DKG outcome: extraData \(2 B\) is not a DKG outcome/,
+  );
   // Bytes after a valid outcome are what tempo tolerates: accepted and counted.
   const padded = ok(await cli('inspect', 'header', write('padded-boundary.json', { ...bnd, hash: undefined, extraData: bnd.extraData + 'dead' }), '--epoch-length', '21600')) as Record<string, any>;
   assert.equal(padded.outcome.trailingBytes, 2);
   // A wrong outcome epoch (the boundary read under another L is not a boundary; at L=1 every block is one).
-  failed(await cli('inspect', 'header', write('presto-boundary-l1.json', bnd), '--epoch-length', '1'), 1, /outcome: boundary block 32723999 of epoch 32723999 carries the outcome of epoch 1515, expected 32724000/);
+  failed(
+    await cli('inspect', 'header', write('presto-boundary-l1.json', bnd), '--epoch-length', '1'),
+    1,
+    /outcome: boundary block 32723999 of epoch 32723999 carries the outcome of epoch 1515, expected 32724000/,
+  );
 });
 
 test('error lines stay one line: a huge offending value is cut, not echoed', async () => {
@@ -263,25 +276,44 @@ test('verify block: the real certificate finalizes the real header (JSON or RLP 
   const reg = real.regular!.block;
   assert.deepEqual(ok(await cli('verify', 'finalization', '--identity', 'mainnet', rcert)), { valid: true, reason: null });
   assert.deepEqual(ok(await cli('verify', 'finalization', '--identity', 'mainnet', real.boundary!.finalization)), { valid: true, reason: null });
-  const good = ok(await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', rcert, write('v-regular.json', reg))) as { valid: boolean; height: number; view: number; checks: Array<{ check: string; ok: boolean }> };
+  const good = ok(await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', rcert, write('v-regular.json', reg))) as {
+    valid: boolean;
+    height: number;
+    view: number;
+    checks: Array<{ check: string; ok: boolean }>;
+  };
   assert.equal(good.valid, true);
   assert.deepEqual([good.height, good.view], [32724390, 391]);
-  assert.deepEqual(good.checks.map((c) => `${c.check}:${c.ok}`), ['certificate:true', 'payload:true', 'epoch:true', 'hash:true', 'consensusContext:true']);
+  assert.deepEqual(
+    good.checks.map((c) => `${c.check}:${c.ok}`),
+    ['certificate:true', 'payload:true', 'epoch:true', 'hash:true', 'consensusContext:true'],
+  );
   // The boundary, its certificate in a file, the block as raw RLP: + the outcome check.
-  const bnd = ok(await cli('verify', 'block', '--epoch-length=21600', '--identity', identities.mainnet.identity, write('bcert.hex', real.boundary!.finalization + '\n'), blockHex(real.boundary!.block))) as { valid: boolean; checks: Array<{ check: string; ok: boolean }> };
+  const bnd = ok(
+    await cli('verify', 'block', '--epoch-length=21600', '--identity', identities.mainnet.identity, write('bcert.hex', real.boundary!.finalization + '\n'), blockHex(real.boundary!.block)),
+  ) as { valid: boolean; checks: Array<{ check: string; ok: boolean }> };
   assert.equal(bnd.valid, true);
-  assert.deepEqual(bnd.checks.map((c) => c.check), ['certificate', 'payload', 'epoch', 'consensusContext', 'outcome']);
+  assert.deepEqual(
+    bnd.checks.map((c) => c.check),
+    ['certificate', 'payload', 'epoch', 'consensusContext', 'outcome'],
+  );
   // Another block's certificate: payload and epoch fail (the signatures are valid).
   const wrong = await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'mainnet', real.boundary!.finalization, write('v-regular2.json', reg));
   assert.equal(wrong.code, 1);
   const w = JSON.parse(wrong.stdout) as { valid: boolean; checks: Array<{ check: string; ok: boolean }> };
   assert.equal(w.valid, false);
-  assert.deepEqual(w.checks.filter((c) => !c.ok).map((c) => c.check), ['payload', 'epoch']);
+  assert.deepEqual(
+    w.checks.filter((c) => !c.ok).map((c) => c.check),
+    ['payload', 'epoch'],
+  );
   assert.match(wrong.stderr, /block not finalized by this certificate: payload: .*; epoch: certificate epoch 1514 but block 32724390 is in epoch 1515/);
   // The wrong identity: the certificate check fails.
   const other = await cli('verify', 'block', '--epoch-length', '21600', '--identity', 'testnet', rcert, write('v-regular3.json', reg));
   assert.equal(other.code, 1);
-  assert.deepEqual((JSON.parse(other.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check), ['certificate']);
+  assert.deepEqual(
+    (JSON.parse(other.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check),
+    ['certificate'],
+  );
   // Usage errors.
   failed(await cli('verify', 'block', '--identity', 'mainnet', rcert, write('v4.json', reg)), 2, /needs --epoch-length/);
   failed(await cli('verify', 'block', '--epoch-length', '21600', rcert, write('v5.json', reg)), 2, /missing --identity/);
@@ -297,5 +329,8 @@ test('a real identity rotation (tempo devnet, RLP input): the boundary names the
   assert.equal(good.valid, true);
   const stale = await cli('verify', 'block', '--epoch-length', '10', '--identity', dev.epoch0KeyCompressed, e1.tempoCertificate, e1.headerRlp);
   assert.equal(stale.code, 1);
-  assert.deepEqual((JSON.parse(stale.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check), ['certificate']);
+  assert.deepEqual(
+    (JSON.parse(stale.stdout) as { checks: Array<{ check: string; ok: boolean }> }).checks.filter((c) => !c.ok).map((c) => c.check),
+    ['certificate'],
+  );
 });

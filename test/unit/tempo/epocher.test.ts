@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { FixedEpocher, InvalidEpochLength, TEMPO_EPOCH_LENGTH } from '../../../src/tempo/epocher.ts';
 import { TestRng } from '../../support/rng.ts';
 

@@ -1,11 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { EndOfBuffer, ExtraData, InvalidVarint } from '../../../src/codec/index.ts';
 import {
-  FinalizationDecodeError,
-  FrameError,
-  MAX_FRAME_BYTES,
   decodeFinalization,
   decodeFinalizationFrame,
   encodeFinalization,
@@ -13,6 +10,9 @@ import {
   encodeProposal,
   encodeRound,
   type Finalization,
+  FinalizationDecodeError,
+  FrameError,
+  MAX_FRAME_BYTES,
 } from '../../../src/tempo/finalization.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { TestRng } from '../../support/rng.ts';

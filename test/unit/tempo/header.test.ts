@@ -1,23 +1,23 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ed25519FromSeed, ed25519IsValidPublicKey, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import {
+  decodeTempoHeader,
   EMPTY_OMMERS_HASH,
   EMPTY_ROOT_HASH,
+  encodeTempoHeader,
   HeaderDecodeError,
   HeaderJsonError,
   InvalidHeader,
-  decodeTempoHeader,
-  encodeTempoHeader,
+  type TempoHeader,
   tempoHeaderFromJson,
   tempoHeaderHash,
   tempoHeaderToJson,
-  type TempoHeader,
 } from '../../../src/tempo/header.ts';
 import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
-import { RlpReader, encodeListOf } from '../../../src/tempo/rlp.ts';
+import { encodeListOf, RlpReader } from '../../../src/tempo/rlp.ts';
 import { TestRng } from '../../support/rng.ts';
-import { ed25519FromSeed, ed25519IsValidPublicKey, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 
 const proposerKey = (seed: number) => ed25519PublicKey(ed25519FromSeed(seed));
 
@@ -152,12 +152,18 @@ test('a consensus context whose proposer is not an ed25519 point is rejected (RL
   assert.equal(at, good.length - 32, 'the proposer is the last field');
   const malformed = Uint8Array.from(good);
   malformed.set(bad, at);
-  assert.throws(() => decodeTempoHeader(malformed), (e: unknown) => e instanceof InvalidHeader && e.field === 'consensusContext.proposer');
+  assert.throws(
+    () => decodeTempoHeader(malformed),
+    (e: unknown) => e instanceof InvalidHeader && e.field === 'consensusContext.proposer',
+  );
   h.consensusContext!.proposer = bad;
   assert.throws(() => encodeTempoHeader(h), InvalidHeader);
   const json = tempoHeaderToJson(ctxHeader());
   json.consensusContext!.proposer = bytesTo0x(bad);
-  assert.throws(() => tempoHeaderFromJson(json), (e: unknown) => e instanceof HeaderJsonError && e.field === 'consensusContext.proposer');
+  assert.throws(
+    () => tempoHeaderFromJson(json),
+    (e: unknown) => e instanceof HeaderJsonError && e.field === 'consensusContext.proposer',
+  );
 });
 
 test('optional inner fields must not have gaps', () => {

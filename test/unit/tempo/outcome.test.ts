@@ -1,23 +1,23 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import type { CodecErrorKind } from '../../../src/codec/index.ts';
-import { G2, Poly, Sharing, type G2Point } from '../../../src/crypto/bls12381/index.ts';
+import { G2, type G2Point, Poly, Sharing } from '../../../src/crypto/bls12381/index.ts';
 import { ed25519FromSeed, ed25519IsValidPublicKey, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { bytesToHex, compareBytes, hexToBytes } from '../../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY, MODERATO_IDENTITY_FROM_1747, TESTNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
 import {
-  MAX_VALIDATORS,
-  OutcomeDecodeError,
   classifyExtraData,
   decodeOnchainDkgOutcome,
   encodeOnchainDkgOutcome,
+  MAX_VALIDATORS,
   networkIdentityFromExtraData,
+  type OnchainDkgOutcome,
+  OutcomeDecodeError,
   outcomeCoefficients,
   outcomeIdentity,
   readBoundaryOutcome,
   readOnchainDkgOutcomePrefix,
-  type OnchainDkgOutcome,
 } from '../../../src/tempo/outcome.ts';
 import { TestRng } from '../../support/rng.ts';
 
@@ -59,7 +59,10 @@ test('Presto mainnet genesis extraData (real) decodes, and its identity is the p
   assert.equal(outcomeCoefficients(o).length, 3);
   assert.equal(bytesToHex(outcomeIdentity(o)), identities.mainnet.identity);
   assert.deepEqual(outcomeIdentity(o), MAINNET_NETWORK_IDENTITY.identity);
-  assert.deepEqual(o.output.players.map((k) => bytesToHex(k).slice(0, 8)), ['45dd2bdd', '5bb7bf31', '82bb74d4', '89dbf7ef']);
+  assert.deepEqual(
+    o.output.players.map((k) => bytesToHex(k).slice(0, 8)),
+    ['45dd2bdd', '5bb7bf31', '82bb74d4', '89dbf7ef'],
+  );
   assert.deepEqual(o.output.dealers, o.output.players);
   assert.deepEqual(o.nextPlayers, o.output.players);
   assert.deepEqual(o.output.revealed, []);

@@ -1,22 +1,22 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import {
+  decodeRlp,
+  encodeRlp,
+  encodeUint,
+  MAX_RLP_DEPTH,
+  type RlpItem,
   RlpLeadingZero,
   RlpLengthMismatch,
   RlpNonCanonical,
   RlpOverflow,
-  MAX_RLP_DEPTH,
   RlpReader,
   RlpTooDeep,
   RlpTruncated,
   RlpUnexpectedLength,
   RlpUnexpectedType,
-  decodeRlp,
-  encodeRlp,
-  encodeUint,
-  type RlpItem,
 } from '../../../src/tempo/rlp.ts';
-import { bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { TestRng } from '../../support/rng.ts';
 
 const h = (s: string) => hexToBytes(s);

@@ -1,21 +1,14 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  RpcShapeError,
-  consensusEventToJson,
-  finalizationQueryParams,
-  parseCertifiedBlock,
-  parseConsensusEvent,
-  parseConsensusState,
-} from '../../../src/tempo/rpc.ts';
-import { tempoHeaderFromJson, tempoHeaderHash } from '../../../src/tempo/header.ts';
-import { TestRng } from '../../support/rng.ts';
-import type { ConsensusEvent } from '../../../src/tempo/rpc.ts';
-import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
+import { test } from 'node:test';
 import { decodeFinalization } from '../../../src/tempo/finalization.ts';
+import { tempoHeaderFromJson, tempoHeaderHash } from '../../../src/tempo/header.ts';
+import { bytesTo0x, bytesToHex, hexToBytes } from '../../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../../src/tempo/network-identity.ts';
+import type { ConsensusEvent } from '../../../src/tempo/rpc.ts';
+import { consensusEventToJson, finalizationQueryParams, parseCertifiedBlock, parseConsensusEvent, parseConsensusState, RpcShapeError } from '../../../src/tempo/rpc.ts';
 import { verifyFinalization } from '../../../src/tempo/verify.ts';
+import { TestRng } from '../../support/rng.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/tempo-chain/${name}`, import.meta.url), 'utf8'));
 const shape = fixture('certified-block-shape.json').certifiedBlock;
@@ -67,7 +60,11 @@ test('shape errors name the offending path', () => {
     [{ ...shape, type: 'finalized', seen: 1, block: {} }, 'event.block.header'],
   ];
   for (const [json, path] of cases) {
-    assert.throws(() => parseConsensusEvent(json), (e: unknown) => e instanceof RpcShapeError && e.path === path, path);
+    assert.throws(
+      () => parseConsensusEvent(json),
+      (e: unknown) => e instanceof RpcShapeError && e.path === path,
+      path,
+    );
   }
 });
 
@@ -100,13 +97,19 @@ test('property: consensus events round-trip through their JSON (seeded)', () => 
   }
 });
 
-test('real Presto mainnet blocks in tempo\'s consensus_event / consensus_getFinalization shapes: the certificate finalizes the header recomputed from JSON (extra eth_getBlockByNumber fields ignored, as serde does)', () => {
+test("real Presto mainnet blocks in tempo's consensus_event / consensus_getFinalization shapes: the certificate finalizes the header recomputed from JSON (extra eth_getBlockByNumber fields ignored, as serde does)", () => {
   const real = fixture('presto-1514-1515.hyperbridge.json') as Record<string, { finalization: string; block: Record<string, unknown> }>;
   for (const name of ['boundary', 'regular']) {
     const { finalization, block } = real[name]!;
     assert.ok('hash' in block && 'timestampMillis' in block, 'the recorded shape carries fields TempoHeader does not have');
     const fin = decodeFinalization(finalization);
-    const json = { epoch: Number(fin.proposal.epoch), view: Number(fin.proposal.view), digest: block.hash, certificate: finalization, block: { header: block, body: { transactions: [], ommers: [], withdrawals: [] } } };
+    const json = {
+      epoch: Number(fin.proposal.epoch),
+      view: Number(fin.proposal.view),
+      digest: block.hash,
+      certificate: finalization,
+      block: { header: block, body: { transactions: [], ommers: [], withdrawals: [] } },
+    };
     const ev = parseConsensusEvent({ type: 'finalized', ...json, seen: 1 });
     const cb = parseCertifiedBlock(json);
     for (const parsed of [ev, cb]) {

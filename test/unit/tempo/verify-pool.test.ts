@@ -11,8 +11,8 @@ import { after, test } from 'node:test';
 import { REPO_ROOT } from '../../../src/paths.ts';
 import { decodeFinalization } from '../../../src/tempo/finalization.ts';
 import { hexToBytes } from '../../../src/tempo/hex.ts';
-import { VerifierPool, VerifierPoolError } from '../../../src/tempo/verify-pool.ts';
 import { verifyFinalization } from '../../../src/tempo/verify.ts';
+import { VerifierPool, VerifierPoolError } from '../../../src/tempo/verify-pool.ts';
 
 const batch = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'tempo', 'batch.json'), 'utf8')) as {
   identity: string;
@@ -28,7 +28,10 @@ after(() => pool.close());
 test('same answers as one thread, in request order, across two threads', async () => {
   const valid = certs(batch.valid);
   const bad = certs(batch.one_bad);
-  assert.deepEqual(await pool.verifyEach(valid, identity), valid.map(() => true));
+  assert.deepEqual(
+    await pool.verifyEach(valid, identity),
+    valid.map(() => true),
+  );
   const answers = await pool.verifyEach(bad, identity);
   assert.deepEqual(answers, batch.one_bad.per_certificate);
   assert.equal(answers.indexOf(false), batch.one_bad.bad_index);
@@ -39,7 +42,10 @@ test('same answers as one thread, in request order, across two threads', async (
   // Interleaved requests keep their own order.
   const [a, b] = await Promise.all([pool.verifyEach(bad.slice(5, 15), identity), pool.verifyEach(valid.slice(0, 9), identity)]);
   assert.deepEqual(a, batch.one_bad.per_certificate.slice(5, 15));
-  assert.deepEqual(b, valid.slice(0, 9).map(() => true));
+  assert.deepEqual(
+    b,
+    valid.slice(0, 9).map(() => true),
+  );
   assert.deepEqual(await pool.verifyEach([], identity), []);
 });
 
@@ -51,7 +57,11 @@ test('undecodable bytes and a wrong identity are false, never an exception', asy
   other[other.length - 1]! ^= 0x01; // another (possibly invalid) key: a clear per-request error or all false
   const r = await pool.verifyEach(valid, other).catch((e: unknown) => e);
   if (r instanceof Error) assert.ok(r instanceof VerifierPoolError, String(r));
-  else assert.deepEqual(r, valid.map(() => false));
+  else
+    assert.deepEqual(
+      r,
+      valid.map(() => false),
+    );
 });
 
 test('a closed pool refuses work and leaves no thread behind', async () => {

@@ -1,17 +1,17 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { G1, G2, MinSig, computePublic, randomScalar, signMessage } from '../../../src/crypto/bls12381/index.ts';
+import { test } from 'node:test';
+import { computePublic, G1, G2, MinSig, randomScalar, signMessage } from '../../../src/crypto/bls12381/index.ts';
 import { ChaCha20Rng } from '../../../src/crypto/chacha.ts';
 import {
-  FINALIZE_NAMESPACE,
-  NOTARIZE_NAMESPACE,
-  SEED_NAMESPACE,
   decodeFinalization,
   encodeFinalization,
   encodeProposal,
   encodeRound,
+  FINALIZE_NAMESPACE,
   type Finalization,
+  NOTARIZE_NAMESPACE,
   type Proposal,
+  SEED_NAMESPACE,
 } from '../../../src/tempo/finalization.ts';
 import { InvalidIdentity, prepareIdentity, verifyFinalization, verifyFinalizations, verifyFinalizationsEach } from '../../../src/tempo/verify.ts';
 import { TestRng } from '../../support/rng.ts';
