@@ -44,7 +44,7 @@ function zz(n: number): number[] {
 
 const advanced = (players: Buffer[]) => ({
   epoch: 5,
-  event: { 'xyz.dkgstream.epochs.EpochAdvanced': { from: 4, boundaryHeight: 99, boundaryHash: Buffer.alloc(32, 7), isFullDkg: false, players, observation: null } },
+  event: { 'xyz.dkgstream.epochs.EpochAdvanced': { from: 4, boundaryHeight: 99, boundaryHash: Buffer.alloc(32, 7), isFullDkg: false, players, observation: null, outcomeTrailingBytes: 0 } },
 });
 
 test("the issue's 16-byte EpochAdvanced claiming 2^31 players is rejected at once, not decoded", async () => {
