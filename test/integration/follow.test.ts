@@ -14,10 +14,10 @@ import { TempoWsIngest } from '../../src/edges/tempo-ingest/tempo-ws.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
-import type { InRecord, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { FixedEpocher } from '../../src/tempo/epocher.ts';
 import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { readTopic } from '../support/count-check.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 import { buildChain } from '../support/tempo-chain.ts';
@@ -42,22 +42,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function readAll(port: KafkaPort, name: string): Promise<InRecord[]> {
-  const marks = (await (await port.admin()).offsets(name)).filter((m) => m.high > m.low);
-  const out: InRecord[] = [];
-  if (marks.length === 0) return out;
-  const h = await port.read({
-    topic: name,
-    from: new Map(marks.map((m) => [m.partition, m.low])),
-    until: new Map(marks.map((m) => [m.partition, m.high])),
-    onRecords: async (_p, records) => void out.push(...records),
-  });
-  await h.done;
-  return out;
-}
-
 const ingestedHeights = async () =>
-  (await Promise.all((await readAll(env.port, topic('consensus.finalizations'))).map((r) => env.codec.decodeFinalization(r.value)))).map((f) => Number(f.height)).sort((a, b) => a - b);
+  (await Promise.all((await readTopic(env.port, topic('consensus.finalizations'))).map((r) => env.codec.decodeFinalization(r.value)))).map((f) => Number(f.height)).sort((a, b) => a - b);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 test('ingest: reconnects, backfills a missed boundary, rejects a malformed event to the DLQ, and the CLI resumes without loss or duplicates', { timeout: 180_000 }, async (t) => {
@@ -90,7 +76,7 @@ test('ingest: reconnects, backfills a missed boundary, rejects a malformed event
   assert.ok(node.requests.some((r) => r.method === 'consensus_getFinalization' && JSON.stringify(r.params) === '[{"height":7}]'));
   assert.equal(ingest.stats.backfilled, 1);
   assert.equal(await lastIngestedHeight(env.port, topic('consensus.finalizations'), env.codec), 9n);
-  const dlq = await readAll(env.port, topic('dlq'));
+  const dlq = await readTopic(env.port, topic('dlq'));
   assert.equal(dlq.length, 1);
   assert.equal(dlq[0]!.headers['dlq.processor']!.toString(), 'ingest');
   assert.equal(dlq[0]!.headers['dlq.error.class']!.toString(), 'MalformedEvent');
@@ -129,8 +115,8 @@ test('follow on Kafka: every height verified once, schemes and epoch advances on
     await waitFor(
       '11 verified finalizations and 7 epoch events',
       async () => {
-        const v = await readAll(env.port, topic('finalizations.verified'));
-        const e = await readAll(env.port, topic('epochs'));
+        const v = await readTopic(env.port, topic('finalizations.verified'));
+        const e = await readTopic(env.port, topic('epochs'));
         return v.length >= 11 && e.length >= 7 ? true : undefined;
       },
       120_000,
@@ -138,17 +124,17 @@ test('follow on Kafka: every height verified once, schemes and epoch advances on
   } finally {
     await rt.stop();
   }
-  const verified = await Promise.all((await readAll(env.port, topic('finalizations.verified'))).map((r) => env.codec.decodeVerified(r.value)));
+  const verified = await Promise.all((await readTopic(env.port, topic('finalizations.verified'))).map((r) => env.codec.decodeVerified(r.value)));
   assert.deepEqual(
     verified.map((v) => Number(v.height)).sort((a, b) => a - b),
     range(1, 11),
   );
-  const keys = (await readAll(env.port, topic('epochs')))
+  const keys = (await readTopic(env.port, topic('epochs')))
     .map((r) => decodeEpochEventKey(r.key!))
     .map((k) => `${k.epoch}/${k.kind}`)
     .sort();
   assert.deepEqual(keys, ['0/0', '1/0', '1/1', '2/0', '2/1', '3/0', '3/1']);
-  const dlq = await readAll(env.port, topic('dlq'));
+  const dlq = await readTopic(env.port, topic('dlq'));
   assert.deepEqual(
     dlq.map((r) => r.headers['dlq.processor']!.toString()),
     ['ingest'],

@@ -30,7 +30,7 @@ import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
 import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { readTopic } from '../support/count-check.ts';
-import { newPort, tempDir, waitFor } from '../support/runtime.ts';
+import { lifo, newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 
 const registryPidFile = () => join(stackConfig().dir, 'run', 'registry.pid');
@@ -55,19 +55,6 @@ async function registryDown(): Promise<void> {
 }
 
 /** Cleanups run last-registered first (t.after runs in registration order): a runtime stops before the port it uses closes. */
-function lifo(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
-  const fns: Array<() => unknown> = [];
-  t.after(async () => {
-    for (const fn of fns.reverse()) {
-      try {
-        await fn();
-      } catch {
-        /* keep cleaning up */
-      }
-    }
-  });
-  return (fn) => void fns.push(fn);
-}
 
 test('registry outage mid-stream: records wait (no DLQ, no commit past them), then are folded once it is back', { timeout: 300_000 }, async (t) => {
   const defer = lifo(t);

@@ -29,7 +29,7 @@ import { Keyring } from '../../src/state/seal.ts';
 import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
 import { epochKey as followEpochKey } from '../../src/topics/follow-records.ts';
 import { readTopic } from '../support/count-check.ts';
-import { newPort, tempDir, unique, waitFor } from '../support/runtime.ts';
+import { lifo, newPort, tempDir, unique, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
 import { buildChain } from '../support/tempo-chain.ts';
 
@@ -46,19 +46,6 @@ function checkLetter(letter: InRecord, original: Buffer, source: { name: string 
 }
 
 /** Cleanups run last-registered first (t.after runs in registration order): a runtime stops before the port it uses closes. */
-function lifo(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
-  const fns: Array<() => unknown> = [];
-  t.after(async () => {
-    for (const fn of fns.reverse()) {
-      try {
-        await fn();
-      } catch {
-        /* keep cleaning up */
-      }
-    }
-  });
-  return (fn) => void fns.push(fn);
-}
 
 test('dkg-journal: a 1 MB and a 98 KB garbage record on dkg.events are dead-lettered (bounded), the valid states around them fold', { timeout: 180_000 }, async (t) => {
   const defer = lifo(t);

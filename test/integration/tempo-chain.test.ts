@@ -16,7 +16,6 @@ import { KafkaIngestSink } from '../../src/edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../src/edges/tempo-ingest/tempo-ws.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
-import type { InRecord, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { FixedEpocher } from '../../src/tempo/epocher.ts';
@@ -25,6 +24,7 @@ import { bytesToHex } from '../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../src/tempo/network-identity.ts';
 import { verifyFinalization } from '../../src/tempo/verify.ts';
 import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { readTopic } from '../support/count-check.ts';
 import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, prestoCertifiedJson } from '../support/presto.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -47,20 +47,6 @@ after(async () => {
   await env.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function readAll(port: KafkaPort, name: string): Promise<InRecord[]> {
-  const marks = (await (await port.admin()).offsets(name)).filter((m) => m.high > m.low);
-  const out: InRecord[] = [];
-  if (marks.length === 0) return out;
-  const h = await port.read({
-    topic: name,
-    from: new Map(marks.map((m) => [m.partition, m.low])),
-    until: new Map(marks.map((m) => [m.partition, m.high])),
-    onRecords: async (_p, records) => void out.push(...records),
-  });
-  await h.done;
-  return out;
-}
 
 test('Presto mainnet: ingest backfills the real boundary, the follower registers epoch 1515 under the mainnet identity and verifies the next epoch with it', { timeout: 180_000 }, async () => {
   const event = { type: 'finalized', ...prestoCertifiedJson(PRESTO_REGULAR), seen: 1_785_000_000_000 };
@@ -97,8 +83,8 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
     await waitFor(
       '2 verified finalizations and the epoch-1515 events',
       async () => {
-        const v = await readAll(env.port, topic('finalizations.verified'));
-        const e = await readAll(env.port, topic('epochs'));
+        const v = await readTopic(env.port, topic('finalizations.verified'));
+        const e = await readTopic(env.port, topic('epochs'));
         return v.length >= 2 && e.length >= 3 ? true : undefined;
       },
       120_000,
@@ -106,13 +92,13 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
   } finally {
     await rt.stop();
   }
-  const verified = await Promise.all((await readAll(env.port, topic('finalizations.verified'))).map((r) => env.codec.decodeVerified(r.value)));
+  const verified = await Promise.all((await readTopic(env.port, topic('finalizations.verified'))).map((r) => env.codec.decodeVerified(r.value)));
   assert.deepEqual(verified.map((v) => v.height).sort(), [PRESTO_BOUNDARY.height, PRESTO_REGULAR.height]);
   for (const v of verified) {
     assert.equal(bytesToHex(v.identity), bytesToHex(MAINNET_NETWORK_IDENTITY.identity));
     assert.equal('0x' + bytesToHex(v.blockHash), (v.height === PRESTO_BOUNDARY.height ? PRESTO_BOUNDARY : PRESTO_REGULAR).hash);
   }
-  const events = await Promise.all((await readAll(env.port, topic('epochs'))).map(async (r) => ({ key: decodeEpochEventKey(r.key!), ev: await env.codec.decodeEpochEvent(r.value) })));
+  const events = await Promise.all((await readTopic(env.port, topic('epochs'))).map(async (r) => ({ key: decodeEpochEventKey(r.key!), ev: await env.codec.decodeEpochEvent(r.value) })));
   const reg = events.find((e) => e.key.epoch === 1515n && e.ev.type === 'SchemeRegistered')?.ev;
   assert.ok(reg && reg.type === 'SchemeRegistered');
   assert.equal(reg.source, `boundary:${PRESTO_BOUNDARY.height}`);
@@ -128,6 +114,6 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
   assert.equal(verifyFinalization(decodeFinalization(PRESTO_REGULAR.certificate), reg.identity).valid, true);
   // (No network identity is configured: the registered scheme was the only one epoch 1515 could use.)
   assert.equal(metrics.get('dkg_stream_follow_records_total', { outcome: 'verified' }), 2);
-  const dlq = await readAll(env.port, topic('dlq'));
+  const dlq = await readTopic(env.port, topic('dlq'));
   assert.deepEqual(dlq, [], 'nothing rejected');
 });

@@ -25,3 +25,21 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Clean-ups run after the test in reverse order of registration (a runtime before its broker),
+ * also when the test fails; one that throws does not keep the others from running.
+ */
+export function lifo(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
+  const fns: Array<() => unknown> = [];
+  t.after(async () => {
+    for (const fn of fns.reverse()) {
+      try {
+        await fn();
+      } catch {
+        /* keep cleaning up */
+      }
+    }
+  });
+  return (fn) => void fns.push(fn);
+}
