@@ -12,7 +12,7 @@
 //   5. stop the stack again if this run started it (DKG_STREAM_KEEP_STACK=1 keeps it).
 // Extra arguments are passed to `node --test` (e.g. a file list to run a subset).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -102,7 +102,8 @@ test('config print: every setting with its source; passwords never printed', () 
       spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), 'config', 'print', '--config', file, ...args], {
         encoding: 'utf8',
         timeout: 60_000,
-        env: { ...process.env, DKG_STREAM_CONFIG: '', ...env },
+        // Only this test's settings: the suite's own DKG_STREAM_* (brokers, registry) would win over the file.
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DKG_STREAM_'))), ...env },
       });
     const json = run('--json');
     assert.equal(json.status, 0, json.stderr);
