@@ -177,9 +177,14 @@ export function describeConfig(opts: ConfigOptions = {}): ConfigRow[] {
     key: f.key,
     env: f.env,
     // Settings that are not fields of Config (a password's file) are shown as given.
-    value: f.key in effective ? effective[f.key] : raw[f.key]!.value,
+    value: f.key === 'registryUrl' ? withoutUserinfo(String(effective.registryUrl)) : f.key in effective ? effective[f.key] : raw[f.key]!.value,
     from: raw[f.key]!.from,
   }));
+}
+
+/** A URL with any `user:password@` replaced by `[redacted]@` (a registry URL may carry credentials). */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1[redacted]@');
 }
 
 function load(opts: ConfigOptions): { config: Config; raw: Record<string, { value: unknown; from: string }> } {

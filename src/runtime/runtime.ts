@@ -199,6 +199,8 @@ export class StreamRuntime extends EventEmitter {
 
   constructor(private readonly opts: RuntimeOptions) {
     super();
+    // Every waitForFold caller listens while it waits (one participant per node, several nodes per process in tests).
+    this.setMaxListeners(0);
     this.groupId = `${opts.applicationId}-${opts.processor.name}`;
     this.changelog = opts.changelogTopic ?? ((s) => `${opts.applicationId}-${opts.processor.name}-${s}-changelog`);
     this.metrics = opts.metrics ?? new Metrics();
@@ -361,6 +363,7 @@ export class StreamRuntime extends EventEmitter {
       return pos !== undefined && pos > offset;
     };
     if (await applied()) return;
+    if (this.stopped) throw new FoldTimeout(`${this.opts.processor.name} is stopped: ${topic}/${partition}@${offset} will not be folded here`);
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const finish = (f: () => void) => {
@@ -369,6 +372,7 @@ export class StreamRuntime extends EventEmitter {
         clearTimeout(timer);
         this.off('commit', onCommit);
         this.off('task', onTask);
+        this.off('stopped', onStopped);
         f();
       };
       const onCommit = (c: { partition: number; offsets: TopicPartitionOffset[] }) => {
@@ -380,9 +384,15 @@ export class StreamRuntime extends EventEmitter {
           () => {},
         );
       const onTask = (t: { partition: number; state: string }) => t.partition === partition && t.state === 'running' && check();
-      const timer = setTimeout(() => finish(() => reject(new FoldTimeout(`${this.opts.processor.name} did not fold ${topic}/${partition}@${offset} within ${timeoutMs} ms`))), timeoutMs);
+      const onStopped = () => finish(() => reject(new FoldTimeout(`${this.opts.processor.name} stopped before it folded ${topic}/${partition}@${offset}`)));
+      // setTimeout fires at once for delays beyond 2^31 − 1 ms: cap the wait there (about 24 days).
+      const timer = setTimeout(
+        () => finish(() => reject(new FoldTimeout(`${this.opts.processor.name} did not fold ${topic}/${partition}@${offset} within ${timeoutMs} ms`))),
+        Math.min(Math.max(0, timeoutMs), 2 ** 31 - 1),
+      );
       this.on('commit', onCommit);
       this.on('task', onTask);
+      this.on('stopped', onStopped);
       check(); // a unit applied between the first look and the subscription
     });
   }
@@ -429,6 +439,17 @@ export class StreamRuntime extends EventEmitter {
     log.info({ processor: this.opts.processor.name, assigned: [...next], revoked }, 'assignment');
     this.emit('assignment', [...next]);
     for (const p of revoked) void this.closeTask(p);
+    // Back-offs and splits of partitions that moved away are the new owner's business now: a stale
+    // entry would keep this instance "stalled" (not ready) for good.
+    // The partition is resumed too: a pause would outlive the revocation and stall it if it came back.
+    for (const [k, r] of this.retrying) {
+      const p = Number(k.slice(k.lastIndexOf('/') + 1));
+      if (next.has(p)) continue;
+      clearTimeout(r.timer);
+      this.retrying.delete(k);
+      this.consumer?.resume([{ topic: r.topic, partition: p }]);
+    }
+    for (const p of this.isolating.keys()) if (!next.has(p)) this.isolating.delete(p);
     // Start restoring right away instead of waiting for the first batch of each partition (a
     // start that fails is retried by ensureTask, so an idle partition becomes ready too).
     for (const p of next) void this.ensureTask(p).catch(() => {});

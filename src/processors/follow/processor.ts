@@ -307,8 +307,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const verifier = cfg.verifier;
   const hintIdentity = new Map<bigint, Uint8Array>();
   if (boot) hintIdentity.set(boot.epoch, boot.identity);
-  const preVerified = new Map<string, { identity: Uint8Array; valid: boolean }>();
-  const decoded = new Map<string, FinalizationRecord>();
+  // Per partition: tasks fold concurrently, and each prepare replaces only its own partition's chunk.
+  const preVerifiedBy = new Map<number, Map<string, { identity: Uint8Array; valid: boolean }>>();
+  const decodedBy = new Map<number, Map<string, FinalizationRecord>>();
+  const ofPartition = <T>(by: Map<number, Map<string, T>>, p: number): Map<string, T> => by.get(p) ?? by.set(p, new Map()).get(p)!;
   const recordKey = (r: InRecord) => `${r.partition}:${r.offset}`;
 
   const count = (outcome: HandleOutcome) => {
@@ -416,7 +418,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       await park(ctx, record, c);
       return 'parked';
     }
-    const hint = preVerified.get(recordKey(record));
+    const hint = preVerifiedBy.get(record.partition)?.get(recordKey(record));
     const res: VerifyResult = hint?.valid && equalBytes(hint.identity, scheme.identity.bytes) ? VERIFIED : verifyFinalization(c.fin, scheme.identity);
     if (hint?.valid && res === VERIFIED) metrics?.inc(FOLLOW_METRICS.preverified, 'Finalizations whose verification came from the verifier threads (pre-verified ahead of the fold)', {});
     if (res.valid && verifier) hintIdentity.set(c.epoch, scheme.identity.bytes);
@@ -683,6 +685,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
 
   /** Verifies a chunk's certificates of epochs with a known identity on the verifier's threads. */
   async function preVerify(v: CertificateVerifier, records: InRecord[]): Promise<void> {
+    const partition = records[0]?.partition;
+    if (partition === undefined) return;
+    const preVerified = ofPartition(preVerifiedBy, partition);
+    const decoded = ofPartition(decodedBy, partition);
     preVerified.clear();
     decoded.clear();
     const groups = new Map<bigint, { identity: Uint8Array; keys: string[]; certificates: Uint8Array[] }>();
@@ -720,9 +726,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     globals: [topics.epochs],
     decode(record) {
       const k = recordKey(record);
-      const r = decoded.get(k);
+      const decoded = decodedBy.get(record.partition);
+      const r = decoded?.get(k);
       if (r) {
-        decoded.delete(k);
+        decoded!.delete(k);
         return r;
       }
       return codec.decodeFinalization(record.value);

@@ -97,7 +97,11 @@ test('config print: every setting with its source; passwords never printed', () 
     const file = join(dir, 'client.yaml');
     writeFileSync(join(dir, 'pw'), 'file-password-5150\n');
     writeFileSync(file, `brokers: [10.1.2.3:9093]\nkafkaSaslMechanism: scram-sha-512\nkafkaSaslUsername: app\nregistryUsername: reg\nregistryPasswordFile: ${join(dir, 'pw')}\n`);
-    const env = { DKG_STREAM_KAFKA_SASL_PASSWORD: 'env-password-hunter2', DKG_STREAM_TOPIC_PREFIX: 'prod.' };
+    const env = {
+      DKG_STREAM_KAFKA_SASL_PASSWORD: 'env-password-hunter2',
+      DKG_STREAM_TOPIC_PREFIX: 'prod.',
+      DKG_STREAM_REGISTRY_URL: 'https://reg:url-password-77@registry.example:8081/apis/ccompat/v7',
+    };
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), 'config', 'print', '--config', file, ...args], {
         encoding: 'utf8',
@@ -113,11 +117,12 @@ test('config print: every setting with its source; passwords never printed', () 
     assert.deepEqual([rows.get('kafkaSaslPassword')!.value, rows.get('kafkaSaslPassword')!.from], ['[redacted]', '$DKG_STREAM_KAFKA_SASL_PASSWORD']);
     assert.deepEqual([rows.get('registryPassword')!.value, rows.get('registryPasswordFile')!.value], ['[redacted]', join(dir, 'pw')]);
     assert.equal(rows.get('applicationId')!.from, 'default');
+    assert.equal(rows.get('registryUrl')!.value, 'https://[redacted]@registry.example:8081/apis/ccompat/v7');
     const table = run();
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, /^kafkaSaslPassword +\[redacted\] +\$DKG_STREAM_KAFKA_SASL_PASSWORD$/m);
     for (const out of [json.stdout, json.stderr, table.stdout, table.stderr]) {
-      assert.ok(!out.includes('env-password-hunter2') && !out.includes('file-password-5150'), 'no password in the output');
+      for (const secret of ['env-password-hunter2', 'file-password-5150', 'url-password-77']) assert.ok(!out.includes(secret), `no ${secret} in the output`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
