@@ -542,7 +542,7 @@ export function checkPatchedVersion(installed: string): void {
 }
 
 if (process.env.DKG_STREAM_KAFKAJS_PATCHES === '0') {
-  log.info('kafkajs patches disabled by DKG_STREAM_KAFKAJS_PATCHES=0');
+  log.debug('kafkajs patches disabled by DKG_STREAM_KAFKAJS_PATCHES=0'); // the operator's own switch: not worth a line on every command
 } else {
   checkPatchedVersion((require('kafkajs/package.json') as { version: string }).version);
   const patches: [string, () => unknown][] = [
