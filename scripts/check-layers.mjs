@@ -28,7 +28,7 @@ const LAYERS = {
   cli: ['codec', 'crypto', 'tempo', 'state', 'runtime', 'topics', 'processors', 'edges', 'app', 'sim'],
 };
 /** Files directly in src/ that every layer may import (they import nothing of src/ but each other). */
-const BASE = new Set(['config.ts', 'paths.ts']);
+const BASE = new Set(['config.ts', 'paths.ts', 'show.ts']);
 /** Packages only one folder may import, and why. */
 const PACKAGES = {
   kafkajs: { only: 'runtime/kafka', why: 'the Kafka port keeps kafkajs behind one adapter' },

@@ -3,12 +3,14 @@
  * `DKG_STREAM_CONFIG`), then `DKG_STREAM_*` environment variables. Validated once at start;
  * every problem is reported together with where the bad value came from.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './paths.ts';
+import { showValue } from './show.ts';
 
 export interface Config {
   /** Kafka bootstrap servers. */
@@ -145,7 +147,7 @@ export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: s
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
   }
 }
 
@@ -208,7 +210,7 @@ function load(opts: ConfigOptions): { config: Config; raw: Record<string, { valu
       throw new ConfigError([`config file ${path} must hold a mapping`]);
     }
     for (const [k, v] of Object.entries(parsed)) {
-      if (!CONFIG_FIELDS.some((f) => f.key === k)) problems.push(`${path}: unknown setting '${k}'`);
+      if (!CONFIG_FIELDS.some((f) => f.key === k)) problems.push(`${path}: unknown setting ${showValue(k)}`);
       else raw[k] = { value: v, from: path };
     }
   }
@@ -243,17 +245,17 @@ function load(opts: ConfigOptions): { config: Config; raw: Record<string, { valu
 
   const portRaw = raw.httpPort!;
   const httpPort = Number(portRaw.value);
-  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push(`httpPort (from ${portRaw.from}) must be 0..65535, got ${JSON.stringify(portRaw.value)}`);
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push(`httpPort (from ${portRaw.from}) must be 0..65535, got ${showValue(portRaw.value)}`);
 
   const millis = (k: 'kafkaConnectionTimeoutMs' | 'kafkaRequestTimeoutMs' | 'shutdownTimeoutMs'): number => {
     const { value, from } = raw[k]!;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 100 || n > 3_600_000) problems.push(`${k} (from ${from}) must be an integer from 100 to 3600000 (ms), got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < 100 || n > 3_600_000) problems.push(`${k} (from ${from}) must be an integer from 100 to 3600000 (ms), got ${showValue(value)}`);
     return n;
   };
 
   const httpHost = str('httpHost');
-  if (httpHost.trim() === '' || /[\s/]/.test(httpHost)) problems.push(`httpHost (from ${raw.httpHost!.from}) must be a host name or address, got ${JSON.stringify(httpHost)}`);
+  if (httpHost.trim() === '' || /[\s/]/.test(httpHost)) problems.push(`httpHost (from ${raw.httpHost!.from}) must be a host name or address, got ${showValue(httpHost)}`);
   let advertisedUrl: string | null = null;
   if (raw.advertisedUrl!.value !== null) {
     advertisedUrl = str('advertisedUrl').replace(/\/+$/, '');
@@ -360,7 +362,7 @@ function securitySettings(raw: Raw, cwd: string, problems: string[]): SecuritySe
     const { value, from } = raw[k]!;
     if (value === null || value === undefined) return null;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 32) problems.push(`${k} (from ${from}) must be an integer from 1 to 32, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < 1 || n > 32) problems.push(`${k} (from ${from}) must be an integer from 1 to 32, got ${showValue(value)}`);
     return n;
   };
 
@@ -370,7 +372,7 @@ function securitySettings(raw: Raw, cwd: string, problems: string[]): SecuritySe
   if ((kafkaCertFile === null) !== (kafkaKeyFile === null)) problems.push('kafkaCertFile and kafkaKeyFile go together (mutual TLS needs both)');
   const mechanism = opt('kafkaSaslMechanism');
   if (mechanism !== null && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-    problems.push(`kafkaSaslMechanism (from ${raw.kafkaSaslMechanism!.from}) must be one of ${SASL_MECHANISMS.join(', ')}, got '${mechanism}'`);
+    problems.push(`kafkaSaslMechanism (from ${raw.kafkaSaslMechanism!.from}) must be one of ${SASL_MECHANISMS.join(', ')}, got ${showValue(mechanism)}`);
   }
   const kafkaSaslUsername = opt('kafkaSaslUsername');
   const kafkaSaslPassword = secret('kafkaSaslPassword', 'kafkaSaslPasswordFile');

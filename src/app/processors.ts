@@ -7,6 +7,7 @@
  * A topology processor without an implementation here is reported as such rather than silently
  * skipped. (The DKG observer runs inside `follow`; there is no separate dkg-observer processor.)
  */
+
 import type { Config } from '../config.ts';
 import { journalRoute } from '../processors/dkg-journal/http.ts';
 import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
@@ -17,6 +18,7 @@ import type { Metrics } from '../runtime/metrics.ts';
 import type { ProcessorDef } from '../runtime/processor.ts';
 import { type RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
+import { showValue } from '../show.ts';
 import { Keyring } from '../state/seal.ts';
 import { JOURNAL_STORE, STATES_STORE } from '../topics/dkg-journal-records.ts';
 import type { FollowEnv } from './env.ts';
@@ -118,7 +120,7 @@ export function registered(env: FollowEnv, name: string): RegisteredProcessor {
   const entry = PROCESSORS.get(name);
   if (entry && inTopology) return entry;
   if (inTopology) throw new ProcessorSetupError(`processor '${name}' is declared in the topology but not implemented yet (implemented: ${[...PROCESSORS.keys()].join(', ')})`);
-  throw new ProcessorSetupError(`unknown processor '${name}' (topology: ${[...env.topology.processors.keys()].join(', ')})`);
+  throw new ProcessorSetupError(`unknown processor ${showValue(name)} (topology: ${[...env.topology.processors.keys()].join(', ')})`);
 }
 
 /** The processors that run by default: every implemented processor of the topology. */

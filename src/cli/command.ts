@@ -1,4 +1,5 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
+import { oneLine, SHOW_MAX, showValue } from '../show.ts';
 
 /** A CLI sub-command (its one-line summary lives in main.ts' table). `run` returns the exit code; throw {@link UsageError} for bad flags. */
 export interface Command {
@@ -30,15 +31,17 @@ export function parseArgs(args: string[], spec: { strings?: string[]; booleans?:
 
 /** util.parseArgs' messages, in this CLI's words (one line, the flag named as typed). */
 function usageMessage(err: Error & { code?: string }): string {
-  const flag = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1];
+  const typed = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1];
+  // A flag is shown as typed unless it is long enough to flood stderr.
+  const flag = typed !== undefined && typed.length > SHOW_MAX ? showValue(typed) : typed;
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${flag ?? err.message}`;
+      return `unknown option ${flag ?? oneLine(err.message, SHOW_MAX * 2)}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (err.message.includes('does not take an argument')) return `${flag} takes no value`;
       if (err.message.includes('ambiguous')) return `${flag} needs a value (for a value that starts with '-', write ${flag}=VALUE)`;
       return `${flag} needs a value`;
     default:
-      return err.message.split('\n')[0]!;
+      return oneLine(err.message.split('\n')[0], SHOW_MAX * 2);
   }
 }

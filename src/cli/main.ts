@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.ts';
+import { oneLine, showValue } from '../show.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { installSignalHandlers } from './signals.ts';
@@ -104,17 +105,17 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === 'help') {
-    const entry = COMMANDS[rest[0]!];
+    const entry = Object.hasOwn(COMMANDS, rest[0]!) ? COMMANDS[rest[0]!] : undefined;
     if (!entry || rest.length > 1) {
-      process.stderr.write(`dkg-stream help: ${entry ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n\n${help()}\n`);
+      process.stderr.write(`dkg-stream help: ${entry ? `unexpected argument ${showValue(rest[1])}` : `unknown command ${showValue(rest[0])}`}\n\n${help()}\n`);
       return 2;
     }
     process.stdout.write(`${(await entry.load()).usage}\n`);
     return 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    process.stderr.write(`dkg-stream: unknown command '${name}'\n\n${help()}\n`);
+    process.stderr.write(`dkg-stream: unknown command ${showValue(name)}\n\n${help()}\n`);
     return 2;
   }
   const cmd = await entry.load();
@@ -126,11 +127,11 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`dkg-stream ${name}: ${err.message}\n\n${cmd.usage}\n`);
+      process.stderr.write(`dkg-stream ${name}: ${oneLine(err.message, 1000)}\n\n${cmd.usage}\n`);
       return 2;
     }
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`dkg-stream ${name}: ${msg}\n`);
+    process.stderr.write(`dkg-stream ${name}: ${oneLine(msg, 1000)}\n`);
     return 1;
   }
 }

@@ -30,12 +30,14 @@
  * - Passwords live only in 0600 files under `secrets/` and in the 0600 broker/registry property
  *   files; they are never printed or passed on a command line.
  */
+
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths.ts';
+import { showValue } from '../show.ts';
 
 /** Apicurio 3.0.x is the newest 3.x line whose classes run on Java 17 (3.3.x needs Java 21). */
 export const APICURIO_VERSION = '3.0.9';
@@ -74,7 +76,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env, layout: Partia
     const raw = env[name];
     if (raw === undefined || raw === '') return dflt;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${showValue(raw)}`);
     return n;
   };
   const kafkaPort = int('DKG_STREAM_KAFKA_PORT', 39092);
@@ -152,7 +154,7 @@ function mvn(args: string[], what: string): void {
   const r = spawnSync('mvn', ['-B', '-q', ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.error) throw new Error(`cannot run Maven (needed to fetch ${what}): ${r.error.message}`);
   if (r.status !== 0) {
-    throw new Error(`Maven failed to fetch ${what} (exit ${r.status}):\n${(r.stdout + r.stderr).trim().slice(-2000)}`);
+    throw new Error(`Maven failed to fetch ${what} (exit ${r.status}): ${lastLines(r.stdout + r.stderr)}`);
   }
 }
 
@@ -218,9 +220,23 @@ function alive(pid: number | undefined): pid is number {
   }
 }
 
-function tail(file: string, lines = 30): string {
-  if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+/**
+ * The last few non-empty lines of a process's output, joined on one line (errors stay one line;
+ * the whole log is in the file named next to it), cut from the front when long.
+ */
+function lastLines(text: string, lines = 3, max = 300): string {
+  const joined = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-lines)
+    .join(' | ');
+  return joined.length > max ? `…${joined.slice(-max)}` : joined;
+}
+
+function tail(file: string): string {
+  return existsSync(file) ? lastLines(readFileSync(file, 'utf8')) : '(no log)';
 }
 
 function startDetached(cmd: string, args: string[], logFile: string, pidFile: string, cwd: string): number {
@@ -265,7 +281,7 @@ interface Secrets {
 function openssl(args: string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
   if (r.error) throw new Error(`cannot run openssl (needed for --secure): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr.trim().slice(-1000)}`);
+  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${lastLines(r.stderr)}`);
 }
 
 /**
@@ -338,10 +354,10 @@ async function waitReady(name: string, probe: () => Promise<boolean>, pids: numb
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;
-    if (!pids.every((p) => alive(p))) throw new Error(`${name} exited during start-up; last log lines (${logFile}):\n${tail(logFile)}`);
+    if (!pids.every((p) => alive(p))) throw new Error(`${name} exited during start-up; last log lines (${logFile}): ${tail(logFile)}`);
     await sleep(500);
   }
-  throw new Error(`${name} did not become ready within ${timeoutMs} ms; last log lines (${logFile}):\n${tail(logFile)}`);
+  throw new Error(`${name} did not become ready within ${timeoutMs} ms; last log lines (${logFile}): ${tail(logFile)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,7 +559,7 @@ function formatNode(c: StackConfig, n: Node, cp: string, jvmLog: string[], clust
   const quorum = c.brokers === 1 ? ['--standalone'] : [];
   const fmt = spawnSync(c.java, ['-cp', cp, ...jvmLog, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', n.props, ...quorum, ...scram], { encoding: 'utf8' });
   // The tool's output never echoes the passwords; keep only its tail for the error.
-  if (fmt.status !== 0) throw new Error(`formatting Kafka storage of node ${n.id} failed:\n${(fmt.stdout + fmt.stderr).slice(-2000)}`);
+  if (fmt.status !== 0) throw new Error(`formatting Kafka storage of node ${n.id} failed: ${lastLines(fmt.stdout + fmt.stderr)}`);
 }
 
 /**

@@ -12,7 +12,7 @@
  * A `hash` field next to the header JSON is returned as the claimed hash, to be checked.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { oneLine, showValue } from '../codec/show.ts';
+import { oneLine, showValue } from '../show.ts';
 import { decodeTempoBlock, looksLikeBlockRlp, type RawBlock } from '../tempo/block.ts';
 import { decodeTempoHeader, type TempoHeader, tempoHeaderFromJson } from '../tempo/header.ts';
 import { hexToBytes } from '../tempo/hex.ts';

@@ -9,8 +9,10 @@
  *   GET /stores/<name>?from=<hex>&to=<hex>&limit=N   range over the local partitions (hex keys, to exclusive)
  * Keys and values are hex (stores hold raw bytes; `epoch` keys are 16 hex digits).
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { showValue } from '../show.ts';
 import { compareBytes } from '../state/kv.ts';
 import type { KafkaPort } from './kafka/port.ts';
 import { logger } from './log.ts';
@@ -71,7 +73,7 @@ export async function startOpsServer(o: OpsServerOptions): Promise<{ url: string
       }
       if (parts[0] === 'stores' && parts.length >= 2) {
         const q = o.queries.get(parts[1]!);
-        if (!q) return send(404, { error: `no queryable store '${parts[1]}'`, stores: [...o.queries.keys()] });
+        if (!q) return send(404, { error: `no queryable store ${showValue(parts[1])}`, stores: [...o.queries.keys()] });
         if (parts.length === 3) {
           const keyHex = parts[2]!;
           if (!HEX.test(keyHex)) return send(400, { error: 'key must be hex' });

@@ -8,6 +8,8 @@
  * `undefined`, as upstream returns `None`.
  */
 
+import { showValue } from '../show.ts';
+
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Where a height falls in the epoch schedule. */
@@ -36,7 +38,7 @@ export class FixedEpocher {
 
   constructor(length: bigint | number) {
     const l = BigInt(length);
-    if (l <= 0n || !isU64(l)) throw new InvalidEpochLength(`epoch length must be a positive u64, got ${length}`);
+    if (l <= 0n || !isU64(l)) throw new InvalidEpochLength(`epoch length must be a positive u64, got ${showValue(length)}`);
     this.length = l;
   }
 

@@ -25,8 +25,8 @@
  *   tempo's `PublicKey::try_from`); tempo rejects a header otherwise, in RLP and in JSON.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { showValue } from '../codec/show.ts';
 import { ed25519IsValidPublicKey } from '../crypto/ed25519.ts';
+import { showValue } from '../show.ts';
 import { bytesTo0x, hexToBytes, InvalidHex } from './hex.ts';
 import { encodeBytes, encodeListOf, encodeUint, RlpError, RlpReader } from './rlp.ts';
 

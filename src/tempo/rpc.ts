@@ -14,7 +14,7 @@
  * without `0x` accepted) and decoded by `decodeFinalization`.
  */
 
-import { showValue } from '../codec/show.ts';
+import { showValue } from '../show.ts';
 import { HeaderJsonError, type TempoHeader, tempoHeaderFromJson, tempoHeaderToJson } from './header.ts';
 import { bytesTo0x, bytesToHex, hexToBytes, InvalidHex } from './hex.ts';
 

@@ -4,6 +4,7 @@
  */
 
 import { describeConfig } from '../../config.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream config print [--config FILE] [--json]
@@ -22,8 +23,8 @@ const command: Command = {
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['config'], booleans: ['json'] });
     const [action, ...extra] = positionals;
-    if (action !== 'print') throw new UsageError(action === undefined ? 'missing action: print' : `unknown action '${action}'`);
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (action !== 'print') throw new UsageError(action === undefined ? 'missing action: print' : `unknown action ${showValue(action)}`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${showValue(extra[0])}`);
     const rows = describeConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -4,6 +4,7 @@
  * original smoke run: stack, topology, a few DKG journal records through a Kafka transaction
  * and the registry, read back read_committed.
  */
+
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config.ts';
 import { applyTopology } from '../../runtime/apply.ts';
@@ -11,6 +12,7 @@ import { connectAdmin, KafkajsPort } from '../../runtime/kafka/kafkajs.ts';
 import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology } from '../../runtime/topology.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stackConfig, up } from '../stack.ts';
 
@@ -28,7 +30,7 @@ const command: Command = {
   async run(args) {
     if (!args.includes('--smoke')) return (await import('./sim.ts')).default.run(args);
     const { flags, positionals } = parseArgs(args, { strings: ['config', 'records'], booleans: ['stack', 'smoke'] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     const n = flags.records === undefined ? 4 : Number(flags.records);
     if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('--records must be an integer from 1 to 10000');
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});

@@ -18,11 +18,13 @@
  * retention has deleted it, the whole redrive is refused (exit 1) with the letters concerned,
  * unless --skip-missing.
  */
+
 import { createHash } from 'node:crypto';
 import { type FollowEnv, followEnv } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
 import { type DeadLetter, DLQ_HEADERS, decodeJsonDeadLetter } from '../../runtime/dlq.ts';
 import type { InRecord, KafkaPort, OutRecord } from '../../runtime/kafka/port.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream dlq list [filters] [--json]
@@ -297,12 +299,12 @@ const command: Command = {
   usage,
   async run(args) {
     const [sub, ...rest] = args;
-    if (sub !== 'list' && sub !== 'show' && sub !== 'redrive') throw new UsageError(sub === undefined ? 'give a sub-command: list, show or redrive' : `unknown sub-command '${sub}'`);
+    if (sub !== 'list' && sub !== 'show' && sub !== 'redrive') throw new UsageError(sub === undefined ? 'give a sub-command: list, show or redrive' : `unknown sub-command ${showValue(sub)}`);
     const { flags, positionals } = parseArgs(rest, {
       strings: ['processor', 'reason', 'topic', 'since', 'until', 'offset', 'partition', 'config'],
       booleans: ['json', 'dry-run', 'skip-missing'],
     });
-    if (sub !== 'show' && positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (sub !== 'show' && positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     if (sub === 'show' && (positionals.length !== 1 || !/^\d+$/.test(positionals[0]!))) throw new UsageError('dlq show takes one offset (a non-negative integer)');
     if (flags.partition !== undefined && !/^\d+$/.test(String(flags.partition))) throw new UsageError('--partition must be a non-negative integer');
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});

@@ -7,6 +7,7 @@
 
 import { followEnv, followRuntime } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings } from '../processor-flags.ts';
 import { stopRequested } from '../signals.ts';
@@ -21,7 +22,7 @@ const command: Command = {
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: [...FOLLOW_FLAGS, 'config'] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     const settings = followSettings(flags);
     const { bootstrap, networkIdentity } = settings;
 

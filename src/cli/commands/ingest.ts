@@ -10,6 +10,7 @@ import { followEnv } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../edges/tempo-ingest/tempo-ws.ts';
+import { showValue } from '../../show.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
@@ -35,7 +36,7 @@ const command: Command = {
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['url', 'epoch-length', 'from-height', 'config', 'max-backoff-ms'] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     if (typeof flags.url !== 'string' || !/^wss?:\/\//.test(flags.url)) throw new UsageError('--url must be a ws:// or wss:// URL');
     const L = bigFlag(flags['epoch-length'], '--epoch-length', 1n);
     if (L === undefined) throw new UsageError('--epoch-length is required');

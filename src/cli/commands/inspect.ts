@@ -3,7 +3,7 @@
  * JSON on stdout; exit 1 with a one-line reason on stderr when the input does not decode.
  */
 
-import { showValue } from '../../codec/show.ts';
+import { showValue } from '../../show.ts';
 import { type Check, checkHeader } from '../../tempo/checks.ts';
 import { FixedEpocher, InvalidEpochLength } from '../../tempo/epocher.ts';
 import { decodeFinalization } from '../../tempo/finalization.ts';
@@ -123,7 +123,7 @@ const command: Command = {
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['epoch-length'] });
     const [what, input, ...extra] = positionals;
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${showValue(extra[0])}`);
     if (what !== 'header' && what !== 'block' && flags['epoch-length'] !== undefined) throw new UsageError('--epoch-length only applies to `inspect header` and `inspect block`');
     switch (what) {
       case 'outcome':

@@ -8,6 +8,7 @@ import { followEnv } from '../../app/env.ts';
 import { registered, startableProcessor } from '../../app/processors.ts';
 import { loadConfig } from '../../config.ts';
 import { formatReplayPlan, formatReplayReport, planReplay, type ReplayFrom, replay } from '../../runtime/replay.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 
@@ -50,7 +51,7 @@ const command: Command = {
       strings: ['processor', 'from-offset', 'from-timestamp', 'config', ...FOLLOW_FLAGS],
       booleans: ['from-beginning', 'json', 'dry-run'],
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     const names = processorList(flags.processor);
     if (names?.length !== 1) throw new UsageError('--processor P names exactly one processor');
     const name = names[0]!;

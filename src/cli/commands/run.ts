@@ -12,6 +12,7 @@ import { type QueryableStore, type QueryRoute, startOpsServer } from '../../runt
 import { Metrics } from '../../runtime/metrics.ts';
 import { ProgressBar } from '../../runtime/progress.ts';
 import type { RestoreProgress } from '../../runtime/restore.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 import { stopRequested } from '../signals.ts';
@@ -31,7 +32,7 @@ const command: Command = {
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['processor', 'config', 'http-port', ...FOLLOW_FLAGS] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     if (flags['http-port'] !== undefined && !/^\d+$/.test(String(flags['http-port']))) throw new UsageError('--http-port must be a port number');
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const httpPort = flags['http-port'] !== undefined ? Number(flags['http-port']) : config.httpPort;

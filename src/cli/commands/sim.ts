@@ -5,8 +5,10 @@
  * follower's outputs. Per-epoch lines and a summary table on stdout, progress on stderr.
  * Exit 0 only when every check passed.
  */
+
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config.ts';
+import { showValue } from '../../show.ts';
 import { FAULTS, type Fault, runSimulation, summaryTable } from '../../sim/simulation.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stackConfig, up } from '../stack.ts';
@@ -46,7 +48,7 @@ export function parseFaults(values: string[]): Fault[] {
     .filter(Boolean)) {
     if (v === 'all') out.push(...FAULTS);
     else if ((FAULTS as readonly string[]).includes(v)) out.push(v as Fault);
-    else throw new UsageError(`unknown fault '${v}' (one of ${FAULTS.join(', ')}, all)`);
+    else throw new UsageError(`unknown fault ${showValue(v)} (one of ${FAULTS.join(', ')}, all)`);
   }
   return [...new Set(out)];
 }
@@ -67,7 +69,7 @@ const command: Command = {
       else rest.push(a);
     }
     const { flags, positionals } = parseArgs(rest, { strings: ['n', 'epochs', 'epoch-length', 'full-dkg-at', 'seed', 'prefix', 'config'], booleans: ['stack', 'crash-test'] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     const n = int(flags.n, 'n', 4, 4, 64);
     const epochs = int(flags.epochs, 'epochs', 4, 1, 1000);
     const epochLength = int(flags['epoch-length'], 'epoch-length', n + 4, n + 2, 100_000);

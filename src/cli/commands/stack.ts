@@ -1,3 +1,4 @@
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { cached, down, reset, stackConfig, status, up } from '../stack.ts';
 
@@ -26,7 +27,7 @@ const command: Command = {
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['brokers'], booleans: ['secure'] });
     const [action, ...extra] = positionals;
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${showValue(extra[0])}`);
     if (action !== 'up' && (flags.brokers !== undefined || flags.secure !== undefined)) {
       throw new UsageError('--brokers and --secure belong to `stack up` (the other actions use the layout the stack was started with)');
     }
@@ -53,7 +54,7 @@ const command: Command = {
         return s.brokers.every((b) => b.ready) && s.registry.ready ? 0 : 1;
       }
       default:
-        throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
+        throw new UsageError(action === undefined ? 'missing action' : `unknown action ${showValue(action)}`);
     }
   },
 };

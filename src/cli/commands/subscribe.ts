@@ -9,6 +9,7 @@
 
 import { followEnv } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
+import { showValue } from '../../show.ts';
 import { Subscriber } from '../../sim/subscriber.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
@@ -23,7 +24,7 @@ const command: Command = {
   usage,
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['epoch-length', 'until-epoch', 'timeout', 'config'] });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${showValue(positionals[0])}`);
     if (typeof flags['epoch-length'] !== 'string' || !/^[1-9]\d*$/.test(flags['epoch-length'])) throw new UsageError('--epoch-length must be a positive integer');
     const until = flags['until-epoch'];
     if (until !== undefined && (typeof until !== 'string' || !/^\d+$/.test(until))) throw new UsageError('--until-epoch must be a non-negative integer');

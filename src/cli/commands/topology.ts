@@ -4,6 +4,7 @@ import { connectAdmin } from '../../runtime/kafka/kafkajs.ts';
 import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 import { loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { describeTopology, loadTopology, topologyDot, topologyJson } from '../../runtime/topology.ts';
+import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream topology <describe|validate|apply> [--config FILE] [--json] [--dot]
@@ -21,9 +22,9 @@ const command: Command = {
   async run(args) {
     const { flags, positionals } = parseArgs(args, { strings: ['config'], booleans: ['json', 'dot'] });
     const [action, ...extra] = positionals;
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${showValue(extra[0])}`);
     if (action !== 'describe' && action !== 'validate' && action !== 'apply') {
-      throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
+      throw new UsageError(action === undefined ? 'missing action' : `unknown action ${showValue(action)}`);
     }
     if (flags.dot && action !== 'describe') throw new UsageError('--dot goes with describe');
     if (flags.dot && flags.json) throw new UsageError('--json and --dot exclude each other');

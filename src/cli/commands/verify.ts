@@ -9,7 +9,7 @@
  * exit 0 only when all hold.
  */
 
-import { oneLine, showValue } from '../../codec/show.ts';
+import { oneLine, showValue } from '../../show.ts';
 import { checkCertifiedHeader } from '../../tempo/checks.ts';
 import { decodeFinalization, FinalizationDecodeError } from '../../tempo/finalization.ts';
 import { InvalidHex } from '../../tempo/hex.ts';

@@ -17,6 +17,7 @@
  * commitments, Feldman checks, commitment sums, MSMs, G2 encoding and decoding); mcl does
  * (`g2-mcl.ts`), with the same results.
  */
+import { showValue } from '../../show.ts';
 import { G1, type G1Point, G2, type G2Accelerator, type G2Point, prepareG2Point, setG2Accelerator } from './group.ts';
 import { MinSig } from './variant.ts';
 
@@ -75,7 +76,7 @@ async function loadMcl(): Promise<AnyMinSigBackend | Error> {
 
 const requested = (process.env.DKG_STREAM_BLS_BACKEND ?? 'auto').toLowerCase();
 if (!['auto', 'noble', 'mcl'].includes(requested)) {
-  throw new Error(`DKG_STREAM_BLS_BACKEND must be noble, mcl or auto (got ${JSON.stringify(process.env.DKG_STREAM_BLS_BACKEND)})`);
+  throw new Error(`DKG_STREAM_BLS_BACKEND must be noble, mcl or auto (got ${showValue(process.env.DKG_STREAM_BLS_BACKEND)})`);
 }
 const mclLoaded: AnyMinSigBackend | Error = requested === 'noble' ? new Error('not loaded (DKG_STREAM_BLS_BACKEND=noble)') : await loadMcl();
 if (requested === 'mcl' && mclLoaded instanceof Error) {

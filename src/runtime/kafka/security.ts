@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
-import { oneLine } from '../../codec/show.ts';
 import type { Config } from '../../config.ts';
+import { oneLine } from '../../show.ts';
 
 /** The configuration's Kafka client settings, as every client creation point takes them (absent = plaintext, cluster defaults). */
 export type KafkaClientConfig = Pick<Config, 'brokers'> &

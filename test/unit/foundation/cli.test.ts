@@ -55,7 +55,7 @@ test('--version prints the package version; help lists every command; help <comm
 
   const unknown = cli('help', 'nope');
   assert.equal(unknown.code, 2);
-  assert.match(unknown.err, /^dkg-stream help: unknown command 'nope'$/m);
+  assert.match(unknown.err, /^dkg-stream help: unknown command "nope"$/m);
 });
 
 test('an unknown or malformed flag is one usage line and exit 2', () => {
@@ -126,5 +126,39 @@ test('config print: every setting with its source; passwords never printed', () 
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an error never echoes a long value whole: every failure is one short line that shows the length', () => {
+  const long = 'x'.repeat(100_000);
+  const cases: Array<{ args: string[]; env?: Record<string, string>; code: number; says: RegExp }> = [
+    { args: [long], code: 2, says: /^dkg-stream: unknown command "x+"…\(100000 chars\)$/ },
+    { args: ['help', long], code: 2, says: /^dkg-stream help: unknown command "x+"…\(100000 chars\)$/ },
+    { args: ['topology', long], code: 2, says: /^dkg-stream topology: unknown action "x+"…\(100000 chars\)$/ },
+    { args: ['config', 'print', long], code: 2, says: /^dkg-stream config: unexpected argument "x+"…\(100000 chars\)$/ },
+    { args: ['dlq', long], code: 2, says: /^dkg-stream dlq: unknown sub-command "x+"…\(100000 chars\)$/ },
+    { args: ['sim', '--fault', long], code: 2, says: /^dkg-stream sim: unknown fault "x+"…\(100000 chars\)/ },
+    {
+      args: ['config', 'print'],
+      env: { DKG_STREAM_HTTP_PORT: long },
+      code: 1,
+      says: /^dkg-stream config: invalid configuration: httpPort \(from \$DKG_STREAM_HTTP_PORT\) must be 0\.\.65535, got "x+"…\(100000 chars\)$/,
+    },
+    { args: ['stack', 'status'], env: { DKG_STREAM_KAFKA_PORT: long }, code: 1, says: /^dkg-stream stack: DKG_STREAM_KAFKA_PORT must be a positive integer, got "x+"…\(100000 chars\)$/ },
+    // A name that is a property of every object is still an unknown command, not a crash.
+    { args: ['constructor'], code: 2, says: /^dkg-stream: unknown command "constructor"$/ },
+  ];
+  for (const c of cases) {
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'dkg-stream.js'), ...c.args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DKG_STREAM_CONFIG: '', ...c.env },
+    });
+    const what = `${c.args.map((a) => a.slice(0, 20)).join(' ')} ${Object.keys(c.env ?? {}).join(' ')}`;
+    assert.equal(r.status, c.code, `${what}: exit code (stderr: ${r.stderr.slice(0, 300)})`);
+    const first = r.stderr.split('\n')[0]!;
+    assert.match(first, c.says, what);
+    assert.ok(first.length < 400, `${what}: the error line is short (${first.length} chars)`);
+    assert.ok(r.stderr.length < 10_000, `${what}: stderr is bounded (${r.stderr.length} chars)`);
   }
 });

@@ -76,7 +76,7 @@ test('misconfigurations are all reported, without the password', () => {
   const text = err.problems.join('\n');
   for (const needle of [
     'kafkaCertFile and kafkaKeyFile go together',
-    "must be one of plain, scram-sha-256, scram-sha-512, got 'gssapi'",
+    'must be one of plain, scram-sha-256, scram-sha-512, got "gssapi"',
     'not both',
     'registryUsername and a registry password',
     'missing.pem',

@@ -34,7 +34,7 @@ test('every invalid setting is reported with its origin', () => {
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       const text = err.problems.join('\n');
-      assert.match(text, /unknown setting 'colour'/);
+      assert.match(text, /unknown setting "colour"/);
       assert.match(text, /httpPort \(from .*c\.json\) must be 0\.\.65535/);
       assert.match(text, /broker 'no-port' \(from \$DKG_STREAM_BROKERS\) is not host:port/);
       assert.match(text, /logLevel \(from \$DKG_STREAM_LOG_LEVEL\)/);

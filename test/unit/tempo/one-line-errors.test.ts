@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SHOW_MAX, showValue } from '../../../src/codec/show.ts';
 import { REPO_ROOT } from '../../../src/paths.ts';
+import { SHOW_MAX, showValue } from '../../../src/show.ts';
 import { HeaderJsonError, tempoHeaderFromJson } from '../../../src/tempo/header.ts';
 
 // Issue 16 item 8: an error names the offending value but never echoes all of it.
