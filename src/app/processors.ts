@@ -84,7 +84,6 @@ export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<stri
           maxReadSize: s.maxReadSize ?? DEFAULT_MAX_READ_SIZE,
           eventsTopic: topicName(env, 'dkg.events'),
           statesTopic: topicName(env, 'dkg.states'),
-          ...(s.metrics ? { metrics: s.metrics } : {}),
         }),
       routes: (rt, config, s) => {
         const local = (store: string) => rt.assignedPartitions().flatMap((p) => rt.localStore(store, p) ?? []);

@@ -15,6 +15,14 @@ import client from 'prom-client';
 
 type Labels = Record<string, string | number>;
 
+/** A counter increment held back until the unit of work that made it commits (see task.ts). */
+export interface Count {
+  name: string;
+  help: string;
+  labels: Labels;
+  n: number;
+}
+
 /** The prefix of every metric dkg-stream exports. */
 export const METRIC_PREFIX = 'dkg_stream_';
 
@@ -112,6 +120,11 @@ export class Metrics {
     (e.metric as client.Counter).inc(labels, by);
     const k = labelKey(labels);
     e.values.set(k, (e.values.get(k) ?? 0) + by);
+  }
+
+  /** Adds the counts of a committed unit of work. */
+  addCounts(counts: Iterable<Count>): void {
+    for (const c of counts) this.inc(c.name, c.help, c.labels, c.n);
   }
 
   /** Sets a gauge. */

@@ -9,6 +9,11 @@
  * reason in `dlq.*` headers); processing continues with the next record. A dependency failure
  * (registry, RocksDB I/O, network, broker: see errors.ts) is not the record's fault: the record is
  * rolled back and retried after a back-off, never dead-lettered.
+ *
+ * Counters a processor keeps ({@link ProcessorContext.count}) are effects like the others: they
+ * reach the metrics only when the record's unit commits, so a record folded again (a failed or
+ * aborted transaction, a restarted task) is counted once. Retries are counted by the runtime,
+ * separately (`dkg_stream_retries_total`, `dkg_stream_task_failures_total`).
  */
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import type { InRecord } from './kafka/port.ts';
@@ -45,10 +50,21 @@ export interface Output {
   headers?: Record<string, Bytes | string>;
 }
 
-export interface ProcessorContext {
+/** Counters of a processor, counted once per committed record (see {@link ProcessorContext.count}). */
+export interface CountContext {
   readonly processor: string;
   /** The task's partition (of every input). */
   readonly partition: number;
+  /**
+   * Adds `n` (default 1) to the counter `name` (a `dkg_stream_` name; its label names are fixed
+   * by its first use). Buffered with the record's other effects: dropped if the record is rolled
+   * back or dead-lettered or its transaction fails, added to the metrics once the transaction
+   * commits. Gauges are not effects of a record: a processor sets those directly.
+   */
+  count(name: string, help: string, labels?: Record<string, string | number>, n?: number): void;
+}
+
+export interface ProcessorContext extends CountContext {
   store(name: string): KeyValueStore;
   /** A global table (every partition of `topic`, materialised on every instance). */
   global(topic: string): ReadOnlyStore;
@@ -95,6 +111,12 @@ export interface ProcessorDef<V = InRecord> {
    * a throw discards its effects (logged; the next update or task start retries).
    */
   onGlobalUpdate?(ctx: ProcessorContext, topic: string, records: InRecord[]): void | Promise<void>;
+  /**
+   * Optional: called when a record of this processor is dead-lettered (by `decode`, `process` or
+   * {@link ProcessorContext.deadLetter}), after its own effects and counts were discarded, so that
+   * it can count the rejection (e.g. by error class); the counts commit with the dead letter.
+   */
+  deadLettered?(ctx: CountContext, record: InRecord, error: unknown): void;
 }
 
 /** Wraps a decode failure so the DLQ says which stage failed. */

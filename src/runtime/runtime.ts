@@ -776,8 +776,13 @@ export class StreamRuntime extends EventEmitter {
         const seen = this.lastSeen.get(tpKey(o.topic, o.partition));
         if (seen) seen.committed = o.offset;
       }
-      if (pc.stats.processed > 0) this.committed(pc, t0);
-      else if (pc.stats.dlq > 0) this.metrics.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: this.opts.processor.name }, pc.stats.dlq);
+      if (pc.stats.processed > 0)
+        this.metrics.observe(
+          'dkg_stream_commit_seconds',
+          'Latency of one unit of work (fold + produce + commit + store write)',
+          { processor: this.opts.processor.name },
+          (performance.now() - t0) / 1000,
+        );
       this.emit('commit', { partition: handle.partition, stats: pc.stats, offsets: pc.offsets });
     });
     handle.commits = mine;
@@ -850,24 +855,34 @@ export class StreamRuntime extends EventEmitter {
     log.warn({ processor: name, partition: p, fault, records: pc.stats.processed, limit }, 'a transaction failed on its records: splitting it');
   }
 
-  private committed(pc: PendingCommit, t0: number): void {
+  /**
+   * Counts a unit once it is durable (it will never be folded again, whatever happens next): its
+   * records, outputs and dead letters, and the processor's own counts (ProcessorContext.count).
+   */
+  private counted(pc: PendingCommit): void {
     const name = this.opts.processor.name;
     const m = this.metrics;
-    m.observe('dkg_stream_commit_seconds', 'Latency of one unit of work (fold + produce + commit + store write)', { processor: name }, (performance.now() - t0) / 1000);
-    m.inc('dkg_stream_consumed_records_total', 'Input records folded', { processor: name }, pc.stats.processed);
-    m.inc('dkg_stream_produced_records_total', 'Output records committed (excluding changelogs and DLQ)', { processor: name }, pc.stats.outputs);
+    if (pc.stats.processed > 0) {
+      m.inc('dkg_stream_consumed_records_total', 'Input records folded', { processor: name }, pc.stats.processed);
+      m.inc('dkg_stream_produced_records_total', 'Output records committed (excluding changelogs and DLQ)', { processor: name }, pc.stats.outputs);
+      m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
+    }
     if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
-    m.inc('dkg_stream_commits_total', 'Committed transactions', { processor: name });
+    m.addCounts(pc.counts);
   }
 
   /**
    * Makes one unit of work durable. Exactly-once: records + offsets in one transaction, then the
-   * stores. At-least-once: records, then the stores, then the group offsets.
+   * stores. At-least-once: records, then the stores, then the group offsets. The unit is counted
+   * once it can no longer be folded again: when the transaction committed (exactly-once), when
+   * its records, changelog included, are produced (at-least-once: a restart restores the unit
+   * from the changelog rather than folding it again).
    */
   private async commitUnit(handle: TaskHandle, pc: PendingCommit): Promise<void> {
     const task = handle.task!;
     if (this.alos) {
       const produced: ProducedRange[] = pc.records.length > 0 ? await handle.plain!.send(pc.records) : [];
+      this.counted(pc);
       this.opts.afterCommitHook?.();
       await task.apply(pc, produced);
       if (pc.offsets.length > 0) this.scheduleOffsets(handle, pc.offsets);
@@ -883,6 +898,7 @@ export class StreamRuntime extends EventEmitter {
       await txn.abort().catch(() => {});
       throw err;
     }
+    this.counted(pc);
     this.opts.afterCommitHook?.();
     await task.apply(pc, produced);
   }

@@ -12,7 +12,8 @@ import { type DeadLetter, type DlqEncoder, type DlqStage, deadLetter, dlqHeaders
 import { transientCause } from './errors.ts';
 import type { InRecord, OutRecord, ProducedRange, TopicPartitionOffset } from './kafka/port.ts';
 import { logger } from './log.ts';
-import { DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
+import type { Count } from './metrics.ts';
+import { type CountContext, DecodeError, type KeyValueStore, type Output, type ProcessorContext, type ProcessorDef, type ReadOnlyStore } from './processor.ts';
 
 const log = logger('runtime.task');
 
@@ -181,6 +182,8 @@ export interface PendingCommit {
   fromOffsets: InputOffsets;
   stats: CommitStats;
   deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
+  /** The processor's counter increments (ProcessorContext.count): the caller adds them to the metrics once the unit committed. */
+  counts: Count[];
 }
 
 /**
@@ -415,6 +418,12 @@ export class Task {
     const outputs: OutRecord[] = [];
     const deadLetters: PendingCommit['deadLetters'] = [];
     let deadMark = 0;
+    // Counts of the current record are appended right away, like outputs; a failure truncates them.
+    const counts: Count[] = [];
+    let countMark = 0;
+    const count: CountContext['count'] = (name, help, labels = {}, n = 1) => {
+      counts.push({ name, help, labels, n });
+    };
     const allowed = def.outputs ? new Set(def.outputs) : null;
     // Outputs of the current record are appended right away; a failure truncates back to the mark.
     let mark = 0;
@@ -427,10 +436,12 @@ export class Task {
       // Keyed by the letter's bounded key, so the letter fits the broker's limit whatever the source key.
       outputs.push({ topic: this.opts.dlqTopic, key: dl.key, value, headers: dlqHeaders(dl, stage) });
       stats.dlq++;
+      def.deadLettered?.({ processor: def.name, partition, count }, record, err);
     };
     const ctx: ProcessorContext = {
       processor: def.name,
       partition,
+      count,
       store: (name) => {
         const v = views.get(name);
         if (!v) throw new Error(`processor ${def.name} has no store '${name}' (declared: ${storeNames.join(', ') || 'none'})`);
@@ -462,6 +473,7 @@ export class Task {
       begin: () => {
         mark = outputs.length;
         deadMark = deadLetters.length;
+        countMark = counts.length;
         if (pendingDead.length > 0) pendingDead = [];
       },
       /** Adds the dead letters the unit named (ProcessorContext.deadLetter) after its outputs. */
@@ -473,6 +485,7 @@ export class Task {
         for (const d of named) await dead(d.record, d.err, 'process', stats);
         mark += outputs.length - before; // dead letters are not outputs in the stats
         deadMark = deadLetters.length;
+        countMark = counts.length;
       },
       /** Keeps the current unit's writes and outputs. */
       keep: (stats: CommitStats) => {
@@ -484,6 +497,7 @@ export class Task {
         for (const l of layers.values()) l.rollback();
         outputs.length = mark;
         deadLetters.length = deadMark;
+        counts.length = countMark;
         pendingDead = [];
       },
       /** Dead-letters a record (after {@link rollback}, in place of its effects). */
@@ -509,7 +523,7 @@ export class Task {
           const i = k.lastIndexOf('/');
           return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
         });
-        return { records: outputs, offsets, writes, inputOffsets: position, fromOffsets: from, stats, deadLetters };
+        return { records: outputs, offsets, writes, inputOffsets: position, fromOffsets: from, stats, deadLetters, counts };
       },
     };
   }

@@ -16,10 +16,11 @@ import { collect } from '../state/kv.ts';
 import { MemoryKV } from '../state/memory.ts';
 import { dataKey, StateStore } from '../state/store.ts';
 import { type DeadLetter, type DlqEncoder, decodeJsonDeadLetter, jsonDlqEncoder } from './dlq.ts';
-import type { InRecord, OutRecord, ProducedRange } from './kafka/port.ts';
+import type { InRecord, ProducedRange } from './kafka/port.ts';
+import { Metrics } from './metrics.ts';
 import type { ProcessorDef, ReadOnlyStore } from './processor.ts';
 import { applyChangelogBatch } from './restore.ts';
-import { type CommitStats, Task } from './task.ts';
+import { type CommitStats, type PendingCommit, Task } from './task.ts';
 
 export interface DriverRecord {
   offset: number;
@@ -44,6 +45,8 @@ export interface TestDriverOptions {
   /** Changelog topic name per store (default `<processor>-<store>-changelog`). */
   changelogTopic?: (store: string) => string;
   now?: () => number;
+  /** Where the processor's counts go once their unit commits (default: a fresh {@link Metrics}, see {@link TestDriver.metrics}). */
+  metrics?: Metrics;
 }
 
 /** In-memory partitioned logs with Kafka-like offsets (a commit marker takes an offset). */
@@ -83,6 +86,8 @@ const toBuf = (h: Record<string, Bytes | string> | undefined): Record<string, By
 
 export class TestDriver<V = InRecord> {
   readonly logs = new Logs();
+  /** The processor's counters (ProcessorContext.count), as committed. */
+  readonly metrics: Metrics;
   private readonly partitions: number;
   private readonly dlqTopic: string;
   private readonly changelog: (store: string) => string;
@@ -98,6 +103,7 @@ export class TestDriver<V = InRecord> {
     private readonly opts: TestDriverOptions = {},
   ) {
     this.partitions = opts.partitions ?? 1;
+    this.metrics = opts.metrics ?? new Metrics();
     this.dlqTopic = opts.dlqTopic ?? 'dlq';
     this.changelog = opts.changelogTopic ?? ((s) => `${def.name}-${s}-changelog`);
     for (const g of def.globals ?? []) this.globals.set(g, new MemoryKV());
@@ -151,7 +157,7 @@ export class TestDriver<V = InRecord> {
   private async globalUpdate(task: Task, topic: string, records: InRecord[]): Promise<void> {
     const pc = await task.globalUpdate(topic, records);
     if (!pc) return;
-    await task.apply(pc, this.commit(pc.records));
+    await task.apply(pc, this.commit(pc));
   }
 
   /**
@@ -173,7 +179,7 @@ export class TestDriver<V = InRecord> {
     for (const [p, records] of byPartition) {
       const task = await this.task(p);
       const pc = await task.process(records);
-      const produced = this.commit(pc.records);
+      const produced = this.commit(pc);
       this.groupOffsets.set(p, pc.inputOffsets);
       if (opts.crashBeforeApply) this.crash();
       else await task.apply(pc, produced);
@@ -193,15 +199,18 @@ export class TestDriver<V = InRecord> {
       .filter((r) => r.offset >= fromOffset)
       .map((r) => ({ topic, partition, ...r }));
     const pc = await task.process(records);
-    await task.apply(pc, this.commit(pc.records));
+    await task.apply(pc, this.commit(pc));
     this.groupOffsets.set(partition, pc.inputOffsets);
     return pc.stats;
   }
 
-  /** Appends a transaction's records atomically, then a commit marker per partition touched. */
-  private commit(records: OutRecord[]): ProducedRange[] {
+  /**
+   * Appends a transaction's records atomically, then a commit marker per partition touched; the
+   * unit's counts are added to {@link metrics} (committed, as the runtime does).
+   */
+  private commit(pc: PendingCommit): ProducedRange[] {
     const ranges = new Map<string, ProducedRange>();
-    for (const r of records) {
+    for (const r of pc.records) {
       const p = r.partition ?? 0;
       const offset = this.logs.append(r.topic, p, { key: r.key, value: r.value, headers: toBuf(r.headers), timestamp: r.timestamp ?? 0 });
       const k = `${r.topic}/${p}`;
@@ -209,6 +218,7 @@ export class TestDriver<V = InRecord> {
       ranges.set(k, cur ? { ...cur, lastOffset: offset } : { topic: r.topic, partition: p, baseOffset: offset, lastOffset: offset });
     }
     for (const r of ranges.values()) this.logs.marker(r.topic, r.partition);
+    this.metrics.addCounts(pc.counts);
     return [...ranges.values()];
   }
 

@@ -13,7 +13,6 @@ import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
-import { Metrics } from '../../src/runtime/metrics.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
@@ -64,7 +63,7 @@ test('dlq list/show/redrive: redrive once from the source topic, then nothing; a
   ]);
 
   const runtime = (keys: Buffer[]) => {
-    const def = dkgJournalProcessor({ serde, keyring: new Keyring(keys), maxReadSize: 4, metrics: new Metrics(), eventsTopic: topology.topics.get('dkg.events')!.name, statesTopic: states.name });
+    const def = dkgJournalProcessor({ serde, keyring: new Keyring(keys), maxReadSize: 4, eventsTopic: topology.topics.get('dkg.events')!.name, statesTopic: states.name });
     // Letters keep a 16-byte prefix here, so redrive has to read the originals back.
     return new StreamRuntime({
       port,

@@ -55,7 +55,7 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   const keyring = new Keyring([randomBytes(32)]);
 
   const runtimeFor = (applicationId: string, dataDir: string, metrics: Metrics) => {
-    const def = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, metrics, eventsTopic: events.name, statesTopic: states.name });
+    const def = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: events.name, statesTopic: states.name });
     return new StreamRuntime({ port, processor: def, applicationId: `${prefix}${applicationId}`, dataDir, dlqTopic: dlq.name, metrics, sessionTimeoutMs: 6000 });
   };
   const dump = async (rt: StreamRuntime) => {

@@ -105,7 +105,6 @@ test('registry outage mid-stream: records wait (no DLQ, no commit past them), th
     serde: new AvroSerde(registryClient(REGISTRY_URL), schemas),
     keyring,
     maxReadSize: 4,
-    metrics,
     eventsTopic: topology.topics.get('dkg.events')!.name,
     statesTopic: states.name,
   });

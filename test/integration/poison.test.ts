@@ -84,7 +84,7 @@ test('dkg-journal: a 1 MB and a 98 KB garbage record on dkg.events are dead-lett
   await producer.send([{ topic: states.name, key, value: await state(5n, owners[1]!) }]);
 
   const metrics = new Metrics();
-  const def = dkgJournalProcessor({ serde, keyring, maxReadSize: 4, metrics, eventsTopic: events.name, statesTopic: states.name });
+  const def = dkgJournalProcessor({ serde, keyring, maxReadSize: 4, eventsTopic: events.name, statesTopic: states.name });
   const rt = new StreamRuntime({ port, processor: def, applicationId: `${prefix}app`, dataDir, dlqTopic: dlq.name, dlqEncode: (dl) => serde.encode(dlq, dl), metrics, sessionTimeoutMs: 6000 });
   defer(() => rt.stop());
   await rt.ensureTopics();

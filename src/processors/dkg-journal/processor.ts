@@ -36,10 +36,8 @@ import { MinSig } from '../../crypto/bls12381/index.ts';
 import { decodeShare } from '../../crypto/bls12381/share.ts';
 import { checkMax, DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, verifyDigest } from '../../crypto/dkg/index.ts';
 import { decodeEd25519PublicKey } from '../../crypto/ed25519.ts';
-import { isTransient } from '../../runtime/errors.ts';
 import { logger } from '../../runtime/log.ts';
-import type { Metrics } from '../../runtime/metrics.ts';
-import type { InRecord, KeyValueStore, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
+import type { CountContext, InRecord, KeyValueStore, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
 import { decodeU64 } from '../../state/keys.ts';
 import type { Keyring, SealContext, Sealed } from '../../state/seal.ts';
 import {
@@ -94,7 +92,6 @@ export interface JournalProcessorOptions {
   maxReadSize: number;
   /** BLS variant of commitments and outputs (default MinSig, as the reshare example). */
   variant?: DkgVariant<unknown>;
-  metrics?: Metrics;
   name?: string;
 }
 
@@ -112,21 +109,15 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   const statesTopic = opts.statesTopic ?? 'dkg.states';
   const variant = opts.variant ?? (MinSig as DkgVariant<unknown>);
   const max = checkMax(opts.maxReadSize);
-  const metrics = opts.metrics;
   const name = opts.name ?? 'dkg-journal';
 
-  const count = (kind: string, outcome: string) => metrics?.inc(JOURNAL_METRICS.events, 'Journal events and states folded, by kind and outcome (applied, duplicate, ignored)', { kind, outcome });
-  const ignore = (kind: string, reason: string, detail: Record<string, unknown>) => {
-    metrics?.inc(JOURNAL_METRICS.ignored, 'Journal records ignored as upstream would (pruned epoch, bad ack signature, ack digest mismatch)', { reason });
-    count(kind, 'ignored');
+  // Counters go through the context: counted once, when the record's transaction commits.
+  const count = (ctx: CountContext, kind: string, outcome: string) =>
+    ctx.count(JOURNAL_METRICS.events, 'Journal events and states folded, by kind and outcome (applied, duplicate, ignored)', { kind, outcome });
+  const ignore = (ctx: CountContext, kind: string, reason: string, detail: Record<string, unknown>) => {
+    ctx.count(JOURNAL_METRICS.ignored, 'Journal records ignored as upstream would (pruned epoch, bad ack signature, ack digest mismatch)', { reason });
+    count(ctx, kind, 'ignored');
     log.info({ kind, reason, ...detail }, 'journal record ignored');
-  };
-  const reject = (err: unknown): never => {
-    // A dependency outage (registry down) is retried by the runtime, not rejected.
-    if (isTransient(err)) throw err;
-    const reason = err instanceof Error ? err.name : 'Error';
-    metrics?.inc(JOURNAL_METRICS.rejected, 'Journal records sent to the DLQ, by error class', { reason });
-    throw err;
   };
 
   /** Decodes commonware bytes, mapping codec errors to MalformedPayload / OversizeMessage. */
@@ -229,18 +220,18 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
     const journal = ctx.store(JOURNAL_STORE);
     const floor = await floorOf(journal, e.owner);
     if (e.kind === 'prune') {
-      if (e.epoch <= floor) return ignore('prune', 'already-pruned', { epoch: String(e.epoch), floor: String(floor) });
+      if (e.epoch <= floor) return ignore(ctx, 'prune', 'already-pruned', { epoch: String(e.epoch), floor: String(floor) });
       journal.put(floorKey(e.owner), encodeFloor(e.epoch));
       const n = (await pruneStore(journal, e.owner, e.epoch)) + (await pruneStore(ctx.store(STATES_STORE), e.owner, e.epoch));
-      metrics?.inc(JOURNAL_METRICS.pruned, 'Store entries deleted by prune (tombstoned in the changelogs)', {}, n);
-      count('prune', 'applied');
+      ctx.count(JOURNAL_METRICS.pruned, 'Store entries deleted by prune (tombstoned in the changelogs)', {}, n);
+      count(ctx, 'prune', 'applied');
       return;
     }
-    if (e.epoch < floor) return ignore(e.kind, 'pruned-epoch', { epoch: String(e.epoch), floor: String(floor) });
+    if (e.epoch < floor) return ignore(ctx, e.kind, 'pruned-epoch', { epoch: String(e.epoch), floor: String(floor) });
     const participant = e.kind === 'ack' ? e.player : e.dealer;
     const key = journalKey(e.owner, e.epoch, e.kind, participant);
     if ((await journal.get(key)) !== undefined) {
-      count(e.kind, 'duplicate');
+      count(ctx, e.kind, 'duplicate');
       log.info({ kind: e.kind, epoch: String(e.epoch), owner: e.owner.toString('hex'), participant: participant.toString('hex') }, 'duplicate journal event not re-applied (first writer wins)');
       return;
     }
@@ -250,10 +241,10 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
         break;
       case 'ack': {
         if (e.digest) {
-          if (!verifyDigest(e.player, e.digest, e.ack)) return ignore('ack', 'bad-ack-signature', { epoch: String(e.epoch), player: e.player.toString('hex') });
+          if (!verifyDigest(e.player, e.digest, e.ack)) return ignore(ctx, 'ack', 'bad-ack-signature', { epoch: String(e.epoch), player: e.player.toString('hex') });
           const dk = digestKey(e.owner, e.epoch);
           const stored = await journal.get(dk);
-          if (stored && !stored.equals(e.digest)) return ignore('ack', 'ack-digest-mismatch', { epoch: String(e.epoch), player: e.player.toString('hex') });
+          if (stored && !stored.equals(e.digest)) return ignore(ctx, 'ack', 'ack-digest-mismatch', { epoch: String(e.epoch), player: e.player.toString('hex') });
           if (!stored) journal.put(dk, e.digest);
         }
         journal.put(key, encodeAck(e.ack));
@@ -263,21 +254,21 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
         journal.put(key, encodeLog({ log: e.log, source: e.source }));
         break;
     }
-    count(e.kind, 'applied');
+    count(ctx, e.kind, 'applied');
   };
 
   const applyState = async (ctx: ProcessorContext, s: EpochStateRecord) => {
     const floor = await floorOf(ctx.store(JOURNAL_STORE), s.owner);
-    if (s.epoch < floor) return ignore('state', 'pruned-epoch', { epoch: String(s.epoch), floor: String(floor) });
+    if (s.epoch < floor) return ignore(ctx, 'state', 'pruned-epoch', { epoch: String(s.epoch), floor: String(floor) });
     const states = ctx.store(STATES_STORE);
     const key = stateKey(s.owner, s.epoch);
     if ((await states.get(key)) !== undefined) {
-      count('state', 'duplicate');
+      count(ctx, 'state', 'duplicate');
       log.info({ epoch: String(s.epoch), owner: s.owner.toString('hex') }, 'duplicate epoch state not re-applied (first writer wins)');
       return;
     }
     states.put(key, encodeState({ round: s.round, rngSeed: s.rngSeed, output: s.output, share: s.share }));
-    count('state', 'applied');
+    count(ctx, 'state', 'applied');
   };
 
   return {
@@ -286,29 +277,28 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
     outputs: [],
     stores: [JOURNAL_STORE, STATES_STORE],
     async decode(record): Promise<JournalInput> {
-      try {
-        if (record.topic === eventsTopic) {
-          const { value } = await opts.serde.decode(record.value, 'dkg-event');
-          const event = eventFromAvro(value);
-          checkKey(record, event.epoch);
-          validateEvent(event);
-          return { topic: 'events', event };
-        }
-        if (record.topic === statesTopic) {
-          const { value } = await opts.serde.decode(record.value, 'epoch-state');
-          const state = stateFromAvro(value);
-          checkKey(record, state.epoch);
-          validateState(state);
-          return { topic: 'states', state };
-        }
-        throw new MalformedEvent(`unexpected topic ${record.topic}`);
-      } catch (err) {
-        return reject(err);
+      if (record.topic === eventsTopic) {
+        const { value } = await opts.serde.decode(record.value, 'dkg-event');
+        const event = eventFromAvro(value);
+        checkKey(record, event.epoch);
+        validateEvent(event);
+        return { topic: 'events', event };
       }
+      if (record.topic === statesTopic) {
+        const { value } = await opts.serde.decode(record.value, 'epoch-state');
+        const state = stateFromAvro(value);
+        checkKey(record, state.epoch);
+        validateState(state);
+        return { topic: 'states', state };
+      }
+      throw new MalformedEvent(`unexpected topic ${record.topic}`);
     },
     async process(ctx, input) {
       if (input.topic === 'events') await applyEvent(ctx, input.event);
       else await applyState(ctx, input.state);
+    },
+    deadLettered(ctx, _record, err) {
+      ctx.count(JOURNAL_METRICS.rejected, 'Journal records sent to the DLQ, by error class', { reason: err instanceof Error ? err.name : 'Error' });
     },
   };
 }

@@ -145,6 +145,7 @@ export interface FollowConfig {
   retainEpochs?: number;
   /** Most height marks deleted per boundary (default max(2·L, 10 000)); an integer ≥ 1. */
   pruneBatch?: number;
+  /** Where the horizon gauge is set; counters go through ProcessorContext.count (the runtime's metrics). */
   metrics?: Metrics;
   name?: string;
   /**
@@ -313,12 +314,14 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const ofPartition = <T>(by: Map<number, Map<string, T>>, p: number): Map<string, T> => by.get(p) ?? by.set(p, new Map()).get(p)!;
   const recordKey = (r: InRecord) => `${r.partition}:${r.offset}`;
 
-  const count = (outcome: HandleOutcome) => {
-    metrics?.inc(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', {
+  // Counters go through the context (counted once, when the record's transaction commits); the
+  // horizon is a gauge, set directly (setting it again on a re-fold changes nothing).
+  const count = (ctx: ProcessorContext, outcome: HandleOutcome) => {
+    ctx.count(FOLLOW_METRICS.records, 'Finalizations handled by the follower, by outcome (verified, parked, Duplicate, BelowPrunedHorizon); rejections are dkg_stream_dlq_records_total', {
       outcome,
     });
     if (outcome === 'Duplicate' || outcome === 'BelowPrunedHorizon') {
-      metrics?.inc(FOLLOW_METRICS.ignored, 'Finalizations skipped as already handled: a verified height with the same digest (Duplicate) or a height below the pruned horizon (BelowPrunedHorizon)', {
+      ctx.count(FOLLOW_METRICS.ignored, 'Finalizations skipped as already handled: a verified height with the same digest (Duplicate) or a height below the pruned horizon (BelowPrunedHorizon)', {
         reason: outcome,
       });
     }
@@ -392,7 +395,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
    */
   async function handle(ctx: ProcessorContext, record: InRecord, r: FinalizationRecord, mayPark: boolean): Promise<HandleOutcome> {
     const outcome = await handleChecked(ctx, record, check(r, record), r, mayPark);
-    count(outcome);
+    count(ctx, outcome);
     return outcome;
   }
 
@@ -420,7 +423,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     }
     const hint = preVerifiedBy.get(record.partition)?.get(recordKey(record));
     const res: VerifyResult = hint?.valid && equalBytes(hint.identity, scheme.identity.bytes) ? VERIFIED : verifyFinalization(c.fin, scheme.identity);
-    if (hint?.valid && res === VERIFIED) metrics?.inc(FOLLOW_METRICS.preverified, 'Finalizations whose verification came from the verifier threads (pre-verified ahead of the fold)', {});
+    if (hint?.valid && res === VERIFIED) ctx.count(FOLLOW_METRICS.preverified, 'Finalizations whose verification came from the verifier threads (pre-verified ahead of the fold)', {});
     if (res.valid && verifier) hintIdentity.set(c.epoch, scheme.identity.bytes);
     if (!res.valid && scheme.source === 'network-identity' && mayPark) {
       // The identity may have rotated (full DKG): wait for the epoch's registered scheme rather
@@ -554,7 +557,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     const next = outcome.epoch;
     const identity = outcomeIdentity(outcome);
     if (trailingBytes > 0) {
-      metrics?.inc(
+      ctx.count(
         FOLLOW_METRICS.trailing,
         'Bytes after the DKG outcome in verified boundary blocks (tolerated, as tempo reads outcomes with read; see EpochAdvanced.outcomeTrailingBytes)',
         {},
@@ -628,7 +631,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       const keys: Buffer[] = [];
       for await (const [k] of state.range(limit === undefined ? range : { ...range, limit })) keys.push(k);
       for (const k of keys) state.delete(k);
-      if (keys.length > 0) metrics?.inc(FOLLOW_METRICS.pruned, 'follow-state entries deleted below the pruned horizon (tombstoned in the changelog), by key family', { family }, keys.length);
+      if (keys.length > 0) ctx.count(FOLLOW_METRICS.pruned, 'follow-state entries deleted below the pruned horizon (tombstoned in the changelog), by key family', { family }, keys.length);
     };
     await sweep('height', familyBelow(K_HEIGHT, horizon), pruneBatch);
     await sweep('scheme', familyBelow(K_SCHEME, floorEpoch));

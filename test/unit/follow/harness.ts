@@ -41,7 +41,8 @@ export interface Feed {
 
 export function harness(cfg: Omit<FollowConfig, 'topics' | 'codec'>, partitions = 2, driverOpts: Omit<TestDriverOptions, 'partitions'> = {}): Harness {
   const c = codec();
-  const driver = new TestDriver(followProcessor({ ...cfg, topics: TOPICS, codec: c }), { ...driverOpts, partitions });
+  // The processor's counters reach the driver's metrics (at commit), its horizon gauge cfg.metrics: one registry for both.
+  const driver = new TestDriver(followProcessor({ ...cfg, topics: TOPICS, codec: c }), { ...driverOpts, partitions, ...(cfg.metrics ? { metrics: cfg.metrics } : {}) });
   let synced = 0;
   const h: Harness = {
     driver,

@@ -74,8 +74,8 @@ export function harness(opts: { keyring?: Keyring; maxReadSize?: number; metrics
   const serde = new AvroSerde(memoryRegistry(), SCHEMAS);
   const metrics = opts.metrics ?? new Metrics();
   const maxReadSize = opts.maxReadSize ?? 4;
-  const def = dkgJournalProcessor({ serde, keyring, maxReadSize, metrics });
-  const driver = new TestDriver(def, { partitions: PARTITIONS, now: () => 0 });
+  const def = dkgJournalProcessor({ serde, keyring, maxReadSize });
+  const driver = new TestDriver(def, { partitions: PARTITIONS, now: () => 0, metrics });
   const storesOf = (name: string) =>
     Array.from({ length: PARTITIONS }, (_, p) => ({
       get: (k: Buffer) => driver.get(name, k, p),
