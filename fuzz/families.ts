@@ -19,6 +19,7 @@ import { decodeScalar, decodeShare, encodeScalar, encodeShare, G1, G2, MinPk, Mi
 import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck, SignedDealerLog } from '../src/crypto/dkg/index.ts';
 import { decodeEd25519PublicKey } from '../src/crypto/ed25519.ts';
 import { REPO_ROOT } from '../src/paths.ts';
+import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/processors/dkg-journal/stores.ts';
 import { decodeParked, encodeParked } from '../src/processors/follow/processor.ts';
 import { AvroChecker } from '../src/runtime/avro-check.ts';
 import { AVRO_FIELD_LIMITS } from '../src/runtime/avro-limits.ts';
@@ -28,7 +29,6 @@ import { decodeFinalization, decodeFinalizationFrame, encodeFinalization } from 
 import { decodeTempoHeader, encodeTempoHeader, tempoHeaderFromJson, tempoHeaderToJson } from '../src/tempo/header.ts';
 import { decodeOnchainDkgOutcome, encodeOnchainDkgOutcome } from '../src/tempo/outcome.ts';
 import { decodeRlp, encodeRlp } from '../src/tempo/rlp.ts';
-import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/topics/dkg-journal-records.ts';
 import type { FuzzRng } from './rng.ts';
 
 /** What a decoder made of one input: accepted (with a re-encoding where canonical). */

@@ -11,13 +11,13 @@ import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/sec
 import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { AvroSerde, loadSchemas, type RegistrySecurity, registryClient } from '../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
-import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
+import { avroTopicCodecs, type TopicCodecs } from '../topics/codecs.ts';
 import { startableProcessor } from './processors.ts';
 
 export interface FollowEnv {
   topology: Topology;
   serde: AvroSerde;
-  codec: FollowCodec;
+  codec: TopicCodecs;
   port: KafkaPort;
   close(): Promise<void>;
 }
@@ -30,7 +30,7 @@ export function followEnv(
   const serde = new AvroSerde(registryClient(config.registryUrl, config), loadSchemas(config.schemasDir));
   // Reader groups under the application id, so a principal limited to its own groups may read.
   const port = new KafkajsPort({ ...kafkaClientOptions(config), clientId, readerGroupPrefix: topology.applicationId });
-  return { topology, serde, codec: avroFollowCodec(serde, topology), port, close: () => port.close() };
+  return { topology, serde, codec: avroTopicCodecs(serde, topology), port, close: () => port.close() };
 }
 
 /** The follow processor on the runtime, with topic names, changelogs and the Avro DLQ from the topology. */

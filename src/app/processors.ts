@@ -20,7 +20,7 @@ import { type RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
 import { showValue } from '../show.ts';
 import { Keyring } from '../state/seal.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../topics/dkg-journal-records.ts';
+import { STORES } from '../topics/names.ts';
 import type { FollowEnv } from './env.ts';
 
 /** Upstream `max_read_size` of the reshare example's journal (the simulator uses the same). */
@@ -87,7 +87,7 @@ export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<stri
         }),
       routes: (rt, config, s) => {
         const local = (store: string) => rt.assignedPartitions().flatMap((p) => rt.localStore(store, p) ?? []);
-        const queries = new JournalQueries(() => ({ journal: local(JOURNAL_STORE), states: local(STATES_STORE) }), {
+        const queries = new JournalQueries(() => ({ journal: local(STORES.journal), states: local(STORES.states) }), {
           keyring: keyringOf(config, s),
           maxReadSize: s.maxReadSize ?? DEFAULT_MAX_READ_SIZE,
         });

@@ -31,15 +31,32 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Lower-case hex, no prefix. */
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+/** A Buffer view of the same memory (no copy): for APIs that want a Buffer (Avro, node:crypto). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Strict hex decoding (even length, hex digits only, optional `0x`). */
-export function fromHex(hex: string): Uint8Array {
+/** Lower-case hex, no prefix. */
+export function toHex(bytes: Uint8Array): string {
+  return asBuffer(bytes).toString('hex');
+}
+
+/** A string that is not an even-length run of hex digits (after an optional `0x`). */
+export class InvalidHex extends Error {
+  override name = 'InvalidHex';
+}
+
+const HEX_RE = /^[0-9a-fA-F]*$/;
+
+/**
+ * Strict hex decoding: an optional `0x`/`0X` prefix, then an even number of hex digits (odd
+ * length or a non-hex character is an {@link InvalidHex}, never a silent truncation). `what`
+ * names the value in the error message.
+ */
+export function fromHex(hex: string, what = 'hex'): Uint8Array {
   const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
-  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body)) throw new TypeError(`fromHex: not a hex string`);
+  if (body.length % 2 !== 0) throw new InvalidHex(`${what}: odd number of hex digits (${body.length})`);
+  if (!HEX_RE.test(body)) throw new InvalidHex(`${what}: not a hex string`);
   return Uint8Array.from(Buffer.from(body, 'hex'));
 }
 

@@ -3,7 +3,7 @@
  * See reader.ts for the invariants every decoder built on it inherits.
  */
 
-export { compareBigints, compareBytes, compareNumbers, concatBytes, equalBytes, fromHex, toHex } from './bytes.ts';
+export { asBuffer, compareBigints, compareBytes, compareNumbers, concatBytes, equalBytes, fromHex, InvalidHex, toHex } from './bytes.ts';
 export type { Codec } from './codec.ts';
 export * as codecs from './codec.ts';
 export {

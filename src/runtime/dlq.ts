@@ -29,6 +29,9 @@
 import { createHash } from 'node:crypto';
 import type { InRecord } from './kafka/port.ts';
 
+/** Logical name of the dead-letter topic (topology.yaml; the runtime writes it for every processor). */
+export const DLQ_TOPIC = 'dlq';
+
 /** Value bytes a dead letter keeps whole (larger values: this prefix + size + SHA-256). */
 export const DLQ_VALUE_PREFIX_BYTES = 16 * 1024;
 /** Key bytes a dead letter (and its Kafka key) keeps whole. */

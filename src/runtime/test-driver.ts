@@ -15,7 +15,7 @@ import type { Bytes, RangeOptions } from '../state/kv.ts';
 import { collect } from '../state/kv.ts';
 import { MemoryKV } from '../state/memory.ts';
 import { dataKey, StateStore } from '../state/store.ts';
-import { type DeadLetter, type DlqEncoder, decodeJsonDeadLetter, jsonDlqEncoder } from './dlq.ts';
+import { type DeadLetter, DLQ_TOPIC, type DlqEncoder, decodeJsonDeadLetter, jsonDlqEncoder } from './dlq.ts';
 import type { InRecord, ProducedRange } from './kafka/port.ts';
 import { Metrics } from './metrics.ts';
 import type { ProcessorDef, ReadOnlyStore } from './processor.ts';
@@ -104,7 +104,7 @@ export class TestDriver<V = InRecord> {
   ) {
     this.partitions = opts.partitions ?? 1;
     this.metrics = opts.metrics ?? new Metrics();
-    this.dlqTopic = opts.dlqTopic ?? 'dlq';
+    this.dlqTopic = opts.dlqTopic ?? DLQ_TOPIC;
     this.changelog = opts.changelogTopic ?? ((s) => `${def.name}-${s}-changelog`);
     for (const g of def.globals ?? []) this.globals.set(g, new MemoryKV());
   }

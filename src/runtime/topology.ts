@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { DLQ_TOPIC } from './dlq.ts';
 
 export type KeyKind = 'epoch' | 'epoch-event' | 'source' | 'store';
 export type CleanupPolicy = 'delete' | 'compact';
@@ -261,7 +262,7 @@ export interface DeclaredProcessor {
 export function checkProcessorAgainstTopology(t: Topology, def: DeclaredProcessor, source = 'topology'): void {
   const spec = t.processors.get(def.name);
   if (!spec) throw new TopologyError(source, [`processor '${def.name}' is not declared in the topology (declared: ${[...t.processors.keys()].join(', ')})`]);
-  const dlq = t.topics.get('dlq')?.name;
+  const dlq = t.topics.get(DLQ_TOPIC)?.name;
   const problems: string[] = [];
   const compare = (what: string, declared: string[], coded: string[]): void => {
     const missing = declared.filter((n) => !coded.includes(n));

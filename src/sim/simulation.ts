@@ -42,14 +42,14 @@ import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/sec
 import { StreamRuntime } from '../runtime/runtime.ts';
 import { AvroSerde, loadSchemas, type RegistrySecurity, registryClient } from '../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
-import { epochKey } from '../state/keys.ts';
 import { Keyring } from '../state/seal.ts';
 import { FixedEpocher } from '../tempo/epocher.ts';
 import { encodeFinalization, type Finalization, type Proposal } from '../tempo/finalization.ts';
 import { encodeTempoHeader, type TempoHeader, tempoHeaderHash } from '../tempo/header.ts';
 import { bytesToHex } from '../tempo/hex.ts';
 import { type DkgOutput, encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../tempo/outcome.ts';
-import { avroFollowCodec, type FollowCodec } from '../topics/follow-records.ts';
+import { avroTopicCodecs, type TopicCodecs } from '../topics/codecs.ts';
+import { epochKey } from '../topics/epoch-key.ts';
 import { makeHeader, partialSignFinalization, recoverFinalization } from './chain.ts';
 import { xorshift } from './random.ts';
 import { Subscriber } from './subscriber.ts';
@@ -219,7 +219,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   }
   const topic = (l: string) => topology.topics.get(l)!;
   const serde = new AvroSerde(registry, schemas);
-  const codec: FollowCodec = avroFollowCodec(serde, topology);
+  const codec: TopicCodecs = avroTopicCodecs(serde, topology);
   const port = new KafkajsPort({ ...kafkaOptions, clientId: 'dkg-stream-sim', readerGroupPrefix: topology.applicationId });
   cleanups.push(() => port.close());
   const keyring = new Keyring([sha256(new TextEncoder().encode(`sim-keyring-${seed}`))]);

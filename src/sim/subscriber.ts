@@ -17,11 +17,13 @@ import { decodeFinalization } from '../tempo/finalization.ts';
 import { decodeTempoHeader, tempoHeaderHash } from '../tempo/header.ts';
 import { bytesToHex } from '../tempo/hex.ts';
 import { type PreparedIdentity, prepareIdentity, verifyFinalization } from '../tempo/verify.ts';
-import type { EpochEvent, FollowCodec, Observation, VerifiedRecord } from '../topics/follow-records.ts';
+import type { TopicCodecs } from '../topics/codecs.ts';
+import type { EpochEvent, Observation } from '../topics/epochs.ts';
+import type { VerifiedRecord } from '../topics/finalizations-verified.ts';
 
 export interface SubscriberOptions {
   port: KafkaPort;
-  codec: FollowCodec;
+  codec: TopicCodecs;
   epochsTopic: string;
   verifiedTopic: string;
   epochLength: bigint;

@@ -43,9 +43,6 @@ export function decodeU64(b: Bytes, offset = 0): bigint {
   return b.readBigUInt64BE(offset);
 }
 
-/** The epoch key used by the epoch-keyed topics. */
-export const epochKey = u64;
-
 export type TuplePart = bigint | number | string | Uint8Array;
 
 const T_U64 = 0x10;

@@ -118,8 +118,8 @@ function runScenario<P>(fx: Fixture, variant: DkgVariant<P>, sigVariant: Variant
         namespace: fromHex(rd.info.namespace),
         round: rd.info.round,
         previous,
-        dealers: rd.info.dealers.map(fromHex),
-        players: rd.info.players.map(fromHex),
+        dealers: rd.info.dealers.map((h: string) => fromHex(h)),
+        players: rd.info.players.map((h: string) => fromHex(h)),
       });
       assert.equal(h(info.summary), rd.info.summary, 'Info summary');
       assert.equal(h(info.roundSummary()), rd.info.round_summary, 'round summary');

@@ -30,7 +30,7 @@ import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { Keyring } from '../../src/state/seal.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
+import { STORES } from '../../src/topics/names.ts';
 import { readTopic } from '../support/count-check.ts';
 import { killWorker, spawnWorker } from '../support/fault-harness.ts';
 import { TestRng } from '../support/rng.ts';
@@ -153,7 +153,7 @@ function flat(raw: Raw): Record<string, string> {
   for (const [store, parts] of Object.entries(raw)) parts.forEach((es, p) => es.forEach(([k, v]) => (out[`${store}/${p}/${k}`] = v)));
   return out;
 }
-const entriesOf = (raw: Raw): StoreEntries => ({ partitions: raw[JOURNAL_STORE]!.length, entries: async (s, p) => raw[s]![p]!.map(([k, v]) => [Buffer.from(k, 'hex'), Buffer.from(v, 'hex')]) });
+const entriesOf = (raw: Raw): StoreEntries => ({ partitions: raw[STORES.journal]!.length, entries: async (s, p) => raw[s]![p]!.map(([k, v]) => [Buffer.from(k, 'hex'), Buffer.from(v, 'hex')]) });
 
 interface RunResult {
   result: WireCeremonyResult;
@@ -334,7 +334,7 @@ test(`journal: node 0 SIGKILLed ≥ ${KILLS + 1} times over a DKG + 2 reshares (
     });
     await b.waitFolded(faulty.ranges);
     const replayed: Raw = {};
-    for (const store of [JOURNAL_STORE, STATES_STORE]) {
+    for (const store of [STORES.journal, STORES.states]) {
       replayed[store] = [];
       for (let p = 0; p < events.partitions; p++) {
         const es: Array<[string, string]> = [];

@@ -16,9 +16,10 @@ import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
-import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
-import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
+import { rngSeedContext, stateToAvro } from '../../src/topics/dkg-states.ts';
+import { epochKey } from '../../src/topics/epoch-key.ts';
+import { STORES } from '../../src/topics/names.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -79,7 +80,7 @@ test('dlq list/show/redrive: redrive once from the source topic, then nothing; a
   const committed = async (rt: StreamRuntime) => (await admin.groupOffsets(rt.groupId, states.name)).reduce((s, o) => s + Math.max(0, o.offset), 0);
   const folded = async (rt: StreamRuntime) => {
     let n = 0;
-    for (const p of rt.assignedPartitions()) for await (const _ of rt.localStore(STATES_STORE, p)?.range() ?? []) n++;
+    for (const p of rt.assignedPartitions()) for await (const _ of rt.localStore(STORES.states, p)?.range() ?? []) n++;
     return n;
   };
 

@@ -16,7 +16,7 @@ import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { FixedEpocher } from '../../src/tempo/epocher.ts';
-import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { decodeEpochEventKey } from '../../src/topics/epochs.ts';
 import { readTopic } from '../support/count-check.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';

@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { KafkaJournalBackend } from '../../src/edges/participant/kafka-backend.ts';
 import { dkgJournalProcessor, JOURNAL_METRICS } from '../../src/processors/dkg-journal/processor.ts';
+import { decodeDealing } from '../../src/processors/dkg-journal/stores.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
@@ -20,9 +21,10 @@ import { Metrics } from '../../src/runtime/metrics.ts';
 import { FoldTimeout, StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
-import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
-import { decodeDealing, eventToAvro, JOURNAL_STORE, privMsgContext, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
+import { eventToAvro, privMsgContext } from '../../src/topics/dkg-events.ts';
+import { epochKey } from '../../src/topics/epoch-key.ts';
+import { STORES } from '../../src/topics/names.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -60,7 +62,7 @@ test('journal through Kafka: ceremony, DLQ, replay from offset 0 and changelog r
   };
   const dump = async (rt: StreamRuntime) => {
     const out: Record<string, string> = {};
-    for (const store of [JOURNAL_STORE, STATES_STORE])
+    for (const store of [STORES.journal, STORES.states])
       for (let p = 0; p < events.partitions; p++) for await (const [k, v] of rt.localStore(store, p)!.range()) out[`${store}/${p}/${k.toString('hex')}`] = v.toString('hex');
     return out;
   };

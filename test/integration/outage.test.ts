@@ -26,9 +26,10 @@ import { Metrics } from '../../src/runtime/metrics.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient, valueSubject } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
-import { epochKey } from '../../src/state/keys.ts';
 import { Keyring } from '../../src/state/seal.ts';
-import { rngSeedContext, STATES_STORE, stateToAvro } from '../../src/topics/dkg-journal-records.ts';
+import { rngSeedContext, stateToAvro } from '../../src/topics/dkg-states.ts';
+import { epochKey } from '../../src/topics/epoch-key.ts';
+import { STORES } from '../../src/topics/names.ts';
 import { readTopic } from '../support/count-check.ts';
 import { lifo, newPort, tempDir, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -114,7 +115,7 @@ test('registry outage mid-stream: records wait (no DLQ, no commit past them), th
   await rt.start();
   const folded = async () => {
     let n = 0;
-    for (const p of rt.assignedPartitions()) for await (const _ of rt.localStore(STATES_STORE, p)?.range() ?? []) n++;
+    for (const p of rt.assignedPartitions()) for await (const _ of rt.localStore(STORES.states, p)?.range() ?? []) n++;
     return n;
   };
   const committed = async () => (await admin.groupOffsets(rt.groupId, states.name)).reduce((s, o) => s + Math.max(0, o.offset), 0);

@@ -23,7 +23,7 @@ import { decodeFinalization } from '../../src/tempo/finalization.ts';
 import { bytesToHex } from '../../src/tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY } from '../../src/tempo/network-identity.ts';
 import { verifyFinalization } from '../../src/tempo/verify.ts';
-import { decodeEpochEventKey } from '../../src/topics/follow-records.ts';
+import { decodeEpochEventKey } from '../../src/topics/epochs.ts';
 import { readTopic } from '../support/count-check.ts';
 import { PRESTO_BOUNDARY, PRESTO_EPOCH_LENGTH, PRESTO_REGULAR, prestoCertifiedJson } from '../support/presto.ts';
 import { tempDir, waitFor } from '../support/runtime.ts';

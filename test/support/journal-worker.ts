@@ -23,7 +23,7 @@ import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
 import { Keyring } from '../../src/state/seal.ts';
-import { JOURNAL_STORE, STATES_STORE } from '../../src/topics/dkg-journal-records.ts';
+import { STORES } from '../../src/topics/names.ts';
 import { CeremonyParticipant } from '../unit/journal/ceremony.ts';
 import { BROKERS, CLIENT_CONFIG, KAFKA_CLIENT, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE } from './stack.ts';
 import { runWorker, say } from './worker.ts';
@@ -88,7 +88,7 @@ const commands: Record<string, (...args: never[]) => Promise<unknown>> = {
   sync: (ranges: ProducedRange[]) => kafka.waitFolded(ranges),
   dump: async () => {
     const out: Record<string, Array<Array<[string, string]>>> = {};
-    for (const store of [JOURNAL_STORE, STATES_STORE]) {
+    for (const store of [STORES.journal, STORES.states]) {
       out[store] = [];
       for (let p = 0; p < events.partitions; p++) out[store].push(await entries(store, p));
     }

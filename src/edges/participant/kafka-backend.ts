@@ -14,8 +14,10 @@ import type { KafkaPort, OutRecord, ProducedRange, TransactionalProducer } from 
 import type { StreamRuntime } from '../../runtime/runtime.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
 import type { TopicSpec } from '../../runtime/topology.ts';
-import { epochKey } from '../../state/keys.ts';
-import { eventToAvro, JOURNAL_STORE, STATES_STORE, stateToAvro } from '../../topics/dkg-journal-records.ts';
+import { eventToAvro } from '../../topics/dkg-events.ts';
+import { stateToAvro } from '../../topics/dkg-states.ts';
+import { epochKey } from '../../topics/epoch-key.ts';
+import { STORES } from '../../topics/names.ts';
 import type { JournalBackend, JournalRecord } from './participant.ts';
 
 export interface KafkaJournalBackendOptions extends QueryOptions {
@@ -43,7 +45,7 @@ export class KafkaJournalBackend implements JournalBackend {
   constructor(private readonly opts: KafkaJournalBackendOptions) {
     const rt = opts.runtime;
     const local = (store: string) => rt.assignedPartitions().flatMap((p) => rt.localStore(store, p) ?? []);
-    this.queries = new JournalQueries(() => ({ journal: local(JOURNAL_STORE), states: local(STATES_STORE) }), opts);
+    this.queries = new JournalQueries(() => ({ journal: local(STORES.journal), states: local(STORES.states) }), opts);
   }
 
   private async tx(): Promise<TransactionalProducer> {

@@ -45,7 +45,8 @@ import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import { decodeTuple } from '../../state/keys.ts';
 import type { Keyring } from '../../state/seal.ts';
-import { type EpochStateRecord, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../topics/dkg-journal-records.ts';
+import { type JournalEvent, privMsgContext } from '../../topics/dkg-events.ts';
+import { type EpochStateRecord, rngSeedContext, shareContext } from '../../topics/dkg-states.ts';
 
 const log = logger('dkg-participant');
 

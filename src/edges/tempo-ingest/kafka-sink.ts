@@ -19,14 +19,14 @@ import type { KafkaPort, TransactionalProducer } from '../../runtime/kafka/port.
 import { logger } from '../../runtime/log.ts';
 import type { AvroSerde } from '../../runtime/schemas.ts';
 import type { TopicSpec } from '../../runtime/topology.ts';
-import { epochKey } from '../../state/keys.ts';
-import type { FollowCodec } from '../../topics/follow-records.ts';
+import type { TopicCodecs } from '../../topics/codecs.ts';
+import { epochKey } from '../../topics/epoch-key.ts';
 import type { IngestedFinalization, IngestSink } from './tempo-ws.ts';
 
 const log = logger('ingest.kafka');
 
 /** Highest height in the topic (committed records only), or undefined when it has none. */
-export async function lastIngestedHeight(port: KafkaPort, topic: string, codec: FollowCodec, tail = 64): Promise<bigint | undefined> {
+export async function lastIngestedHeight(port: KafkaPort, topic: string, codec: TopicCodecs, tail = 64): Promise<bigint | undefined> {
   const admin = await port.admin();
   const marks = (await admin.offsets(topic)).filter((m) => m.high > m.low);
   if (marks.length === 0) return undefined;
@@ -52,7 +52,7 @@ export async function lastIngestedHeight(port: KafkaPort, topic: string, codec: 
 
 export interface KafkaIngestSinkOptions {
   port: KafkaPort;
-  codec: FollowCodec;
+  codec: TopicCodecs;
   serde: AvroSerde;
   finalizations: TopicSpec;
   dlq: TopicSpec;

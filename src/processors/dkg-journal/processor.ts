@@ -38,33 +38,12 @@ import { checkMax, DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Outp
 import { decodeEd25519PublicKey } from '../../crypto/ed25519.ts';
 import { logger } from '../../runtime/log.ts';
 import type { CountContext, InRecord, KeyValueStore, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
-import { decodeU64 } from '../../state/keys.ts';
 import type { Keyring, SealContext, Sealed } from '../../state/seal.ts';
-import {
-  belowRange,
-  decodeFloor,
-  digestKey,
-  EpochKeyMismatch,
-  type EpochStateRecord,
-  EVENTS_TOPIC,
-  encodeAck,
-  encodeDealing,
-  encodeFloor,
-  encodeLog,
-  encodeState,
-  eventFromAvro,
-  floorKey,
-  JOURNAL_STORE,
-  type JournalEvent,
-  journalKey,
-  MalformedEvent,
-  privMsgContext,
-  rngSeedContext,
-  STATES_STORE,
-  shareContext,
-  stateFromAvro,
-  stateKey,
-} from '../../topics/dkg-journal-records.ts';
+import { EpochKeyMismatch, eventFromAvro, type JournalEvent, MalformedEvent, privMsgContext } from '../../topics/dkg-events.ts';
+import { type EpochStateRecord, rngSeedContext, shareContext, stateFromAvro } from '../../topics/dkg-states.ts';
+import { epochOfKey } from '../../topics/epoch-key.ts';
+import { STORES, TOPICS } from '../../topics/names.ts';
+import { belowRange, decodeFloor, digestKey, encodeAck, encodeDealing, encodeFloor, encodeLog, encodeState, floorKey, journalKey, stateKey } from './stores.ts';
 
 const log = logger('dkg-journal');
 
@@ -105,8 +84,8 @@ export const JOURNAL_METRICS = {
 } as const;
 
 export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef<JournalInput> {
-  const eventsTopic = opts.eventsTopic ?? EVENTS_TOPIC;
-  const statesTopic = opts.statesTopic ?? 'dkg.states';
+  const eventsTopic = opts.eventsTopic ?? TOPICS.dkgEvents;
+  const statesTopic = opts.statesTopic ?? TOPICS.dkgStates;
   const variant = opts.variant ?? (MinSig as DkgVariant<unknown>);
   const max = checkMax(opts.maxReadSize);
   const name = opts.name ?? 'dkg-journal';
@@ -163,8 +142,8 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   };
 
   const checkKey = (record: InRecord, epoch: bigint) => {
-    if (record.key?.length !== 8) throw new EpochKeyMismatch(`record key must be the 8-byte epoch, got ${record.key?.length ?? 'null'} bytes`);
-    const k = decodeU64(record.key);
+    const k = epochOfKey(record.key);
+    if (k === undefined) throw new EpochKeyMismatch(`record key must be the 8-byte epoch, got ${record.key?.length ?? 'null'} bytes`);
     if (k !== epoch) throw new EpochKeyMismatch(`record key is epoch ${k}, value is epoch ${epoch}`);
   };
 
@@ -217,12 +196,12 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   };
 
   const applyEvent = async (ctx: ProcessorContext, e: JournalEvent) => {
-    const journal = ctx.store(JOURNAL_STORE);
+    const journal = ctx.store(STORES.journal);
     const floor = await floorOf(journal, e.owner);
     if (e.kind === 'prune') {
       if (e.epoch <= floor) return ignore(ctx, 'prune', 'already-pruned', { epoch: String(e.epoch), floor: String(floor) });
       journal.put(floorKey(e.owner), encodeFloor(e.epoch));
-      const n = (await pruneStore(journal, e.owner, e.epoch)) + (await pruneStore(ctx.store(STATES_STORE), e.owner, e.epoch));
+      const n = (await pruneStore(journal, e.owner, e.epoch)) + (await pruneStore(ctx.store(STORES.states), e.owner, e.epoch));
       ctx.count(JOURNAL_METRICS.pruned, 'Store entries deleted by prune (tombstoned in the changelogs)', {}, n);
       count(ctx, 'prune', 'applied');
       return;
@@ -258,9 +237,9 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   };
 
   const applyState = async (ctx: ProcessorContext, s: EpochStateRecord) => {
-    const floor = await floorOf(ctx.store(JOURNAL_STORE), s.owner);
+    const floor = await floorOf(ctx.store(STORES.journal), s.owner);
     if (s.epoch < floor) return ignore(ctx, 'state', 'pruned-epoch', { epoch: String(s.epoch), floor: String(floor) });
-    const states = ctx.store(STATES_STORE);
+    const states = ctx.store(STORES.states);
     const key = stateKey(s.owner, s.epoch);
     if ((await states.get(key)) !== undefined) {
       count(ctx, 'state', 'duplicate');
@@ -275,7 +254,7 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
     name,
     inputs: [eventsTopic, statesTopic],
     outputs: [],
-    stores: [JOURNAL_STORE, STATES_STORE],
+    stores: [STORES.journal, STORES.states],
     async decode(record): Promise<JournalInput> {
       if (record.topic === eventsTopic) {
         const { value } = await opts.serde.decode(record.value, 'dkg-event');

@@ -16,7 +16,7 @@
  * Secrets are opened only by the decrypting queries above; {@link JournalQueries.publicView}
  * (what the HTTP API serves) never opens them.
  */
-import { compareBytes, OrderedMap } from '../../codec/index.ts';
+import { compareBytes, OrderedMap, toHex } from '../../codec/index.ts';
 import { decodeShare, MinSig, type Share } from '../../crypto/bls12381/index.ts';
 import { checkMax, DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, PlayerAck } from '../../crypto/dkg/index.ts';
 import type { Ed25519PublicKey } from '../../crypto/ed25519.ts';
@@ -24,21 +24,9 @@ import type { ReadOnlyStore } from '../../runtime/processor.ts';
 import { decodeTuple } from '../../state/keys.ts';
 import { compareBytes as compareBuf, type RangeOptions } from '../../state/kv.ts';
 import type { Keyring } from '../../state/seal.ts';
-import {
-  decodeDealing,
-  decodeFloor,
-  decodeLog,
-  decodeState,
-  type EventKind,
-  floorKey,
-  journalKey,
-  kindRange,
-  ownerRange,
-  privMsgContext,
-  rngSeedContext,
-  type StoredState,
-  shareContext,
-} from '../../topics/dkg-journal-records.ts';
+import { type EventKind, privMsgContext } from '../../topics/dkg-events.ts';
+import { rngSeedContext, shareContext } from '../../topics/dkg-states.ts';
+import { decodeDealing, decodeFloor, decodeLog, decodeState, floorKey, journalKey, kindRange, ownerRange, type StoredState } from './stores.ts';
 
 export interface JournalStores {
   journal: ReadOnlyStore[];
@@ -170,17 +158,16 @@ export class JournalQueries<P = unknown> {
    * the public message and the key id that sealed the private one). Served by the HTTP API.
    */
   async publicView(owner: Uint8Array, epoch: bigint): Promise<PublicEpochView> {
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     const dealings = (await this.raw(owner, epoch, 'dealing')).map(([k, v]) => {
       const d = decodeDealing(v);
-      return { dealer: hex(participantOf(k)), pubMsg: hex(d.pubMsg), privMsg: { sealed: true as const, keyId: d.privMsg.keyId } };
+      return { dealer: toHex(participantOf(k)), pubMsg: toHex(d.pubMsg), privMsg: { sealed: true as const, keyId: d.privMsg.keyId } };
     });
-    const acks = (await this.raw(owner, epoch, 'ack')).map(([k, v]) => ({ player: hex(participantOf(k)), ack: hex(v) }));
+    const acks = (await this.raw(owner, epoch, 'ack')).map(([k, v]) => ({ player: toHex(participantOf(k)), ack: toHex(v) }));
     const logs = (await this.raw(owner, epoch, 'log')).map(([k, v]) => {
       const l = decodeLog(v);
-      return { dealer: hex(participantOf(k)), log: hex(l.log), source: l.source };
+      return { dealer: toHex(participantOf(k)), log: toHex(l.log), source: l.source };
     });
-    return { owner: hex(owner), epoch: String(epoch), dealings, acks, logs };
+    return { owner: toHex(owner), epoch: String(epoch), dealings, acks, logs };
   }
 }
 

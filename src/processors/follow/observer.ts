@@ -20,7 +20,7 @@ import { compareBytes, Reader, toHex } from '../../codec/index.ts';
 import { type G2Point, MinSig } from '../../crypto/bls12381/index.ts';
 import { DealerLog, DkgError, DkgFailed, Info, type KeySet, Output, observe, SignedDealerLog } from '../../crypto/dkg/index.ts';
 import { decodeOnchainDkgOutcome, MAX_VALIDATORS } from '../../tempo/outcome.ts';
-import type { Observation } from '../../topics/follow-records.ts';
+import type { Observation } from '../../topics/epochs.ts';
 
 /** Tempo's DKG namespace (`NAMESPACE` of the DKG manager). */
 export const TEMPO_DKG_NAMESPACE = new TextEncoder().encode('TEMPO');

@@ -75,7 +75,7 @@ import { CodecError } from '../../codec/index.ts';
 import { logger } from '../../runtime/log.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/processor.ts';
-import { decodeU64, epochKey, u64 } from '../../state/keys.ts';
+import { decodeU64, u64 } from '../../state/keys.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { decodeFinalization, type Finalization } from '../../tempo/finalization.ts';
 import { decodeTempoHeader, encodeTempoHeader, type TempoHeader, tempoHeaderFromJson, tempoHeaderHash } from '../../tempo/header.ts';
@@ -84,7 +84,10 @@ import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { outcomeIdentity, readBoundaryOutcome } from '../../tempo/outcome.ts';
 import { type PreparedIdentity, prepareIdentity, type VerifyResult, verifyFinalization } from '../../tempo/verify.ts';
 import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
-import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type FinalizationRecord, type FollowCodec, type Observation } from '../../topics/follow-records.ts';
+import type { TopicCodecs } from '../../topics/codecs.ts';
+import type { FinalizationRecord } from '../../topics/consensus-finalizations.ts';
+import { epochKey } from '../../topics/epoch-key.ts';
+import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type Observation } from '../../topics/epochs.ts';
 import { CHAIN_OWNER, DealerLogRejection, type LogRejectReason, observeBoundary, readDealerLog, roundOf } from './observer.ts';
 
 const log = logger('follow');
@@ -134,7 +137,7 @@ export interface FollowConfig {
   networkIdentity?: NetworkIdentity | undefined;
   bootstrap?: FollowBootstrap | undefined;
   topics: FollowTopics;
-  codec: FollowCodec;
+  codec: TopicCodecs;
   /** Records parked per partition before further ones are rejected (default 10 000). */
   maxPending?: number;
   /**
@@ -531,7 +534,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     ctx.send({
       topic: topics.dkgEvents,
       key: epochKey(c.epoch),
-      value: await codec.encodeDkgLog({ epoch: c.epoch, owner: CHAIN_OWNER, dealer: checked.dealer, log: logBytes, source: `follower:${c.height}` }),
+      value: await codec.encodeDkgEvent({ kind: 'log', epoch: c.epoch, owner: buf(CHAIN_OWNER), dealer: buf(checked.dealer), log: buf(logBytes), source: `follower:${c.height}` }),
     });
   }
 

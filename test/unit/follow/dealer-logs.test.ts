@@ -10,7 +10,7 @@ import { logDigest, SignedDealerLog, signDigest } from '../../../src/crypto/dkg/
 import { ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { CHAIN_OWNER } from '../../../src/processors/follow/observer.ts';
 import { bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
-import { eventFromAvro } from '../../../src/topics/dkg-journal-records.ts';
+import { eventFromAvro } from '../../../src/topics/dkg-events.ts';
 import { memorySerde } from '../../support/avro.ts';
 import { buildDkgChain, type DkgChain } from './dkg-chain.ts';
 import { type Harness, harness, TOPICS } from './harness.ts';

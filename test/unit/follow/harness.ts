@@ -2,19 +2,21 @@
 
 import { type FollowConfig, followProcessor } from '../../../src/processors/follow/processor.ts';
 import { TestDriver, type TestDriverOptions } from '../../../src/runtime/test-driver.ts';
-import { epochKey } from '../../../src/state/keys.ts';
-import type { FinalizationRecord } from '../../../src/topics/follow-records.ts';
-import { avroFollowCodec, decodeEpochEventKey, type EpochEvent, type FollowCodec, type VerifiedRecord } from '../../../src/topics/follow-records.ts';
+import { avroTopicCodecs, type TopicCodecs } from '../../../src/topics/codecs.ts';
+import type { FinalizationRecord } from '../../../src/topics/consensus-finalizations.ts';
+import { epochKey } from '../../../src/topics/epoch-key.ts';
+import { decodeEpochEventKey, type EpochEvent } from '../../../src/topics/epochs.ts';
+import type { VerifiedRecord } from '../../../src/topics/finalizations-verified.ts';
 import { memorySerde } from '../../support/avro.ts';
 import type { ChainBlock } from '../../support/tempo-chain.ts';
 
 export const TOPICS = { input: 'consensus.finalizations', verified: 'finalizations.verified', epochs: 'epochs', dkgEvents: 'dkg.events' };
 
-let shared: FollowCodec | undefined;
-export function codec(): FollowCodec {
+let shared: TopicCodecs | undefined;
+export function codec(): TopicCodecs {
   if (!shared) {
     const { serde, topology } = memorySerde();
-    shared = avroFollowCodec(serde, topology);
+    shared = avroTopicCodecs(serde, topology);
   }
   return shared;
 }

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { bootstrapFromOutcome, FOLLOW_METRICS } from '../../../src/processors/follow/processor.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
-import { epochKey } from '../../../src/state/keys.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash } from '../../../src/tempo/header.ts';
 import { VerifierPool } from '../../../src/tempo/verify-pool.ts';
+import { epochKey } from '../../../src/topics/epoch-key.ts';
 import { buildChain, type ChainBlock, fixtureCommittee, signFinalization } from '../../support/tempo-chain.ts';
 import { codec, harness, TOPICS } from './harness.ts';
 

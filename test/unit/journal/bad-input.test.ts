@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
-import { epochKey } from '../../../src/state/keys.ts';
 import { Keyring } from '../../../src/state/seal.ts';
-import { type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
+import { type JournalEvent, privMsgContext } from '../../../src/topics/dkg-events.ts';
+import { rngSeedContext, shareContext } from '../../../src/topics/dkg-states.ts';
+import { epochKey } from '../../../src/topics/epoch-key.ts';
 import { fixture, type Harness, harness, hex, roundEvents } from './support.ts';
 
 const fx = fixture('chain_n4');

@@ -16,10 +16,12 @@ import { encodeShare, MinSig } from '../../../src/crypto/bls12381/index.ts';
 import { DealerPrivMsg, DealerPubMsg, Info, PlayerAck, SignedDealerLog } from '../../../src/crypto/dkg/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../../../src/crypto/ed25519.ts';
 import { type Dealer, type JournalBackend, type JournalRecord, type Player, Storage } from '../../../src/edges/participant/participant.ts';
+import { decodeDealing, decodeLog, decodeState } from '../../../src/processors/dkg-journal/stores.ts';
 import type { Metrics } from '../../../src/runtime/metrics.ts';
 import { decodeTuple } from '../../../src/state/keys.ts';
 import type { Keyring } from '../../../src/state/seal.ts';
-import { decodeDealing, decodeLog, decodeState, type EpochStateRecord, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
+import { privMsgContext } from '../../../src/topics/dkg-events.ts';
+import { type EpochStateRecord, rngSeedContext, shareContext } from '../../../src/topics/dkg-states.ts';
 import { type Harness, PARTITIONS } from './support.ts';
 
 export class Crashed extends Error {

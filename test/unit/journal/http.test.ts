@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { journalRoute } from '../../../src/processors/dkg-journal/http.ts';
 import { startOpsServer } from '../../../src/runtime/http.ts';
 import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
-import { rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
+import { rngSeedContext, shareContext } from '../../../src/topics/dkg-states.ts';
 import { fixture, harness, hex, roundEvents } from './support.ts';
 
 test('GET /journal/<owner>/… serves dealings, acks, logs, hasLog and the epoch, never a secret', async () => {

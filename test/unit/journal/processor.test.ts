@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { JOURNAL_METRICS } from '../../../src/processors/dkg-journal/processor.ts';
+import { floorKey } from '../../../src/processors/dkg-journal/stores.ts';
 import { dataKey } from '../../../src/state/store.ts';
-import { floorKey, type JournalEvent, privMsgContext, rngSeedContext, shareContext } from '../../../src/topics/dkg-journal-records.ts';
+import { type JournalEvent, privMsgContext } from '../../../src/topics/dkg-events.ts';
+import { rngSeedContext, shareContext } from '../../../src/topics/dkg-states.ts';
 import { TestRng } from '../../support/rng.ts';
 import { fixture, type Harness, harness, hex, partitionOf, roundEvents } from './support.ts';
 

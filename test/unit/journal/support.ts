@@ -15,9 +15,11 @@ import { Metrics } from '../../../src/runtime/metrics.ts';
 import { AvroSerde, type AvroType, loadSchemas } from '../../../src/runtime/schemas.ts';
 import { TestDriver } from '../../../src/runtime/test-driver.ts';
 import type { TopicSpec } from '../../../src/runtime/topology.ts';
-import { epochKey } from '../../../src/state/keys.ts';
 import { Keyring } from '../../../src/state/seal.ts';
-import { type EpochStateRecord, EVENTS_TOPIC, eventToAvro, type JournalEvent, privMsgContext, STATES_TOPIC, stateToAvro } from '../../../src/topics/dkg-journal-records.ts';
+import { eventToAvro, type JournalEvent, privMsgContext } from '../../../src/topics/dkg-events.ts';
+import { type EpochStateRecord, stateToAvro } from '../../../src/topics/dkg-states.ts';
+import { epochKey } from '../../../src/topics/epoch-key.ts';
+import { TOPICS } from '../../../src/topics/names.ts';
 
 export const SCHEMAS = loadSchemas(join(REPO_ROOT, 'schemas'));
 
@@ -27,8 +29,8 @@ export function memoryRegistry(): SchemaRegistry {
   const bySubject = new Map<string, number>();
   let next = 1;
   for (const [topic, schema] of [
-    [EVENTS_TOPIC, 'dkg-event'],
-    [STATES_TOPIC, 'epoch-state'],
+    [TOPICS.dkgEvents, 'dkg-event'],
+    [TOPICS.dkgStates, 'epoch-state'],
   ] as const) {
     const id = next++;
     byId.set(id, SCHEMAS.get(schema)!.type);
@@ -49,8 +51,8 @@ export function memoryRegistry(): SchemaRegistry {
 }
 
 const spec = (name: string, value: string) => ({ name, logical: name, value }) as TopicSpec;
-export const EVENTS_SPEC = spec(EVENTS_TOPIC, 'dkg-event');
-export const STATES_SPEC = spec(STATES_TOPIC, 'epoch-state');
+export const EVENTS_SPEC = spec(TOPICS.dkgEvents, 'dkg-event');
+export const STATES_SPEC = spec(TOPICS.dkgStates, 'epoch-state');
 
 export interface Harness {
   keyring: Keyring;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CodecError, InvalidBool } from '../../../src/codec/index.ts';
+import { decodeLog, decodeState, encodeLog, encodeState } from '../../../src/processors/dkg-journal/stores.ts';
 import { decodeTuple, decodeU64, KeyDecodeError, tuple } from '../../../src/state/keys.ts';
-import { decodeLog, decodeState, encodeLog, encodeState } from '../../../src/topics/dkg-journal-records.ts';
 
 // Regressions from the decoder fuzzer (fuzz/, issue 16): stored values and keys are canonical
 // (what the encoder writes, nothing else) and fail with typed errors.
