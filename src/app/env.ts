@@ -12,6 +12,7 @@ import type { RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { AvroSerde, loadSchemas, type RegistrySecurity, registryClient } from '../runtime/schemas.ts';
 import { loadTopology, type Topology } from '../runtime/topology.ts';
 import { avroTopicCodecs, type TopicCodecs } from '../topics/codecs.ts';
+import { PROCESSOR_NAMES } from '../topics/names.ts';
 import { startableProcessor } from './processors.ts';
 
 export interface FollowEnv {
@@ -39,6 +40,6 @@ export function followRuntime(
   cfg: Omit<FollowConfig, 'topics' | 'codec'>,
   opts: Pick<RuntimeOptions, 'dataDir'> & Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>,
 ): StreamRuntime {
-  if (!env.topology.processors.get('follow')) throw new Error('topology has no follow processor');
-  return startableProcessor(env, { secretKeyFile: null }, 'follow', { follow: cfg }, opts).runtime;
+  if (!env.topology.processors.get(PROCESSOR_NAMES.follow)) throw new Error('topology has no follow processor');
+  return startableProcessor(env, { secretKeyFile: null }, PROCESSOR_NAMES.follow, { follow: cfg }, opts).runtime;
 }

@@ -20,7 +20,7 @@ import { type RuntimeOptions, StreamRuntime } from '../runtime/runtime.ts';
 import { checkProcessorAgainstTopology } from '../runtime/topology.ts';
 import { showValue } from '../show.ts';
 import { Keyring } from '../state/seal.ts';
-import { STORES } from '../topics/names.ts';
+import { PROCESSOR_NAMES, STORES, TOPICS, type TopicName } from '../topics/names.ts';
 import type { FollowEnv } from './env.ts';
 
 /** Upstream `max_read_size` of the reshare example's journal (the simulator uses the same). */
@@ -59,7 +59,7 @@ export class ProcessorSetupError extends Error {
   override name = 'ProcessorSetupError';
 }
 
-const topicName = (env: FollowEnv, logical: string): string => {
+const topicName = (env: FollowEnv, logical: TopicName): string => {
   const t = env.topology.topics.get(logical);
   if (!t) throw new ProcessorSetupError(`topology has no topic '${logical}'`);
   return t.name;
@@ -73,17 +73,17 @@ function keyringOf(config: Pick<Config, 'secretKeyFile'>, settings: ProcessorSet
 
 export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<string, RegisteredProcessor>([
   [
-    'dkg-journal',
+    PROCESSOR_NAMES.dkgJournal,
     {
-      name: 'dkg-journal',
+      name: PROCESSOR_NAMES.dkgJournal,
       needs: 'secretKeyFile (DKG_STREAM_SECRET_KEY_FILE)',
       def: (env, config, s) =>
         dkgJournalProcessor({
           serde: env.serde,
           keyring: keyringOf(config, s),
           maxReadSize: s.maxReadSize ?? DEFAULT_MAX_READ_SIZE,
-          eventsTopic: topicName(env, 'dkg.events'),
-          statesTopic: topicName(env, 'dkg.states'),
+          eventsTopic: topicName(env, TOPICS.dkgEvents),
+          statesTopic: topicName(env, TOPICS.dkgStates),
         }),
       routes: (rt, config, s) => {
         const local = (store: string) => rt.assignedPartitions().flatMap((p) => rt.localStore(store, p) ?? []);
@@ -96,16 +96,16 @@ export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<stri
     },
   ],
   [
-    'follow',
+    PROCESSOR_NAMES.follow,
     {
-      name: 'follow',
+      name: PROCESSOR_NAMES.follow,
       needs: '--epoch-length and a trust root (--genesis-outcome, --bootstrap-header, --network-identity or --chain)',
       def: (env, _config, s) => {
         if (!s.follow) throw new ProcessorSetupError('follow needs --epoch-length and a trust root (--genesis-outcome, --bootstrap-header, --network-identity or --chain)');
         return followProcessor({
           ...s.follow,
           ...(s.metrics && !s.follow.metrics ? { metrics: s.metrics } : {}),
-          topics: { input: topicName(env, 'consensus.finalizations'), verified: topicName(env, 'finalizations.verified'), epochs: topicName(env, 'epochs'), dkgEvents: topicName(env, 'dkg.events') },
+          topics: { input: topicName(env, TOPICS.finalizations), verified: topicName(env, TOPICS.verified), epochs: topicName(env, TOPICS.epochs), dkgEvents: topicName(env, TOPICS.dkgEvents) },
           codec: env.codec,
         });
       },
@@ -135,7 +135,7 @@ export function defaultProcessors(env: FollowEnv): string[] {
 export function wiredRuntime(env: FollowEnv, def: ProcessorDef<any>, params: RuntimeParams): StreamRuntime {
   checkProcessorAgainstTopology(env.topology, def, "topology.yaml (checked against the processors' code)");
   const spec = env.topology.processors.get(def.name);
-  const dlq = env.topology.topics.get('dlq');
+  const dlq = env.topology.topics.get(TOPICS.dlq);
   if (!dlq) throw new ProcessorSetupError('topology has no dlq topic');
   const changelogs = new Map((spec?.stores ?? []).map((s) => [s.name, s.changelog]));
   return new StreamRuntime({

@@ -50,6 +50,7 @@ import { bytesToHex } from '../tempo/hex.ts';
 import { type DkgOutput, encodeOnchainDkgOutcome, type OnchainDkgOutcome } from '../tempo/outcome.ts';
 import { avroTopicCodecs, type TopicCodecs } from '../topics/codecs.ts';
 import { epochKey } from '../topics/epoch-key.ts';
+import { PROCESSOR_NAMES, TOPICS, type TopicName, topicSpec } from '../topics/names.ts';
 import { makeHeader, partialSignFinalization, recoverFinalization } from './chain.ts';
 import { xorshift } from './random.ts';
 import { Subscriber } from './subscriber.ts';
@@ -217,22 +218,22 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   } finally {
     await admin.close();
   }
-  const topic = (l: string) => topology.topics.get(l)!;
+  const topic = (l: TopicName) => topicSpec(topology, l);
   const serde = new AvroSerde(registry, schemas);
   const codec: TopicCodecs = avroTopicCodecs(serde, topology);
   const port = new KafkajsPort({ ...kafkaOptions, clientId: 'dkg-stream-sim', readerGroupPrefix: topology.applicationId });
   cleanups.push(() => port.close());
   const keyring = new Keyring([sha256(new TextEncoder().encode(`sim-keyring-${seed}`))]);
-  const journalDef = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: topic('dkg.events').name, statesTopic: topic('dkg.states').name });
-  const journalSpec = topology.processors.get('dkg-journal');
+  const journalDef = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: topic(TOPICS.dkgEvents).name, statesTopic: topic(TOPICS.dkgStates).name });
+  const journalSpec = topology.processors.get(PROCESSOR_NAMES.dkgJournal);
   const changelogs = new Map((journalSpec?.stores ?? []).map((s) => [s.name, s.changelog]));
   const journal = new StreamRuntime({
     port,
     processor: journalDef,
     applicationId: topology.applicationId,
     dataDir: join(workDir, 'journal'),
-    dlqTopic: topic('dlq').name,
-    dlqEncode: (dl) => serde.encode(topic('dlq'), dl),
+    dlqTopic: topic(TOPICS.dlq).name,
+    dlqEncode: (dl) => serde.encode(topic(TOPICS.dlq), dl),
     sessionTimeoutMs: 6000,
     ...(changelogs.size ? { changelogTopic: (s: string) => changelogs.get(s) ?? `${topology.applicationId}-dkg-journal-${s}-changelog` } : {}),
   });
@@ -240,11 +241,11 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   cleanups.push(() => journal.stop());
   await journal.start();
   const deadline = Date.now() + 60_000;
-  while (!(journal.ready() && journal.assignedPartitions().length === topic('dkg.events').partitions)) {
+  while (!(journal.ready() && journal.assignedPartitions().length === topic(TOPICS.dkgEvents).partitions)) {
     if (Date.now() > deadline) throw new Error('dkg-journal did not get its partitions within 60 s');
     await sleep(100);
   }
-  progress(`topics ${prefix}* ready; dkg-journal folding ${topic('dkg.events').partitions} partitions`);
+  progress(`topics ${prefix}* ready; dkg-journal folding ${topic(TOPICS.dkgEvents).partitions} partitions`);
 
   // ---- validators ---------------------------------------------------------------------------
   const total = n + K;
@@ -254,8 +255,8 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     const backend = new KafkaJournalBackend({
       port,
       serde,
-      events: topic('dkg.events'),
-      states: topic('dkg.states'),
+      events: topic(TOPICS.dkgEvents),
+      states: topic(TOPICS.dkgStates),
       runtime: journal,
       transactionalId: `${prefix}validator-${id}`,
       keyring,
@@ -347,14 +348,14 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   });
 
   // ---- subscriber -----------------------------------------------------------------------------
-  const subscriber = new Subscriber({ port, codec, epochsTopic: topic('epochs').name, verifiedTopic: topic('finalizations.verified').name, epochLength: L, onLine: out });
+  const subscriber = new Subscriber({ port, codec, epochsTopic: topic(TOPICS.epochs).name, verifiedTopic: topic(TOPICS.verified).name, epochLength: L, onLine: out });
   cleanups.push(() => subscriber.stop());
   await subscriber.start();
 
   // ---- chain publishing -----------------------------------------------------------------------
   const producer: Producer = await port.producer();
   cleanups.push(() => producer.close());
-  const finTopic = topic('consensus.finalizations').name;
+  const finTopic = topic(TOPICS.finalizations).name;
   const publish = async (height: bigint, epoch: bigint, certificate: Uint8Array, headerRlp: Uint8Array, source = 'sim') => {
     await producer.send([{ topic: finTopic, key: epochKey(epoch), value: await codec.encodeFinalization({ height, certificate, header: { rlp: headerRlp }, source, receivedAtMs: Date.now() }) }]);
   };
@@ -594,9 +595,9 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const dlq: SimResult['dlq'] = [];
   {
     const a = await port.admin();
-    const marks = await a.offsets(topic('dlq').name);
+    const marks = await a.offsets(topic(TOPICS.dlq).name);
     const h = await port.read({
-      topic: topic('dlq').name,
+      topic: topic(TOPICS.dlq).name,
       from: new Map(marks.map((m) => [m.partition, m.low])),
       until: new Map(marks.map((m) => [m.partition, m.high])),
       onRecords: async (_p, records) => {

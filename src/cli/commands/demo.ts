@@ -13,6 +13,7 @@ import { kafkaClientOptions } from '../../runtime/kafka/security.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../runtime/schemas.ts';
 import { loadTopology } from '../../runtime/topology.ts';
 import { showValue } from '../../show.ts';
+import { TOPICS, topicSpec } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stackConfig, up } from '../stack.ts';
 
@@ -50,7 +51,7 @@ const command: Command = {
     say(`   topics: ${count('created')} created, ${count('unchanged')} unchanged, ${count('updated')} updated, ${count('mismatch')} mismatched`);
     say(`   schemas: ${report.schemas.map((s) => `${s.subject}=${s.id}`).join(', ')}`);
 
-    const events = topology.topics.get('dkg.events')!;
+    const events = topicSpec(topology, TOPICS.dkgEvents);
     const serde = new AvroSerde(registry, schemas);
     const port = new KafkajsPort({ ...kafkaClientOptions(config), clientId: 'dkg-stream-demo', readerGroupPrefix: topology.applicationId });
     const runId = randomBytes(4).toString('hex');

@@ -25,6 +25,7 @@ import { loadConfig } from '../../config.ts';
 import { type DeadLetter, DLQ_HEADERS, decodeJsonDeadLetter } from '../../runtime/dlq.ts';
 import type { InRecord, KafkaPort, OutRecord } from '../../runtime/kafka/port.ts';
 import { showValue } from '../../show.ts';
+import { TOPICS } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: dkg-stream dlq list [filters] [--json]
@@ -310,7 +311,7 @@ const command: Command = {
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const env = followEnv(config, 'dkg-stream-dlq');
     try {
-      const dlq = env.topology.topics.get('dlq');
+      const dlq = env.topology.topics.get(TOPICS.dlq);
       if (!dlq) throw new Error('the topology has no dlq topic');
       const topicName = typeof flags.topic === 'string' ? (env.topology.topics.get(flags.topic)?.name ?? flags.topic) : undefined;
       const filter: LetterFilter = {

@@ -12,6 +12,7 @@ import { KafkaIngestSink, lastIngestedHeight } from '../../edges/tempo-ingest/ka
 import { TempoWsIngest } from '../../edges/tempo-ingest/tempo-ws.ts';
 import { showValue } from '../../show.ts';
 import { FixedEpocher } from '../../tempo/epocher.ts';
+import { TOPICS, topicSpec } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
 
@@ -44,7 +45,7 @@ const command: Command = {
     const maxBackoffMs = flags['max-backoff-ms'] === undefined ? undefined : Number(bigFlag(flags['max-backoff-ms'], '--max-backoff-ms', 1n));
     const config = loadConfig(typeof flags.config === 'string' ? { file: flags.config } : {});
     const env = followEnv(config, 'dkg-stream-ingest');
-    const finalizations = env.topology.topics.get('consensus.finalizations')!;
+    const finalizations = topicSpec(env.topology, TOPICS.finalizations);
     const last = await lastIngestedHeight(env.port, finalizations.name, env.codec);
     const resumeAfterHeight = last ?? (fromHeight !== undefined && fromHeight > 0n ? fromHeight - 1n : undefined);
     const sink = new KafkaIngestSink({
@@ -52,7 +53,7 @@ const command: Command = {
       codec: env.codec,
       serde: env.serde,
       finalizations,
-      dlq: env.topology.topics.get('dlq')!,
+      dlq: topicSpec(env.topology, TOPICS.dlq),
       transactionalId: `${env.topology.applicationId}-ingest`,
       url: flags.url,
     });

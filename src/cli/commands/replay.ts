@@ -9,6 +9,7 @@ import { registered, startableProcessor } from '../../app/processors.ts';
 import { loadConfig } from '../../config.ts';
 import { formatReplayPlan, formatReplayReport, planReplay, type ReplayFrom, replay } from '../../runtime/replay.ts';
 import { showValue } from '../../show.ts';
+import { PROCESSOR_NAMES } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 
@@ -60,7 +61,7 @@ const command: Command = {
     const env = followEnv(config, 'dkg-stream-replay');
     try {
       registered(env, name);
-      const settings = name === 'follow' ? { follow: followSettings(flags) } : {};
+      const settings = name === PROCESSOR_NAMES.follow ? { follow: followSettings(flags) } : {};
       const spec = env.topology.processors.get(name)!;
       const changelogs = new Map(spec.stores.map((s) => [s.name, s.changelog]));
       const build = () => startableProcessor(env, config, name, settings, { dataDir: config.dataDir });

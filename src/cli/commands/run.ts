@@ -13,6 +13,7 @@ import { Metrics } from '../../runtime/metrics.ts';
 import { ProgressBar } from '../../runtime/progress.ts';
 import type { RestoreProgress } from '../../runtime/restore.ts';
 import { showValue } from '../../show.ts';
+import { PROCESSOR_NAMES } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { FOLLOW_FLAGS, FOLLOW_USAGE, followSettings, processorList } from '../processor-flags.ts';
 import { stopRequested } from '../signals.ts';
@@ -41,7 +42,7 @@ const command: Command = {
       const names = processorList(flags.processor) ?? defaultProcessors(env);
       for (const n of names) registered(env, n); // unknown / unimplemented names fail before anything starts
       const metrics = new Metrics({ process: true });
-      const settings: ProcessorSettings = { metrics, ...(names.includes('follow') ? { follow: followSettings(flags) } : {}) };
+      const settings: ProcessorSettings = { metrics, ...(names.includes(PROCESSOR_NAMES.follow) ? { follow: followSettings(flags) } : {}) };
       const started: StartedProcessor[] = names.map((n) =>
         startableProcessor(env, config, n, settings, { dataDir: config.dataDir, metrics, ...(httpPort > 0 ? { endpoint: advertisedUrlOf(config, httpPort) } : {}) }),
       );
@@ -87,7 +88,7 @@ const command: Command = {
           store: store.name,
           partitions: spec.partitions,
           // follow's pending keys start with the epoch, the record key they were partitioned by.
-          ...(store.processor === 'follow' ? { partitionKey: (k: Buffer) => k.subarray(0, 8) } : {}),
+          ...(store.processor === PROCESSOR_NAMES.follow ? { partitionKey: (k: Buffer) => k.subarray(0, 8) } : {}),
         });
       }
       const routes = new Map<string, QueryRoute>();

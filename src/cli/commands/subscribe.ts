@@ -11,6 +11,7 @@ import { followEnv } from '../../app/env.ts';
 import { loadConfig } from '../../config.ts';
 import { showValue } from '../../show.ts';
 import { Subscriber } from '../../sim/subscriber.ts';
+import { TOPICS, topicSpec } from '../../topics/names.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { stopRequested } from '../signals.ts';
 
@@ -35,8 +36,8 @@ const command: Command = {
     const sub = new Subscriber({
       port: env.port,
       codec: env.codec,
-      epochsTopic: env.topology.topics.get('epochs')!.name,
-      verifiedTopic: env.topology.topics.get('finalizations.verified')!.name,
+      epochsTopic: topicSpec(env.topology, TOPICS.epochs).name,
+      verifiedTopic: topicSpec(env.topology, TOPICS.verified).name,
       epochLength: BigInt(flags['epoch-length']),
       onLine: (l) => process.stdout.write(l + '\n'),
     });

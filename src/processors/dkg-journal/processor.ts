@@ -42,7 +42,7 @@ import type { Keyring, SealContext, Sealed } from '../../state/seal.ts';
 import { EpochKeyMismatch, eventFromAvro, type JournalEvent, MalformedEvent, privMsgContext } from '../../topics/dkg-events.ts';
 import { type EpochStateRecord, rngSeedContext, shareContext, stateFromAvro } from '../../topics/dkg-states.ts';
 import { epochOfKey } from '../../topics/epoch-key.ts';
-import { STORES, TOPICS } from '../../topics/names.ts';
+import { PROCESSOR_NAMES, STORES, TOPICS } from '../../topics/names.ts';
 import { belowRange, decodeFloor, digestKey, encodeAck, encodeDealing, encodeFloor, encodeLog, encodeState, floorKey, journalKey, stateKey } from './stores.ts';
 
 const log = logger('dkg-journal');
@@ -88,7 +88,7 @@ export function dkgJournalProcessor(opts: JournalProcessorOptions): ProcessorDef
   const statesTopic = opts.statesTopic ?? TOPICS.dkgStates;
   const variant = opts.variant ?? (MinSig as DkgVariant<unknown>);
   const max = checkMax(opts.maxReadSize);
-  const name = opts.name ?? 'dkg-journal';
+  const name = opts.name ?? PROCESSOR_NAMES.dkgJournal;
 
   // Counters go through the context: counted once, when the record's transaction commits.
   const count = (ctx: CountContext, kind: string, outcome: string) =>

@@ -88,6 +88,7 @@ import type { TopicCodecs } from '../../topics/codecs.ts';
 import type { FinalizationRecord } from '../../topics/consensus-finalizations.ts';
 import { epochKey } from '../../topics/epoch-key.ts';
 import { EPOCH_EVENT_ADVANCE, EPOCH_EVENT_SCHEME, epochEventKey, type Observation } from '../../topics/epochs.ts';
+import { PROCESSOR_NAMES, STORES } from '../../topics/names.ts';
 import { CHAIN_OWNER, DealerLogRejection, type LogRejectReason, observeBoundary, readDealerLog, roundOf } from './observer.ts';
 
 const log = logger('follow');
@@ -332,7 +333,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
 
   /** The pruned horizon of this task: heights below it count as handled. */
   async function horizonOf(ctx: ProcessorContext): Promise<bigint> {
-    const v = await ctx.store('follow-state').get(PRUNED_KEY);
+    const v = await ctx.store(STORES.followState).get(PRUNED_KEY);
     const h = v ? decodeU64(v) : 0n;
     if (metrics && reported.get(ctx.partition) !== h) {
       reported.set(ctx.partition, h);
@@ -379,7 +380,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
 
   /** The scheme of an epoch; with `fallback: false` only a registered one (not the network identity). */
   async function schemeFor(ctx: ProcessorContext, epoch: bigint, fallback = true): Promise<Scheme | undefined> {
-    const local = await ctx.store('follow-state').get(schemeKey(epoch));
+    const local = await ctx.store(STORES.followState).get(schemeKey(epoch));
     if (local) return { identity: prepare(local.subarray(0, 96)), source: 'local', outcome: local.length > 96 ? local.subarray(96) : null };
     const row = await ctx.global(topics.epochs).get(epochEventKey(epoch, EPOCH_EVENT_SCHEME));
     if (row) {
@@ -409,7 +410,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       log.debug({ height: c.height.toString(), epoch: c.epoch.toString(), horizon: horizon.toString() }, 'finalization below the pruned horizon skipped');
       return 'BelowPrunedHorizon';
     }
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     const done = await state.get(heightKey(c.height));
     if (done && equalBytes(done, c.hash)) return 'Duplicate';
     // Records of this epoch parked earlier go first (their scheme may have arrived before this
@@ -517,7 +518,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       ctx.deadLetter(record, new FollowRejection(err.reason, `block ${c.height} of epoch ${c.epoch}: ${err.message}`));
       return;
     }
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     const key = logKey(c.epoch, checked.dealer);
     const logBytes = checked.log.bytes();
     const seen = await state.get(key);
@@ -540,7 +541,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
 
   /** The boundary's observation: `observe` over the epoch's logs vs the on-chain output (null if the round is unknown). */
   async function observation(ctx: ProcessorContext, c: Checked, scheme: Scheme): Promise<Observation | null> {
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     const round = scheme.outcome && scheme.outcome.length > 0 ? roundOf(c.epoch, scheme.outcome) : "the outcome that defines this epoch's round is unknown";
     const logs: Array<readonly [Uint8Array, Uint8Array]> = [];
     for await (const [k, v] of state.range(logEpochRange(c.epoch))) logs.push([k.subarray(9), v] as const);
@@ -575,7 +576,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
         'Network identity differs from the onchain DKG outcome!!! Update the configured network identity',
       );
     }
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     if (verifier) hintIdentity.set(next, identity);
     state.put(schemeKey(next), Buffer.concat([buf(identity), buf(outcomeBytes)]));
     state.delete(wantedKey(next));
@@ -611,9 +612,9 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
    * per call). Depends only on the store, so a replay prunes the same keys.
    */
   async function prune(ctx: ProcessorContext, epoch: bigint): Promise<void> {
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     let floor = epoch + 2n - retain;
-    for await (const [k] of ctx.store('pending').range({ limit: 1 })) {
+    for await (const [k] of ctx.store(STORES.pending).range({ limit: 1 })) {
       const parked = decodeU64(k);
       if (parked < floor) {
         log.info({ epoch: epoch.toString(), floor: floor.toString(), parkedEpoch: parked.toString() }, 'pruning held back: records of an older epoch are still parked in this partition');
@@ -643,12 +644,12 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   }
 
   async function park(ctx: ProcessorContext, record: InRecord, c: Checked): Promise<void> {
-    const pending = ctx.store('pending');
+    const pending = ctx.store(STORES.pending);
     let n = 0;
     for await (const _ of pending.range({ limit: maxPending })) n++;
     if (n >= maxPending) throw new FollowRejection('IdentityUnavailable', `no scheme for epoch ${c.epoch} yet and ${n} records are already parked`);
     pending.put(pendingKey(record, c.epoch, c.height), encodeParked(record));
-    const state = ctx.store('follow-state');
+    const state = ctx.store(STORES.followState);
     if (!(await state.get(wantedKey(c.epoch)))) {
       const want = c.epoch === 0n ? 0n : epocher.last(c.epoch - 1n)!;
       state.put(wantedKey(c.epoch), u64(want));
@@ -657,13 +658,13 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   }
 
   async function hasParked(ctx: ProcessorContext, epoch: bigint): Promise<boolean> {
-    for await (const _ of ctx.store('pending').range({ ...epochRange(epoch), limit: 1 })) return true;
+    for await (const _ of ctx.store(STORES.pending).range({ ...epochRange(epoch), limit: 1 })) return true;
     return false;
   }
 
   /** Releases parked records whose scheme is now known (all epochs, or one). */
   async function release(ctx: ProcessorContext, only?: bigint): Promise<void> {
-    const pending = ctx.store('pending');
+    const pending = ctx.store(STORES.pending);
     const range = only === undefined ? {} : epochRange(only);
     const known = new Map<bigint, boolean>();
     const entries: Array<[Buffer, Buffer]> = [];
@@ -685,7 +686,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     }
     if (entries.length > 0) {
       // Drop "wanted" marks of epochs that have nothing parked any more.
-      for (const [epoch, ok] of known) if (ok) ctx.store('follow-state').delete(wantedKey(epoch));
+      for (const [epoch, ok] of known) if (ok) ctx.store(STORES.followState).delete(wantedKey(epoch));
     }
   }
 
@@ -725,10 +726,10 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   }
 
   return {
-    name: cfg.name ?? 'follow',
+    name: cfg.name ?? PROCESSOR_NAMES.follow,
     inputs: [topics.input],
     outputs: [topics.verified, topics.epochs, topics.dkgEvents],
-    stores: ['pending', 'follow-state'],
+    stores: [STORES.pending, STORES.followState],
     globals: [topics.epochs],
     decode(record) {
       const k = recordKey(record);
