@@ -20,7 +20,7 @@ import { DealerLog, DealerPrivMsg, DealerPubMsg, type DkgVariant, Output, Player
 import { decodeEd25519PublicKey } from '../src/crypto/ed25519.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { decodeDealing, decodeLog, decodeState, encodeDealing, encodeLog, encodeState } from '../src/processors/dkg-journal/stores.ts';
-import { decodeParked, encodeParked } from '../src/processors/follow/processor.ts';
+import { decodeParked, encodeParked } from '../src/processors/follow/stores.ts';
 import { AvroChecker } from '../src/runtime/avro-check.ts';
 import { AVRO_FIELD_LIMITS } from '../src/runtime/avro-limits.ts';
 import { AvroSerde, loadSchemas } from '../src/runtime/schemas.ts';

@@ -4,7 +4,7 @@
  * the follow processor on the exactly-once runtime.
  */
 import type { Config } from '../config.ts';
-import type { FollowConfig } from '../processors/follow/processor.ts';
+import type { FollowConfig } from '../processors/follow/config.ts';
 import { KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { KafkaPort } from '../runtime/kafka/port.ts';
 import { type KafkaClientConfig, kafkaClientOptions } from '../runtime/kafka/security.ts';

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ProcessorSettings } from '../app/processors.ts';
-import { bootstrapFromHeader, bootstrapFromOutcome, checkRetainEpochs, DEFAULT_RETAIN_EPOCHS, type FollowBootstrap, FollowConfigError } from '../processors/follow/processor.ts';
+import { bootstrapFromHeader, bootstrapFromOutcome, type FollowBootstrap } from '../processors/follow/bootstrap.ts';
+import { checkRetainEpochs, DEFAULT_RETAIN_EPOCHS, FollowConfigError } from '../processors/follow/config.ts';
 import { hexToBytes } from '../tempo/hex.ts';
 import { MAINNET_NETWORK_IDENTITY, type NetworkIdentity, TESTNET_NETWORK_IDENTITY } from '../tempo/network-identity.ts';
 import { VerifierPool } from '../tempo/verify-pool.ts';

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { type FollowEnv, followEnv, followRuntime } from '../../src/app/env.ts';
 import { KafkaIngestSink, lastIngestedHeight } from '../../src/edges/tempo-ingest/kafka-sink.ts';
 import { TempoWsIngest } from '../../src/edges/tempo-ingest/tempo-ws.ts';
-import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome } from '../../src/processors/follow/bootstrap.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';

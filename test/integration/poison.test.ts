@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { ed25519FromSeed, ed25519PublicKey } from '../../src/crypto/ed25519.ts';
 import { dkgJournalProcessor } from '../../src/processors/dkg-journal/processor.ts';
-import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome } from '../../src/processors/follow/bootstrap.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { DLQ_HEADERS, DLQ_VALUE_PREFIX_BYTES, decodeJsonDeadLetter } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
-import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome } from '../../src/processors/follow/bootstrap.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { CLIENT_CONFIG } from './stack.ts';
 import { runWorker, workerEnv } from './worker.ts';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootstrapFromHeader, bootstrapFromOutcome } from '../../../src/processors/follow/processor.ts';
+import { bootstrapFromHeader, bootstrapFromOutcome } from '../../../src/processors/follow/bootstrap.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash, tempoHeaderToJson } from '../../../src/tempo/header.ts';

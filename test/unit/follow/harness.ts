@@ -1,6 +1,7 @@
 /** Drives the follow processor through the broker-less test driver with real Avro values. */
 
-import { type FollowConfig, followProcessor } from '../../../src/processors/follow/processor.ts';
+import type { FollowConfig } from '../../../src/processors/follow/config.ts';
+import { followProcessor } from '../../../src/processors/follow/processor.ts';
 import { TestDriver, type TestDriverOptions } from '../../../src/runtime/test-driver.ts';
 import { avroTopicCodecs, type TopicCodecs } from '../../../src/topics/codecs.ts';
 import type { FinalizationRecord } from '../../../src/topics/consensus-finalizations.ts';

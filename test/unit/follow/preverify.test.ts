@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { bootstrapFromOutcome, FOLLOW_METRICS } from '../../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome } from '../../../src/processors/follow/bootstrap.ts';
+import { FOLLOW_METRICS } from '../../../src/processors/follow/config.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash } from '../../../src/tempo/header.ts';
