@@ -76,7 +76,7 @@ test('Presto mainnet: ingest backfills the real boundary, the follower registers
   // fallback), so epoch 1515 can only verify under the scheme the boundary registers.
   const metrics = new Metrics();
   const bootstrap = { epoch: 1514n, identity: MAINNET_NETWORK_IDENTITY.identity, outcome: new Uint8Array(0), height: L * 1514n - 1n };
-  const rt = followRuntime(env, { epochLength: L, bootstrap, metrics }, { dataDir });
+  const rt = followRuntime(env, { epochLength: L, bootstrap, metrics }, { dataDir, metrics });
   await rt.ensureTopics();
   await rt.start();
   try {
