@@ -1,8 +1,8 @@
 /**
  * The follower's trust root: the DKG outcome of a trusted boundary header or of the genesis,
  * which gives the scheme (group identity) of its epoch. Records of epochs before it are never
- * verified (IdentityUnavailable); its epoch's SchemeRegistered is emitted once, by the task that
- * verifies the first block of that epoch (boundary.ts).
+ * verified (IdentityUnavailable); its epoch's SchemeRegistered is emitted at most once, by the first
+ * task that verifies a block of that epoch, unless the `epochs` table has it already (boundary.ts).
  */
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { decodeTempoHeader } from '../../tempo/header.ts';

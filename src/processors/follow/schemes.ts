@@ -5,8 +5,8 @@
  * memoised), then the `epochs` global table (registrations of other tasks), then the bootstrap
  * outcome, then, for epochs ≥ fromEpoch, the configured network identity. Only the first three
  * are *registered* schemes; the network identity is a fallback that may have rotated, so parked
- * records are released only by a registered scheme (`of(…, false)`). Reads only: the one write,
- * {@link Schemes.remember}, happens once the record is accepted.
+ * records are released only by a registered scheme (`of(…, false)`). Lookups only read; the
+ * writes ({@link Schemes.remember}, {@link Schemes.learn}) happen once a record is accepted.
  */
 import { toHex } from '../../codec/bytes.ts';
 import type { ProcessorContext } from '../../runtime/processor.ts';
