@@ -76,7 +76,7 @@ test('run: registry-wired dkg-journal with the ops server, Avro DLQ records with
   // Names are checked before anything starts.
   const bad = spawnSync(process.execPath, [CLI, 'run', '--processor', 'nope'], { env, encoding: 'utf8', timeout: 30_000 });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /unknown processor 'nope' \(topology: dkg-journal, follow/);
+  assert.match(bad.stderr, /unknown processor "nope" \(topology: dkg-journal, follow/);
   const usage = spawnSync(process.execPath, [CLI, 'replay', '--processor', 'dkg-journal'], { env, encoding: 'utf8', timeout: 30_000 });
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /exactly one of --from-beginning/);
