@@ -22,8 +22,10 @@
  *   d. seek the consumer to the restored position, so records the state already reflects are
  *      never folded twice (records below the position are also skipped defensively).
  * Any transaction error (fenced, timeout, broker restart) closes the task without touching the
- * stores; it is re-created at once (fencing + gap restore). A task start that fails is retried
- * with back-off until it succeeds, whether or not records arrive for its partition.
+ * stores; it is re-created at once (fencing + gap restore), after a back-off when failures repeat.
+ * A task start that fails is retried with back-off until it succeeds, whether or not records
+ * arrive for its partition. A back-off cannot be bypassed: until it ends no task of the partition
+ * is created, whoever asks, and the partition's inputs are paused.
  */
 import { EventEmitter } from 'node:events';
 import { RocksKV, type RocksOptions, storeDir } from '../state/rocksdb.ts';
@@ -155,6 +157,20 @@ interface Isolation {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Back-off before a task is created again after `n` failures in a row (n ≥ 2; the first failure,
+ * a fencing or a split, restarts at once): 100 ms doubling to 5 s.
+ */
+export const restartBackoffMs = (n: number): number => Math.min(5000, 100 * 2 ** Math.min(n - 2, 6));
+
+/** Back-off before the `attempt`-th retry of a task start that failed: 200 ms doubling to 5 s. */
+export const startBackoffMs = (attempt: number): number => Math.min(5000, 200 * 2 ** (attempt - 1));
+
+/** {@link StreamRuntime} refused to create a task during its partition's back-off. */
+class BackingOff extends Error {
+  override name = 'BackingOff';
+}
+
 /** {@link StreamRuntime.waitForFold} gave up: the record was not folded here in time. */
 export class FoldTimeout extends Error {
   override name = 'FoldTimeout';
@@ -194,8 +210,14 @@ export class StreamRuntime extends EventEmitter {
    * batches are resolved once folded, before their transaction commits).
    */
   private readonly firstDelivered = new Map<string, number>();
-  /** Partitions whose task start failed: attempts so far, the last error, the pending retry. */
-  private readonly startRetries = new Map<number, { attempt: number; error: string; timer?: NodeJS.Timeout }>();
+  /** Partitions whose task start failed: attempts so far and the last error. */
+  private readonly startRetries = new Map<number, { attempt: number; error: string }>();
+  /**
+   * Partitions whose task may not be created before `at` (a back-off after repeated task failures
+   * or a failed start): ensureTask refuses until then, whoever asks (a batch, an assignment), and
+   * the partition's inputs are paused meanwhile; the timer resumes them and creates the task.
+   */
+  private readonly notBefore = new Map<number, { at: number; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     super();
@@ -413,7 +435,8 @@ export class StreamRuntime extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const r of this.startRetries.values()) clearTimeout(r.timer);
+    for (const b of this.notBefore.values()) clearTimeout(b.timer);
+    this.notBefore.clear();
     this.startRetries.clear();
     // Drain first (no new batch is taken once stopped): in-flight transactions finish and
     // at-least-once offsets are committed while the consumer is still connected.
@@ -450,6 +473,13 @@ export class StreamRuntime extends EventEmitter {
       this.consumer?.resume([{ topic: r.topic, partition: p }]);
     }
     for (const p of this.isolating.keys()) if (!next.has(p)) this.isolating.delete(p);
+    for (const [p, b] of this.notBefore) {
+      if (next.has(p)) continue;
+      clearTimeout(b.timer);
+      this.notBefore.delete(p);
+      this.startRetries.delete(p);
+      this.resumeInputs(p);
+    }
     // Start restoring right away instead of waiting for the first batch of each partition (a
     // start that fails is retried by ensureTask, so an idle partition becomes ready too).
     for (const p of next) void this.ensureTask(p).catch(() => {});
@@ -459,18 +489,18 @@ export class StreamRuntime extends EventEmitter {
    * The partition's task, created if there is none. A creation that fails (broker down, "not the
    * leader" right after topic creation or a leader move) is retried with back-off (0.2 s doubling
    * to 5 s) until the task exists, the partition is revoked or the runtime stops — whether or not
-   * records arrive for the partition: an idle partition must become ready too.
+   * records arrive for the partition: an idle partition must become ready too. During a back-off
+   * ({@link holdOff}) it refuses with a {@link BackingOff}: no caller can bypass it.
    */
   private ensureTask(p: number): Promise<TaskHandle> {
     let t = this.tasks.get(p);
     if (!t) {
+      const b = this.notBefore.get(p);
+      if (b) return Promise.reject(new BackingOff(`partition ${p}: task start held off for ${Math.max(0, b.at - Date.now())} ms`));
       t = this.createTask(p);
       this.tasks.set(p, t);
       t.then(
-        () => {
-          clearTimeout(this.startRetries.get(p)?.timer);
-          this.startRetries.delete(p);
-        },
+        () => this.startRetries.delete(p),
         (err) => {
           if (this.tasks.get(p) === t) this.tasks.delete(p);
           const retry = this.retryTaskStart(p, err as Error);
@@ -481,7 +511,7 @@ export class StreamRuntime extends EventEmitter {
     return t;
   }
 
-  /** Schedules the next creation attempt of a task whose start failed (one timer per partition). */
+  /** Schedules the next creation attempt of a task whose start failed. */
   private retryTaskStart(p: number, err: Error): { attempt: number; delayMs: number } | undefined {
     if (this.stopped || !this.assigned.has(p)) {
       this.startRetries.delete(p);
@@ -491,14 +521,31 @@ export class StreamRuntime extends EventEmitter {
     this.startRetries.set(p, r);
     r.error = err.message;
     r.attempt++;
-    const delayMs = Math.min(5000, 200 * 2 ** (r.attempt - 1));
-    clearTimeout(r.timer);
-    r.timer = setTimeout(() => {
-      r.timer = undefined;
-      if (this.stopped || !this.assigned.has(p)) this.startRetries.delete(p);
-      else if (!this.tasks.has(p)) void this.ensureTask(p).catch(() => {});
-    }, delayMs);
+    const delayMs = startBackoffMs(r.attempt);
+    this.holdOff(p, delayMs);
     return { attempt: r.attempt, delayMs };
+  }
+
+  /**
+   * No task for partition `p` before `ms` from now: its inputs are paused (their records wait in
+   * the broker instead of being fetched, refused and fetched again), then resumed and the task
+   * created when the time is up.
+   */
+  private holdOff(p: number, ms: number): void {
+    clearTimeout(this.notBefore.get(p)?.timer);
+    for (const topic of this.opts.processor.inputs) this.consumer?.pause([{ topic, partition: p }]);
+    const timer = setTimeout(() => {
+      this.notBefore.delete(p);
+      if (this.stopped || !this.assigned.has(p)) return;
+      this.resumeInputs(p);
+      void this.ensureTask(p).catch(() => {});
+    }, ms);
+    this.notBefore.set(p, { at: Date.now() + ms, timer });
+  }
+
+  /** Resumes the inputs of partition `p`, except one still waiting out a record's back-off (backOff resumes that one). */
+  private resumeInputs(p: number): void {
+    for (const topic of this.opts.processor.inputs) if (!this.retrying.get(tpKey(topic, p))?.timer) this.consumer?.resume([{ topic, partition: p }]);
   }
 
   private async createTask(p: number): Promise<TaskHandle> {
@@ -617,13 +664,15 @@ export class StreamRuntime extends EventEmitter {
     this.lastSeen.set(k, seen);
     if (this.stopped || !this.assigned.has(p)) return;
     if (!this.firstDelivered.has(k) && batch.records.length > 0) this.firstDelivered.set(k, batch.records[0]!.offset);
+    // Held off (a task back-off): the partition is paused; this batch, fetched before the pause,
+    // is left unresolved and fetched again once the task exists (its start seeks the consumer).
+    if (this.notBefore.has(p)) return;
     let handle: TaskHandle;
     try {
       handle = await this.withHeartbeat(this.ensureTask(p), ctl);
     } catch {
       // Not resolved: fetched again once a task exists (ensureTask retries the start with
       // back-off in the background, so the partition heals even if no further batch arrives).
-      await sleep(500);
       return;
     }
     if (ctl.isStale() || handle.closed) return;
@@ -713,7 +762,7 @@ export class StreamRuntime extends EventEmitter {
     }
     r.timer = setTimeout(() => {
       r.timer = undefined;
-      this.consumer?.resume([tp]);
+      if (!this.notBefore.has(p)) this.consumer?.resume([tp]); // else the task's back-off resumes it
     }, delay);
   }
 
@@ -822,12 +871,13 @@ export class StreamRuntime extends EventEmitter {
     });
     if (fault && handle.failedUnit) this.isolate(p, handle.failedUnit, fault, err);
     if (this.handles.get(p) !== handle) return; // already replaced
+    // Back off when failures repeat (an outage), not on the first one (a fencing, a split); held
+    // before the task closes, so that no batch arriving meanwhile re-creates it early.
+    if (n > 1 && !fault && this.assigned.has(p) && !this.stopped) this.holdOff(p, restartBackoffMs(n));
     await this.closeTask(p);
-    // Back off when failures repeat (an outage), not on the first one (a fencing, a split).
-    if (n > 1 && !fault) await sleep(Math.min(5000, 100 * 2 ** Math.min(n - 2, 6)));
     // Created again (it seeks the consumer back to the task's position: a batch already resolved
     // is fetched again only after that seek); a failed start is retried by ensureTask.
-    if (this.assigned.has(p) && !this.stopped) void this.ensureTask(p).catch(() => {});
+    if (this.assigned.has(p) && !this.stopped && !this.notBefore.has(p)) void this.ensureTask(p).catch(() => {});
   }
 
   /**
