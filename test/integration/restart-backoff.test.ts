@@ -10,7 +10,8 @@ import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { countProcessor } from '../../src/runtime/builtin.ts';
 import type { KafkaPort } from '../../src/runtime/kafka/port.ts';
-import { restartBackoffMs, StreamRuntime } from '../../src/runtime/runtime.ts';
+import { StreamRuntime } from '../../src/runtime/runtime.ts';
+import { restartBackoffMs } from '../../src/runtime/task-manager.ts';
 import { lifo, newPort, tempDir, unique, waitFor } from '../support/runtime.ts';
 
 const port = newPort('dkg-test-backoff');
