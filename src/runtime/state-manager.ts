@@ -10,7 +10,8 @@
  * - A local store that does not fit its changelog any more (truncated or recreated topic), or,
  *   under exactly-once, whose input position differs from the group's committed offsets (someone
  *   reset the group), is wiped and rebuilt from the changelog.
- * - Restore progress is reported per store instance ({@link RestoreProgress}) as it goes.
+ * - Restore progress is reported per store instance ({@link RestoreProgress}) as it goes, and
+ *   the time each task start took to open and restore its stores in `dkg_stream_restore_seconds`.
  */
 import { RocksKV, type RocksOptions, storeDir } from '../state/rocksdb.ts';
 import { StateStore } from '../state/store.ts';
@@ -68,6 +69,7 @@ export class StateManager {
    */
   async openStores(p: number, group: Record<string, number>, stores: Map<string, StateStore>, closed: () => boolean): Promise<void> {
     const def = this.opts.processor;
+    const t0 = performance.now();
     for (const name of def.stores ?? []) {
       const store = new StateStore(name, await RocksKV.open(storeDir(this.opts.dataDir, def.name, name, p), this.opts.rocks));
       stores.set(name, store);
@@ -82,6 +84,12 @@ export class StateManager {
       }
     }
     if (closed()) throw new Error('task closed during restore');
+    this.opts.metrics.observe(
+      'dkg_stream_restore_seconds',
+      "Time to open and restore a task's stores from their changelogs (per task start)",
+      { processor: def.name },
+      (performance.now() - t0) / 1000,
+    );
   }
 
   private progress(p: RestoreProgress): void {

@@ -184,6 +184,8 @@ export interface PendingCommit {
   deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
   /** The processor's counter increments (ProcessorContext.count): the caller adds them to the metrics once the unit committed. */
   counts: Count[];
+  /** Timestamp (ms) of the unit's oldest input record (end-to-end latency); undefined when it folded none. */
+  oldestInput?: number;
 }
 
 /**
@@ -199,7 +201,7 @@ export class Task {
   /** Folded units not yet applied to the stores, oldest first. */
   private readonly unapplied: PendingCommit[] = [];
   /** The unit records are being folded into, until {@link seal}. */
-  private open: { fold: Fold; position: InputOffsets; from: InputOffsets; stats: CommitStats } | null = null;
+  private open: { fold: Fold; position: InputOffsets; from: InputOffsets; stats: CommitStats; oldest: number } | null = null;
 
   private constructor(
     private readonly opts: TaskOptions,
@@ -253,7 +255,7 @@ export class Task {
    */
   async absorb(records: InRecord[]): Promise<void> {
     const { def } = this.opts;
-    const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, from: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 } });
+    const unit = (this.open ??= { fold: this.fold(), position: { ...this.position }, from: { ...this.position }, stats: { processed: 0, skipped: 0, dlq: 0, outputs: 0 }, oldest: Infinity });
     const { fold, position, stats } = unit;
     this.position = position;
     if (def.prepare) {
@@ -313,6 +315,7 @@ export class Task {
         }
       }
       stats.processed++;
+      if (record.timestamp < unit.oldest) unit.oldest = record.timestamp;
       position[tp] = record.offset + 1;
     }
   }
@@ -331,6 +334,7 @@ export class Task {
     if (!unit) return null;
     this.open = null;
     const pc = unit.fold.finish(unit.position, unit.stats, unit.from);
+    if (unit.oldest !== Infinity) pc.oldestInput = unit.oldest;
     if (unit.stats.processed > 0) this.folded(pc);
     return pc;
   }
