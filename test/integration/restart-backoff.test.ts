@@ -3,7 +3,8 @@
  * every transaction's commit while records keep flowing into both partitions: after the n-th
  * failure in a row (n ≥ 2) the partition's next task starts no earlier than restartBackoffMs(n)
  * later (before the fix, the next batch re-created the task at once, as fast as it could fence
- * and restore). Real broker; the fault is injected into the runtime's producers.
+ * and restore), and its inputs stay paused meanwhile (no stream of batches fetched and refused).
+ * Real broker; the fault is injected into the runtime's producers, batches are traced at the consumer.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -21,22 +22,35 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Per partition: when each task started (its transactional producer was created) and when each commit failed. */
+/** Per partition: when each task started (its transactional producer was created), when each commit failed, when each batch was delivered. */
 interface Trace {
   starts: number[];
   failures: number[];
+  batches: number[];
 }
 
 /** The real port; while `fault.on`, every transaction's commit fails (an outage), and starts and failures are traced. */
 function outagePort(real: KafkaPort, fault: { on: boolean }, trace: Map<number, Trace>): KafkaPort {
   const of = (id: string) => {
     const p = Number(id.slice(id.lastIndexOf('-') + 1));
-    return trace.get(p) ?? trace.set(p, { starts: [], failures: [] }).get(p)!;
+    return trace.get(p) ?? trace.set(p, { starts: [], failures: [], batches: [] }).get(p)!;
   };
   return {
     admin: () => real.admin(),
     producer: () => real.producer(),
-    groupConsumer: (o) => real.groupConsumer(o),
+    groupConsumer: (o) =>
+      new Proxy(real.groupConsumer(o), {
+        get(target, prop) {
+          if (prop === 'start')
+            return (handler: Parameters<typeof target.start>[0]) =>
+              target.start((batch, ctl) => {
+                of(`-${batch.partition}`).batches.push(Date.now());
+                return handler(batch, ctl);
+              });
+          const v = Reflect.get(target, prop);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      }),
     read: (o) => real.read(o),
     partitionFor: (k, n) => real.partitionFor(k, n),
     async transactionalProducer(id) {
@@ -115,13 +129,17 @@ test('records flowing during an outage do not bypass the task restart back-off',
   await flow;
 
   for (const p of [0, 1]) {
-    const { starts, failures } = trace.get(p)!;
+    const { starts, failures, batches } = trace.get(p)!;
     // Failure n (1-based) is followed by start n + 1 of the task (the first start was before the outage).
     for (let n = 2; n < FAILURES; n++) {
       const next = starts.find((s) => s >= failures[n - 1]!);
       assert.ok(next !== undefined, `partition ${p}: a task started after failure ${n}`);
       const waited = next - failures[n - 1]!;
       assert.ok(waited >= restartBackoffMs(n), `partition ${p}: after failure ${n} in a row the task restarted after ${waited} ms, before its back-off of ${restartBackoffMs(n)} ms`);
+      // The partition is paused meanwhile: at most a batch or two fetched before the pause reach
+      // the runtime (refused, fetched again later), not a stream of refetches.
+      const during = batches.filter((b) => b > failures[n - 1]! && b < next).length;
+      assert.ok(during <= 3, `partition ${p}: ${during} batches delivered during the ${waited} ms back-off after failure ${n}`);
     }
   }
   // The outage is over: everything sent is folded and committed.
