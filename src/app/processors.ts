@@ -12,6 +12,7 @@ import type { Config } from '../config.ts';
 import { journalRoute } from '../processors/dkg-journal/http.ts';
 import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
 import { JournalQueries } from '../processors/dkg-journal/queries.ts';
+import { journalPartitionKey } from '../processors/dkg-journal/stores.ts';
 import type { FollowConfig } from '../processors/follow/config.ts';
 import { followProcessor } from '../processors/follow/processor.ts';
 import type { QueryRoute } from '../runtime/http.ts';
@@ -113,6 +114,17 @@ export const PROCESSORS: ReadonlyMap<string, RegisteredProcessor> = new Map<stri
     },
   ],
 ]);
+
+/**
+ * The record key a queryable store's key was partitioned by (for routing `/stores/<query>/<key>`
+ * to the partition that holds it); undefined: the store key itself.
+ */
+export function queryPartitionKey(processor: string, store: string): ((storeKey: Buffer) => Buffer) | undefined {
+  if (processor === PROCESSOR_NAMES.dkgJournal && (store === STORES.journal || store === STORES.states)) return journalPartitionKey;
+  // follow's parked records start with their epoch, the record key they were partitioned by.
+  if (processor === PROCESSOR_NAMES.follow && store === STORES.pending) return (k) => k.subarray(0, 8);
+  return undefined;
+}
 
 /** Checks a processor name against the topology and the registry. */
 export function registered(env: FollowEnv, name: string): RegisteredProcessor {

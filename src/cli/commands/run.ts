@@ -6,7 +6,7 @@
  */
 
 import { followEnv } from '../../app/env.ts';
-import { defaultProcessors, type ProcessorSettings, registered, type StartedProcessor, startableProcessor } from '../../app/processors.ts';
+import { defaultProcessors, type ProcessorSettings, queryPartitionKey, registered, type StartedProcessor, startableProcessor } from '../../app/processors.ts';
 import { advertisedUrlOf, loadConfig } from '../../config.ts';
 import { type QueryableStore, type QueryRoute, startOpsServer } from '../../runtime/http.ts';
 import { Metrics } from '../../runtime/metrics.ts';
@@ -83,13 +83,8 @@ const command: Command = {
         const rt = runtimes.find((r) => r.processorName === store.processor);
         const spec = env.topology.processors.get(store.processor);
         if (!rt || !spec) continue;
-        queries.set(q, {
-          runtime: rt,
-          store: store.name,
-          partitions: spec.partitions,
-          // follow's pending keys start with the epoch, the record key they were partitioned by.
-          ...(store.processor === PROCESSOR_NAMES.follow ? { partitionKey: (k: Buffer) => k.subarray(0, 8) } : {}),
-        });
+        const partitionKey = queryPartitionKey(store.processor, store.name);
+        queries.set(q, { runtime: rt, store: store.name, partitions: spec.partitions, ...(partitionKey ? { partitionKey } : {}) });
       }
       const routes = new Map<string, QueryRoute>();
       for (const s of started) for (const [k, v] of s.routes) routes.set(k, v);

@@ -16,11 +16,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { decode as decodeWith, Invalid, type Reader, range, Writer } from '../../codec/index.ts';
-import { decodeU64, tuple, tupleRange, u64 } from '../../state/keys.ts';
+import { decodeTuple, decodeU64, tuple, tupleRange, u64 } from '../../state/keys.ts';
 import type { RangeOptions } from '../../state/kv.ts';
 import type { Sealed } from '../../state/seal.ts';
 import { type EventKind, MalformedEvent } from '../../topics/dkg-events.ts';
 import type { EpochStateRecord } from '../../topics/dkg-states.ts';
+import { epochKey } from '../../topics/epoch-key.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Store keys
@@ -36,6 +37,22 @@ export const kindRange = (owner: Uint8Array, epoch: bigint, kind: EventKind): Ra
 export const belowRange = (owner: Uint8Array, min: bigint): RangeOptions => ({ gte: tuple(owner), lt: tuple(owner, min) });
 /** Every state of `owner`. */
 export const ownerRange = (owner: Uint8Array, extra: Pick<RangeOptions, 'reverse' | 'limit'> = {}): RangeOptions => tupleRange([owner], extra);
+
+/**
+ * The record key (the 8-byte epoch) a journal or states entry was partitioned by, so that a point
+ * lookup (`/stores/journal/<key>`) asks the partition that holds it. A key without an epoch (a
+ * floor key) or that is no tuple routes by its own bytes.
+ */
+export function journalPartitionKey(storeKey: Buffer): Buffer {
+  let parts: ReturnType<typeof decodeTuple>;
+  try {
+    parts = decodeTuple(storeKey);
+  } catch {
+    return storeKey;
+  }
+  const [owner, epoch] = parts;
+  return Buffer.isBuffer(owner) && typeof epoch === 'bigint' ? epochKey(epoch) : storeKey;
+}
 
 export const encodeFloor = (min: bigint): Buffer => u64(min);
 export const decodeFloor = (b: Buffer): bigint => decodeU64(b);
