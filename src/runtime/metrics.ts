@@ -12,6 +12,9 @@
  *   use it); prom-client's own `get()` is asynchronous, so the values are mirrored here.
  */
 import client from 'prom-client';
+import { logger } from './log.ts';
+
+const log = logger('runtime.metrics');
 
 type Labels = Record<string, string | number>;
 
@@ -89,6 +92,8 @@ export class Metrics {
   /** The prom-client registry holding this instance's metrics (render it, or merge it). */
   readonly registry = new client.Registry();
   private readonly entries = new Map<string, Entry>();
+  /** Names of counts refused by {@link addCounts}, logged once each. */
+  private readonly refused = new Set<string>();
 
   /** `process: true` adds prom-client's default process and Node.js runtime metrics. */
   constructor(opts: { process?: boolean } = {}) {
@@ -122,9 +127,24 @@ export class Metrics {
     e.values.set(k, (e.values.get(k) ?? 0) + by);
   }
 
-  /** Adds the counts of a committed unit of work. */
+  /**
+   * Adds the counts of a committed unit of work. The unit is durable already, so a count the
+   * metrics refuse (a name without the prefix, other label names than its first use: a processor
+   * bug) must not fail it: it is counted in `dkg_stream_count_errors_total{name}` and logged once
+   * per name, and the unit's other counts still count.
+   */
   addCounts(counts: Iterable<Count>): void {
-    for (const c of counts) this.inc(c.name, c.help, c.labels, c.n);
+    for (const c of counts) {
+      try {
+        this.inc(c.name, c.help, c.labels, c.n);
+      } catch (err) {
+        this.inc('dkg_stream_count_errors_total', 'Processor counts the metrics refused after their unit committed (a processor bug; see the log)', { name: c.name });
+        if (!this.refused.has(c.name)) {
+          this.refused.add(c.name);
+          log.error({ metric: c.name, labels: Object.keys(c.labels), err: (err as Error).message }, 'a processor count was refused by the metrics (its unit is committed; fix the count)');
+        }
+      }
+    }
   }
 
   /** Sets a gauge. */

@@ -120,3 +120,42 @@ for (const guarantee of ['exactly_once', 'at_least_once'] as const) {
     assert.ok((rt.metrics.get('dkg_stream_retries_total', { processor: name, reason: 'transaction' }) ?? 0) >= 2, 'the retries are counted, separately');
   });
 }
+
+test('a count the metrics refuse does not fail the committed unit it came with (no task restarts)', { timeout: 120_000 }, async (t) => {
+  const app = unique('counts-bad');
+  const input = unique('counts-bad-in');
+  const output = unique('counts-bad-out');
+  const admin = await port.admin();
+  await admin.createTopics([
+    { topic: input, partitions: 2 },
+    { topic: output, partitions: 2 },
+  ]);
+  const N = 100;
+  const producer = await port.producer();
+  await producer.send(Array.from({ length: N }, (_, i) => ({ topic: input, key: Buffer.from(`k${i % 7}`), value: Buffer.from(`id-${i}`) })));
+  await producer.close();
+  const inner = countProcessor({ input, output });
+  const rt = new StreamRuntime({
+    port,
+    processor: {
+      ...inner,
+      async process(ctx, id, record) {
+        ctx.count(FOLDED, 'Records folded (test)', {});
+        ctx.count('test_unprefixed_total', 'Not a dkg_stream_ name (a processor bug)');
+        await inner.process(ctx, id, record);
+      },
+    },
+    applicationId: app,
+    dataDir,
+    dlqTopic: unique('counts-bad-dlq'),
+    sessionTimeoutMs: 6000,
+  });
+  t.after(() => rt.stop());
+  await rt.ensureTopics();
+  await rt.start();
+  const name = rt.processorName;
+  await waitFor('every record consumed and committed', () => (rt.metrics.get('dkg_stream_consumed_records_total', { processor: name }) === N && rt.ready() ? true : undefined), 90_000);
+  assert.equal(rt.metrics.get('dkg_stream_task_failures_total', { processor: name }), undefined, 'no task failed on a refused count');
+  assert.equal(rt.metrics.get(FOLDED), N);
+  assert.equal(rt.metrics.get('dkg_stream_count_errors_total', { name: 'test_unprefixed_total' }), N, 'each refused count is reported');
+});

@@ -14,6 +14,7 @@ import { TestDriver } from '../../../src/runtime/test-driver.ts';
 const b = (s: string) => Buffer.from(s);
 const FOLDED = 'dkg_stream_test_folded_total';
 const REJECTED = 'dkg_stream_test_rejected_total';
+const COUNT_ERRORS = 'dkg_stream_count_errors_total';
 
 /** The built-in count fold, counting each record it keeps by key; `down-*` fails as a dependency outage would, while `outage.on`. */
 function counting(outage = { on: false }): ProcessorDef<string> {
@@ -79,4 +80,25 @@ test('a unit committed before a crash is counted once: the restart restores it f
     d.outputs('out').map((r) => r.value?.toString()),
     ['1:1', '2:2'],
   );
+});
+
+test('a count the metrics refuse (a processor bug) is reported, not thrown after its unit committed', async () => {
+  const inner = countProcessor({ input: 'in', output: 'out' });
+  const d = new TestDriver<string>({
+    ...inner,
+    async process(ctx, id, record) {
+      ctx.count(FOLDED, 'Records folded', { key: record.key?.toString() ?? '' });
+      // No dkg_stream_ prefix, then other label names than the first use: both refused by the metrics.
+      ctx.count('test_unprefixed_total', 'Not a dkg_stream_ name');
+      ctx.count(FOLDED, 'Records folded', { other: 'label' });
+      await inner.process(ctx, id, record);
+    },
+  });
+  // The unit is committed before its counts are added: a refused count must not fail it.
+  await d.pipe('in', [{ key: b('a'), value: b('1') }]);
+  await d.pipe('in', [{ key: b('a'), value: b('2') }]);
+  assert.equal(await d.position('in'), 2, 'both units applied');
+  assert.equal(d.metrics.get(FOLDED, { key: 'a' }), 2, 'the good counts of the unit still count');
+  assert.equal(d.metrics.get(COUNT_ERRORS, { name: 'test_unprefixed_total' }), 2);
+  assert.equal(d.metrics.get(COUNT_ERRORS, { name: FOLDED }), 2);
 });
