@@ -41,5 +41,6 @@ export function followRuntime(
   opts: Pick<RuntimeOptions, 'dataDir'> & Partial<Omit<RuntimeOptions, 'port' | 'processor' | 'applicationId' | 'dlqTopic' | 'changelogTopic' | 'dlqEncode'>>,
 ): StreamRuntime {
   if (!env.topology.processors.get(PROCESSOR_NAMES.follow)) throw new Error('topology has no follow processor');
-  return startableProcessor(env, { secretKeyFile: null }, PROCESSOR_NAMES.follow, { follow: cfg }, opts).runtime;
+  // The follower's counters are added by the runtime at commit: its metrics default to the follower's.
+  return startableProcessor(env, { secretKeyFile: null }, PROCESSOR_NAMES.follow, { follow: cfg, ...(cfg.metrics ? { metrics: cfg.metrics } : {}) }, opts).runtime;
 }
