@@ -12,11 +12,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { journalKey } from '../../src/processors/dkg-journal/stores.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import { type DeadLetter, DLQ_HEADERS } from '../../src/runtime/dlq.ts';
 import { connectAdmin } from '../../src/runtime/kafka/kafkajs.ts';
 import { AvroSerde, loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
 import { loadTopology } from '../../src/runtime/topology.ts';
+import { epochKey } from '../../src/topics/epoch-key.ts';
 import { readTopic } from '../support/count-check.ts';
 import { newPort, waitFor } from '../support/runtime.ts';
 import { BROKERS, CLI, REGISTRY_URL, SCHEMAS_DIR, TOPOLOGY_FILE, uniquePrefix } from '../support/stack.ts';
@@ -98,6 +100,13 @@ test('run: registry-wired dkg-journal with the ops server, Avro DLQ records with
   const journal = await fetch(`${base}/journal/${'00'.repeat(32)}/epoch`);
   assert.equal(journal.status, 404);
   assert.match(((await journal.json()) as { error: string }).error, /no epoch state/);
+  // A store key is looked up in the partition of its epoch (the record key it was folded from).
+  for (const epoch of [3n, 4n, 5n, 6n]) {
+    const storeKey = journalKey(Buffer.alloc(32, 0), epoch, 'dealing', Buffer.alloc(32, 7));
+    const miss = (await (await fetch(`${base}/stores/journal/${storeKey.toString('hex')}`)).json()) as { error: string; partition: number };
+    assert.equal(miss.error, 'key not found');
+    assert.equal(miss.partition, port.partitionFor(epochKey(epoch), events.partitions), `epoch ${epoch}`);
+  }
 
   const serde = new AvroSerde(registry, schemas);
   const dead = await waitFor(
