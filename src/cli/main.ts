@@ -110,7 +110,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dkg-stream help: ${entry ? `unexpected argument ${showValue(rest[1])}` : `unknown command ${showValue(rest[0])}`}\n\n${help()}\n`);
       return 2;
     }
-    process.stdout.write(`${(await entry.load()).usage}\n`);
+    const cmd = await loaded(entry, 'help');
+    if (!cmd) return 1;
+    process.stdout.write(`${cmd.usage}\n`);
     return 0;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -118,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dkg-stream: unknown command ${showValue(name)}\n\n${help()}\n`);
     return 2;
   }
-  const cmd = await entry.load();
+  const cmd = await loaded(entry, name);
+  if (!cmd) return 1;
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${cmd.usage}\n`);
     return 0;
@@ -130,8 +133,26 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dkg-stream ${name}: ${oneLine(err.message, 1000)}\n\n${cmd.usage}\n`);
       return 2;
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`dkg-stream ${name}: ${oneLine(msg, 1000)}\n`);
+    failed(name, err);
     return 1;
+  }
+}
+
+/** A failure as one line on stderr (the message bounded; never a stack trace). */
+function failed(name: string, err: unknown): void {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`dkg-stream ${name}: ${oneLine(msg, 1000)}\n`);
+}
+
+/**
+ * The command's module, or undefined after reporting why it did not load: a module may check its
+ * environment when it loads (DKG_STREAM_BLS_BACKEND), and that error is a one-line failure too.
+ */
+async function loaded(entry: { load(): Promise<Command> }, name: string): Promise<Command | undefined> {
+  try {
+    return await entry.load();
+  } catch (err) {
+    failed(name, err);
+    return undefined;
   }
 }

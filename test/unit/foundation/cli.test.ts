@@ -145,6 +145,13 @@ test('an error never echoes a long value whole: every failure is one short line 
       says: /^dkg-stream config: invalid configuration: httpPort \(from \$DKG_STREAM_HTTP_PORT\) must be 0\.\.65535, got "x+"…\(100000 chars\)$/,
     },
     { args: ['stack', 'status'], env: { DKG_STREAM_KAFKA_PORT: long }, code: 1, says: /^dkg-stream stack: DKG_STREAM_KAFKA_PORT must be a positive integer, got "x+"…\(100000 chars\)$/ },
+    // A command whose modules refuse to load (a bad environment setting read at load time).
+    {
+      args: ['inspect', 'outcome', '00'],
+      env: { DKG_STREAM_BLS_BACKEND: long },
+      code: 1,
+      says: /^dkg-stream inspect: DKG_STREAM_BLS_BACKEND must be noble, mcl or auto \(got "x+"…\(100000 chars\)\)$/,
+    },
     // A name that is a property of every object is still an unknown command, not a crash.
     { args: ['constructor'], code: 2, says: /^dkg-stream: unknown command "constructor"$/ },
   ];
@@ -160,5 +167,7 @@ test('an error never echoes a long value whole: every failure is one short line 
     assert.match(first, c.says, what);
     assert.ok(first.length < 400, `${what}: the error line is short (${first.length} chars)`);
     assert.ok(r.stderr.length < 10_000, `${what}: stderr is bounded (${r.stderr.length} chars)`);
+    // Usage errors add the usage text; any other failure is that one line and nothing else (no stack).
+    if (c.code === 1) assert.equal(r.stderr.trimEnd().split('\n').length, 1, `${what}: one line (stderr: ${r.stderr.slice(0, 300)})`);
   }
 });
