@@ -5,6 +5,7 @@
  *   npm run bench                          # all sections
  *   npm run bench -- --quick               # smaller inputs, shorter timings (smoke run)
  *   npm run bench -- --only certificates   # named sections (comma-separated)
+ *   npm run bench -- --only follow --quick # the follower end to end on 5,000 finalizations
  *   npm run bench -- --list                # section names
  *
  * Prints a table of values and ratios (dkg-stream speed relative to the anchor: >1 = faster),
@@ -22,9 +23,11 @@ import { BENCH_DIR, type BenchContext, type BenchSection, type RatedMetric, RESU
 import { backends } from './sections/backends.ts';
 import { certificates } from './sections/certificates.ts';
 import { dkg } from './sections/dkg.ts';
+import { follow } from './sections/follow.ts';
 import { kafka } from './sections/kafka.ts';
 
-const SECTIONS: BenchSection[] = [certificates, dkg, backends, kafka];
+// follow after kafka: it shows the Kafka Streams instance's memory measured there next to the follower's.
+const SECTIONS: BenchSection[] = [certificates, dkg, backends, kafka, follow];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

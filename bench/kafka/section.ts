@@ -21,7 +21,7 @@
  * Progress on stderr, one JSON result on stdout. Timings are never asserted.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,8 @@ export interface FoldResult {
   samples: number[];
   /** Process spawn → committed offsets at the end (includes JVM/Node start and group join). */
   wallSeconds: number;
+  /** Peak resident set size of the folding process (MB; median round's). */
+  maxRssMb: number;
 }
 
 export interface RestartResult {
@@ -84,15 +86,30 @@ export interface KafkaBenchResult {
   logs: string;
 }
 
-interface Ev {
+/** Resident set size of a process in bytes (VmRSS from /proc; 0 when unavailable). */
+export function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface Ev {
   event: string;
   t: number;
   [k: string]: unknown;
 }
 
-class Proc {
+/** A child process of the harness: its JSON event lines on stdout, its log, and its peak resident set size. */
+export class Proc {
   readonly events: Ev[] = [];
   readonly spawnedAt = Date.now();
+  /** Highest VmRSS seen (bytes), sampled every 200 ms from /proc while it runs (0 where /proc is absent). */
+  maxRss = 0;
+  private readonly sampler: NodeJS.Timeout;
   readonly exited: Promise<number | null>;
   private waiters: Array<() => void> = [];
   constructor(
@@ -121,8 +138,14 @@ class Proc {
         }
       }
     });
+    this.sampler = setInterval(() => {
+      const rss = rssOf(child.pid);
+      if (rss > this.maxRss) this.maxRss = rss;
+    }, 200);
+    this.sampler.unref();
     this.exited = new Promise((r) =>
       child.on('exit', (code) => {
+        clearInterval(this.sampler);
         for (const w of this.waiters.splice(0)) w();
         r(code);
       }),
@@ -235,7 +258,7 @@ function dkgStream(brokers: string[], logDir: string): Sys {
 }
 
 /** Polls the group's committed offsets until they reach the input's end; returns that time. */
-async function committedEnd(admin: AdminPort, group: string, topic: string, p: Proc, timeoutMs: number, log: (s: string) => void): Promise<number> {
+export async function committedEnd(admin: AdminPort, group: string, topic: string, p: Proc, timeoutMs: number, log: (s: string) => void): Promise<number> {
   const ends = new Map((await admin.offsets(topic)).map((m) => [m.partition, m.high]));
   const total = [...ends.values()].reduce((a, b) => a + b, 0);
   const deadline = Date.now() + timeoutMs;
@@ -293,8 +316,17 @@ export async function runKafkaBench(o: KafkaBenchOptions = {}): Promise<KafkaBen
     const end = g === 'eos' ? await committedEnd(admin, sys.group(appId), topic, proc, timeout, log) : (await proc.waitFor('processed', timeout)).t;
     const first = proc.find('first')?.t ?? proc.spawnedAt;
     const rps = Math.round(records / ((end - first) / 1000));
-    const res: FoldResult = { system: sys.system, guarantee: g, records, seconds: secs(end - first), recordsPerSec: rps, samples: [rps], wallSeconds: secs(end - proc.spawnedAt) };
-    log(`  ${sys.system} ${g}: ${res.recordsPerSec} records/s (${res.seconds} s folding, ${res.wallSeconds} s wall)`);
+    const res: FoldResult = {
+      system: sys.system,
+      guarantee: g,
+      records,
+      seconds: secs(end - first),
+      recordsPerSec: rps,
+      samples: [rps],
+      wallSeconds: secs(end - proc.spawnedAt),
+      maxRssMb: Math.round(proc.maxRss / 1e5) / 10,
+    };
+    log(`  ${sys.system} ${g}: ${res.recordsPerSec} records/s (${res.seconds} s folding, ${res.wallSeconds} s wall, peak RSS ${res.maxRssMb} MB)`);
     return { proc, appId, dataDir, res };
   }
 

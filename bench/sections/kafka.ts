@@ -9,6 +9,7 @@
 
 import type { BenchSection, Metric } from '../harness.ts';
 import { runKafkaBench } from '../kafka/section.ts';
+import { measured } from '../measured.ts';
 
 export const kafka: BenchSection = {
   name: 'kafka',
@@ -44,6 +45,19 @@ export const kafka: BenchSection = {
         anchorName: `${ks}, at_least_once`,
         target: 1,
       });
+    if (dE && kE) {
+      measured.kafkaStreamsFoldRssMb = kE.maxRssMb;
+      measured.dkgStreamFoldRssMb = dE.maxRssMb;
+      metrics.push({
+        name: 'peak RSS folding, exactly-once',
+        unit: 'MB',
+        higherIsBetter: false,
+        ours: dE.maxRssMb,
+        anchor: kE.maxRssMb,
+        anchorName: `${ks} (JVM -Xmx768m), exactly_once_v2`,
+        note: 'VmRSS sampled every 200 ms, peak of the median round; ratio > 1 = dkg-stream uses less memory',
+      });
+    }
     const rs = (s: string, kind: string, h: number) => r.restart.find((x) => x.system === s && x.kind === kind && x.history === h);
     const dS = rs('dkg-stream', 'unclean-restart', small);
     const dL = rs('dkg-stream', 'unclean-restart', records);

@@ -9,7 +9,14 @@
 //!   players = n): every dealer deals, every player verifies every dealing and acks, dealers
 //!   collect acks and sign their logs, logs are checked, every player finalizes.
 //!
+//! * `chain`: reads the follow bench's chain (`bench/.cache/…/records.bin`: per record u32 BE
+//!   header length, u32 BE certificate length, header RLP, certificate), decodes every
+//!   certificate and times `verify_certificates` over all of them, once with `Sequential` (one
+//!   thread) and once with `Rayon` on `--threads` threads (the same certificates dkg-stream's
+//!   follower verifies; one identity, since the chain's committees reshare one group key).
+//!
 //! Usage: commonware-bench [--certs N] [--out PATH] [--dkg 4,10,32] [--min-ms MS] [--skip-certs]
+//!        commonware-bench --chain FILE --identity HEX [--threads N] [--limit N] [--min-ms MS]
 //! Results: one JSON object on stdout. Progress: stderr.
 
 use std::collections::BTreeMap;
@@ -266,6 +273,81 @@ mod dkg {
     }
 }
 
+mod chain {
+    use super::*;
+    use commonware_codec_v2026::Decode;
+    use commonware_consensus_v2026::simplex::{
+        scheme::bls12381_threshold::vrf::Scheme,
+        types::{Finalization, Subject},
+    };
+    use commonware_cryptography_v2026::{
+        bls12381::primitives::{group::G2, variant::MinSig},
+        certificate::Verifier as _,
+        ed25519,
+        sha256::Digest,
+    };
+    use commonware_parallel_v2026::{Rayon, Sequential, Strategy};
+    use commonware_utils_v2026::N3f1;
+    use rand_v010::{rngs::StdRng, SeedableRng};
+    use std::num::NonZeroUsize;
+
+    type S = Scheme<ed25519::PublicKey, MinSig>;
+    type Fin = Finalization<S, Digest>;
+
+    fn certificates(file: &str, limit: usize) -> Vec<Vec<u8>> {
+        let bytes = std::fs::read(file).expect("read chain file");
+        let mut out = Vec::new();
+        let mut at = 0usize;
+        while at + 8 <= bytes.len() && out.len() < limit {
+            let hl = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let cl = u32::from_be_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+            let start = at + 8 + hl;
+            out.push(bytes[start..start + cl].to_vec());
+            at = start + cl;
+        }
+        out
+    }
+
+    /// Decode + verify_certificates over all, repeated for at least `min`; certificates per second.
+    fn time<T: Strategy>(encoded: &[Vec<u8>], verifier: &S, strategy: &T, min: Duration) -> (usize, f64) {
+        let mut rng = StdRng::seed_from_u64(42);
+        let mut passes = 0usize;
+        let start = Instant::now();
+        while passes == 0 || start.elapsed() < min {
+            let fins: Vec<Fin> = encoded.iter().map(|b| Fin::decode_cfg(&b[..], &()).expect("decode")).collect();
+            let ok = verifier.verify_certificates::<_, Digest, _, N3f1>(
+                &mut rng,
+                fins.iter().map(|f| (Subject::Finalize { proposal: &f.proposal }, &f.certificate)),
+                strategy,
+            );
+            assert!(ok, "chain certificates verify");
+            passes += 1;
+        }
+        let s = start.elapsed().as_secs_f64();
+        (passes * encoded.len(), s)
+    }
+
+    pub fn run(file: &str, identity_hex: &str, threads: usize, limit: usize, min: Duration) -> Value {
+        let encoded = certificates(file, limit);
+        let id_bytes = hex::decode(identity_hex).expect("--identity hex");
+        let identity = G2::decode_cfg(&id_bytes[..], &()).expect("identity decodes");
+        let verifier = S::certificate_verifier(certs::NAMESPACE, identity);
+        eprintln!("anchor/chain: {} certificates; verify_certificates, 1 thread…", encoded.len());
+        let (n1, s1) = time(&encoded, &verifier, &Sequential, min);
+        eprintln!("anchor/chain: 1 thread {:.0}/s; {threads} threads…", n1 as f64 / s1);
+        let rayon = Rayon::new(NonZeroUsize::new(threads).expect("--threads ≥ 1")).expect("rayon pool");
+        let (nn, sn) = time(&encoded, &verifier, &rayon, min);
+        eprintln!("anchor/chain: {threads} threads {:.0}/s", nn as f64 / sn);
+        json!({
+            "file": file,
+            "count": encoded.len(),
+            "api": "Finalization::decode + certificate::Verifier::verify_certificates over all",
+            "one_thread": {"strategy": "Sequential", "certificates": n1, "seconds": s1, "certs_per_sec": n1 as f64 / s1},
+            "all_threads": {"strategy": format!("Rayon({threads})"), "threads": threads, "certificates": nn, "seconds": sn, "certs_per_sec": nn as f64 / sn},
+        })
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
@@ -277,6 +359,14 @@ fn main() {
             s.split(',').map(|x| x.parse().expect("--dkg n,n,…")).collect()
         }
     });
+    if let Some(file) = get("--chain") {
+        let identity = get("--identity").expect("--chain needs --identity HEX");
+        let threads = get("--threads").map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |s| s.parse().expect("--threads"));
+        let limit = get("--limit").map_or(usize::MAX, |s| s.parse().expect("--limit"));
+        let r = chain::run(&file, &identity, threads, limit, min);
+        println!("{}", serde_json::to_string_pretty(&json!({"chain": r})).unwrap());
+        return;
+    }
     let mut result = serde_json::Map::new();
     result.insert("threads".into(), json!(1));
     result.insert(
