@@ -39,12 +39,12 @@ import { type FollowEnv, followEnv } from '../../src/app/env.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import type { AdminPort, InRecord } from '../../src/runtime/kafka/port.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
-import { epochKey } from '../../src/state/keys.ts';
 import { decodeFinalization } from '../../src/tempo/finalization.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { prepareIdentity, verifyFinalizations } from '../../src/tempo/verify.ts';
 import { VerifierPool } from '../../src/tempo/verify-pool.ts';
-import { decodeEpochEventKey, EPOCH_EVENT_ADVANCE } from '../../src/topics/follow-records.ts';
+import { epochKey } from '../../src/topics/epoch-key.ts';
+import { decodeEpochEventKey, EPOCH_EVENT_ADVANCE } from '../../src/topics/epochs.ts';
 import { committedEnd, Proc, rssOf } from '../kafka/section.ts';
 import { type ChainInfo, type ChainRecord, ensureChain, readChain } from './chain.ts';
 
@@ -146,9 +146,10 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
   for await (const r of readChain(file, L)) records.push({ ...r, headerRlp: Buffer.from(r.headerRlp), certificate: Buffer.from(r.certificate) });
   const catchUpRecords = records.slice(0, C);
 
-  // ---- anchors: crypto only, on the same certificates ----
-  await cryptoAnchors(result, catchUpRecords, identity, quick, cores, log);
-  if (o.native) {
+  // ---- anchors: crypto only, on the same certificates (BENCH_FOLLOW_ANCHORS=0 skips them) ----
+  const anchors = process.env.BENCH_FOLLOW_ANCHORS !== '0';
+  if (anchors) await cryptoAnchors(result, catchUpRecords, identity, quick, cores, log);
+  if (o.native && anchors) {
     log(`native anchor: verify_certificates over the ${C} catch-up certificates, 1 thread and ${cores} threads`);
     const n = (await o.native(['--chain', file, '--identity', identity, '--threads', String(cores), '--limit', String(C), '--min-ms', quick ? '500' : '2000'])).chain;
     result.native = { oneThread: n.one_thread.certs_per_sec, allThreads: n.all_threads.certs_per_sec, threads: cores, count: n.count };
@@ -191,7 +192,9 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
   const spawnFollower = (name: string, prefix: string, applicationId: string, threads: number, pin: boolean): Proc => {
     const dataDir = join(work, `${applicationId}-${procs.length}`);
     dataDirs.push(dataDir);
-    const args = ['--import', 'tsx', join(HERE, 'worker.ts')];
+    // BENCH_FOLLOW_CPU_PROF=DIR: a V8 CPU profile of every follower (written when it stops).
+    const prof = process.env.BENCH_FOLLOW_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_FOLLOW_CPU_PROF] : [];
+    const args = [...prof, '--import', 'tsx', join(HERE, 'worker.ts')];
     const child: ChildProcess = pin ? spawn('taskset', ['-c', '0', process.execPath, ...args], spawnOpts()) : spawn(process.execPath, args, spawnOpts());
     function spawnOpts() {
       return {
@@ -223,7 +226,9 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
       { name: `all cores (${cores})`, tag: 'all', instances: 1, threads: cores, pin: false },
       { name: '2 instances', tag: 'two', instances: 2, threads: Math.max(1, Math.floor(cores / 2)), pin: false },
     ];
-    for (const r of runs) {
+    // BENCH_FOLLOW_RUNS=one,all,two: some of the catch-up runs (the live part runs with 'all').
+    const only = process.env.BENCH_FOLLOW_RUNS?.split(',');
+    for (const r of runs.filter((x) => !only || only.includes(x.tag))) {
       const s = await setUp(r.tag);
       const input = s.topic('consensus.finalizations');
       if (Object.keys(result.partitionOf).length === 0) {

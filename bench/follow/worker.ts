@@ -12,7 +12,7 @@
 import { followEnv } from '../../src/app/env.ts';
 import { PROCESSORS, wiredRuntime } from '../../src/app/processors.ts';
 import { loadConfig } from '../../src/config.ts';
-import { bootstrapFromOutcome } from '../../src/processors/follow/processor.ts';
+import { bootstrapFromOutcome } from '../../src/processors/follow/bootstrap.ts';
 import type { ProcessorDef } from '../../src/runtime/processor.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
 import { VerifierPool } from '../../src/tempo/verify-pool.ts';

@@ -106,7 +106,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
   const netId = cfg.networkIdentity;
   const boot = cfg.bootstrap;
   const schemes = new Schemes({ epochsTopic: topics.epochs, codec, bootstrap: boot, networkIdentity: netId });
-  const verification = new Verification(codec, verifier, boot);
+  const verification = new Verification(codec, verifier, boot, netId);
   const parking = new Parking(epocher, maxPending);
   const horizon = new Horizon(epocher, retain, pruneBatch, metrics);
   const events = new EpochEvents({ epochsTopic: topics.epochs, codec, bootstrap: boot, networkIdentity: netId });

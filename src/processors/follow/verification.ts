@@ -12,6 +12,7 @@
  */
 import { equalBytes } from '../../codec/bytes.ts';
 import type { InRecord, ProcessorContext } from '../../runtime/processor.ts';
+import type { NetworkIdentity } from '../../tempo/network-identity.ts';
 import { type VerifyResult, verifyFinalization } from '../../tempo/verify.ts';
 import type { CertificateVerifier } from '../../tempo/verify-pool.ts';
 import type { TopicCodecs } from '../../topics/codecs.ts';
@@ -36,6 +37,7 @@ export class Verification {
     private readonly codec: TopicCodecs,
     readonly verifier: CertificateVerifier | undefined,
     bootstrap: FollowBootstrap | undefined,
+    private readonly networkIdentity?: NetworkIdentity | undefined,
   ) {
     if (bootstrap) this.hintIdentity.set(bootstrap.epoch, bootstrap.identity);
   }
@@ -52,7 +54,10 @@ export class Verification {
     for (const record of records) {
       const epoch = epochOfKey(record.key);
       if (epoch === undefined) continue;
-      const identity = this.hintIdentity.get(epoch);
+      // No hint yet (an epoch this task has not verified, e.g. every epoch of a catch-up's first
+      // fetch): the network identity, which the fold falls back to for the same epochs.
+      const net = this.networkIdentity;
+      const identity = this.hintIdentity.get(epoch) ?? (net && epoch >= net.fromEpoch ? net.identity : undefined);
       if (!identity) continue;
       let r: FinalizationRecord;
       try {

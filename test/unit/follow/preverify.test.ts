@@ -76,3 +76,28 @@ test('with a verifier pool the follower emits exactly what inline verification e
   // the genesis outcome, then the previous boundary) came from the pool.
   assert.equal(pooled.preverified, chain.blocks.length);
 });
+
+test('epochs the task has not verified yet are pre-verified under the network identity (one chunk across epochs)', async () => {
+  const fold = async (verifier?: VerifierPool) => {
+    const metrics = new Metrics();
+    const networkIdentity = { identity: fixtureCommittee().identity, fromEpoch: 0n };
+    const h = harness({ epochLength: L, networkIdentity, metrics, ...(verifier ? { verifier } : {}) }, 1);
+    const c = codec();
+    const inputs = [];
+    for (const b of chain.blocks) {
+      const value = await c.encodeFinalization({ height: b.height, certificate: b.certificate, header: { rlp: encodeTempoHeader(b.header) }, source: 'test', receivedAtMs: 0 });
+      inputs.push({ key: epochKey(b.epoch), value, partition: 0 });
+    }
+    // A catch-up's first fetch: every epoch in one chunk, before any of them was verified here.
+    await h.driver.pipe(TOPICS.input, inputs);
+    await h.sync();
+    return { verified: await h.verified(), events: await h.epochEvents(), rejects: h.rejects(), preverified: metrics.get(FOLLOW_METRICS.preverified) ?? 0 };
+  };
+  const inline = await fold();
+  const pooled = await fold(pool);
+  assert.deepEqual(pooled.verified, inline.verified);
+  assert.deepEqual(pooled.events, inline.events);
+  assert.deepEqual(pooled.rejects, []);
+  assert.equal(inline.verified.length, chain.blocks.length);
+  assert.equal(pooled.preverified, chain.blocks.length);
+});
