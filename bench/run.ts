@@ -15,7 +15,7 @@
  * Sections live in bench/sections/; add yours to SECTIONS below (see bench/harness.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { blsBackend } from '../src/crypto/bls12381/backend.ts';
 import { type ChartRow, ratioChart } from './chart.ts';
@@ -116,13 +116,37 @@ process.stdout.write(
 
 // ---- files ----
 mkdirSync(RESULTS_DIR, { recursive: true });
+/**
+ * A full-size run of some sections (`--only`) keeps the other sections of the previous full-size
+ * latest.json, each marked with the run that measured it (`measuredIn`), so latest.json and the
+ * chart always show every section's newest full-size figures.
+ */
+type KeptReport = SectionReport & { measuredIn?: { started: string; commit: string; loadavg: number } };
+const kept: KeptReport[] = [];
+if (only !== null && !quick && existsSync(`${RESULTS_DIR}latest.json`)) {
+  try {
+    const previous = JSON.parse(readFileSync(`${RESULTS_DIR}latest.json`, 'utf8')) as {
+      started: string;
+      commit: string;
+      quick: boolean;
+      machine: { loadavg_before: number[] };
+      sections: KeptReport[];
+    };
+    if (!previous.quick)
+      for (const r of previous.sections)
+        if (!selected.some((s) => s.name === r.name))
+          kept.push({ ...r, measuredIn: r.measuredIn ?? { started: previous.started, commit: previous.commit, loadavg: previous.machine.loadavg_before[0] ?? 0 } });
+  } catch {
+    // an unreadable previous file is replaced
+  }
+}
 const result = {
   started: started.toISOString(),
   commit: gitCommit,
   quick,
   machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform, loadavg_before: loadBefore, loadavg_after: loadAfter },
   bls_backend: blsBackend().name,
-  sections: reports,
+  sections: [...kept, ...reports].sort((a, b) => SECTIONS.findIndex((s) => s.name === a.name) - SECTIONS.findIndex((s) => s.name === b.name)),
 };
 writeFileSync(`${RESULTS_DIR}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
 // the trend: one line per full run (quick runs are smoke tests and are not recorded)
@@ -137,7 +161,7 @@ if (!quick)
       ratios: Object.fromEntries(reports.flatMap((r) => r.metrics.filter((m) => m.ratio !== null).map((m) => [`${r.name}/${m.name}`, m.ratio]))),
     })}\n`,
   );
-const rows: ChartRow[] = reports.flatMap((r) =>
+const rows: ChartRow[] = result.sections.flatMap((r) =>
   r.metrics
     .filter((m) => m.ratio !== null && m.chart !== false)
     .map((m) => ({ group: r.title.split(' vs ')[0]!, label: m.name, ratio: m.ratio!, ...(m.target !== undefined ? { target: m.target } : {}) })),
@@ -148,6 +172,9 @@ if (rows.length > 0) {
     [
       `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${gitCommit}${quick ? ', quick run' : ''}, BLS backend ${blsBackend().name}`,
       `${cpus().length} cores, load average ${loadBefore[0]!.toFixed(2)}; blue tick = target`,
+      ...(kept.length > 0
+        ? [`kept from earlier runs: ${kept.map((k) => `${k.name} (${k.measuredIn!.commit}, ${k.measuredIn!.started.slice(0, 10)}, load ${k.measuredIn!.loadavg.toFixed(1)})`).join(', ')}`]
+        : []),
     ],
     rows,
   );

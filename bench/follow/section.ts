@@ -149,11 +149,6 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
   // ---- anchors: crypto only, on the same certificates (BENCH_FOLLOW_ANCHORS=0 skips them) ----
   const anchors = process.env.BENCH_FOLLOW_ANCHORS !== '0';
   if (anchors) await cryptoAnchors(result, catchUpRecords, identity, quick, cores, log);
-  if (o.native && anchors) {
-    log(`native anchor: verify_certificates over the ${C} catch-up certificates, 1 thread and ${cores} threads`);
-    const n = (await o.native(['--chain', file, '--identity', identity, '--threads', String(cores), '--limit', String(C), '--min-ms', quick ? '500' : '2000'])).chain;
-    result.native = { oneThread: n.one_thread.certs_per_sec, allThreads: n.all_threads.certs_per_sec, threads: cores, count: n.count };
-  }
 
   const envs: FollowEnv[] = [];
   const procs: Proc[] = [];
@@ -271,6 +266,12 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
       await env.close().catch(() => {});
     }
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+  }
+  // The native anchor last: its first build (cargo, minutes) may still be running meanwhile.
+  if (o.native && anchors) {
+    log(`native anchor: verify_certificates over the ${C} catch-up certificates, 1 thread and ${cores} threads`);
+    const n = (await o.native(['--chain', file, '--identity', identity, '--threads', String(cores), '--limit', String(C), '--min-ms', quick ? '500' : '2000'])).chain;
+    result.native = { oneThread: n.one_thread.certs_per_sec, allThreads: n.all_threads.certs_per_sec, threads: cores, count: n.count };
   }
   return result;
 }
