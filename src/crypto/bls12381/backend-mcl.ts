@@ -50,10 +50,14 @@ interface Mcl {
   neg<T>(x: T): T;
   mulVec<T>(points: T[], scalars: McFr[]): T;
   mul(p: McPoint, s: McFr): McPoint;
+  add<T>(a: T, b: T): T;
   precomputedMillerLoop(p: McPoint, q: McPrecomputedG2): McGT;
   precomputedMillerLoop2(p1: McPoint, q1: McPrecomputedG2, p2: McPoint, q2: McPrecomputedG2): McGT;
   finalExp(x: McGT): McGT;
 }
+
+/** Points per `mulVec` call (each slice is copied to the WebAssembly stack: 2,048 × 144 B + scalars). */
+const MSM_SLICE = 2048;
 
 /** A decoded G2 public key with its Miller-loop precomputation (freed with the handle). */
 export interface MclPublic {
@@ -154,7 +158,14 @@ export async function createMclBackend(): Promise<MinSigBackend<MclPublic, McPoi
       if (points.length !== scalars.length) throw new RangeError('msm: points and scalars differ in length');
       if (points.length === 0) return new mcl.G1();
       if (points.length === 1) return mcl.mul(points[0]!, fr(scalars[0]!));
-      return mcl.mulVec([...points], scalars.map(fr));
+      // mcl-wasm's mulVec copies its arguments to the WebAssembly stack, which refuses ~10,000
+      // G1 points ("stackAlloc: bad size"): a batch of 5,000 certificates. Sum bounded slices.
+      let sum: McPoint | undefined;
+      for (let i = 0; i < points.length; i += MSM_SLICE) {
+        const part = mcl.mulVec(points.slice(i, i + MSM_SLICE), scalars.slice(i, i + MSM_SLICE).map(fr));
+        sum = sum === undefined ? part : mcl.add(sum, part);
+      }
+      return sum!;
     },
     verify(pub, hm, sig) {
       const hz = hm.isZero();
