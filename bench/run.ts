@@ -140,6 +140,16 @@ if (only !== null && !quick && existsSync(`${RESULTS_DIR}latest.json`)) {
     // an unreadable previous file is replaced
   }
 }
+/** The sections kept from earlier runs, grouped by the run that measured them (chart subtitle). */
+function keptRuns(ks: KeptReport[]): Array<{ run: string; names: string[] }> {
+  const by = new Map<string, string[]>();
+  for (const k of ks) {
+    const m = k.measuredIn!;
+    const run = `${m.commit} (${m.started.slice(0, 10)}, load ${m.loadavg.toFixed(1)})`;
+    by.set(run, [...(by.get(run) ?? []), k.name]);
+  }
+  return [...by].map(([run, names]) => ({ run, names }));
+}
 const result = {
   started: started.toISOString(),
   commit: gitCommit,
@@ -172,9 +182,7 @@ if (rows.length > 0) {
     [
       `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${gitCommit}${quick ? ', quick run' : ''}, BLS backend ${blsBackend().name}`,
       `${cpus().length} cores, load average ${loadBefore[0]!.toFixed(2)}; blue tick = target`,
-      ...(kept.length > 0
-        ? [`kept from earlier runs: ${kept.map((k) => `${k.name} (${k.measuredIn!.commit}, ${k.measuredIn!.started.slice(0, 10)}, load ${k.measuredIn!.loadavg.toFixed(1)})`).join(', ')}`]
-        : []),
+      ...keptRuns(kept).map((k) => `kept from ${k.run}: ${k.names.join(', ')}`),
     ],
     rows,
   );
