@@ -81,6 +81,9 @@ export interface Latency {
   blocks: number;
   verified: { p50: number; p99: number; max: number; n: number };
   epochAdvanced: { ms: number[] };
+  /** The breakdown: append → the follower's transaction committed, and committed → delivered here (p50 / p99, ms). */
+  toCommitted?: { p50: number; p99: number };
+  committedToVisible?: { p50: number; p99: number };
 }
 
 export interface FollowBenchResult {
@@ -186,7 +189,7 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
     log(`${tag}: ${C} finalizations produced to ${topic('consensus.finalizations')} in ${s.toFixed(1)} s`);
     return { env, admin, prefix, applicationId, topic };
   };
-  const spawnFollower = (name: string, prefix: string, applicationId: string, threads: number, pin: boolean): Proc => {
+  const spawnFollower = (name: string, prefix: string, applicationId: string, threads: number, pin: boolean, commitEvents = false): Proc => {
     const dataDir = join(work, `${applicationId}-${procs.length}`);
     dataDirs.push(dataDir);
     // BENCH_FOLLOW_CPU_PROF=DIR: a V8 CPU profile of every follower (written when it stops).
@@ -209,6 +212,7 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
           W_IDENTITY: identity,
           W_THREADS: String(threads),
           W_DATA_DIR: dataDir,
+          W_COMMIT_EVENTS: commitEvents ? '1' : '0',
         },
       };
     }
@@ -233,7 +237,7 @@ export async function runFollowBench(o: FollowBenchOptions): Promise<FollowBench
         for (let e = 0n; e * L < BigInt(C); e++) result.partitionOf[e.toString()] = s.env.port.partitionFor(epochKey(e), parts.length);
         log(`epochs per partition: ${JSON.stringify(countBy(Object.values(result.partitionOf)))}`);
       }
-      const ps = Array.from({ length: r.instances }, (_, i) => spawnFollower(`${r.tag}-${i}`, s.prefix, s.applicationId, r.threads, r.pin));
+      const ps = Array.from({ length: r.instances }, (_, i) => spawnFollower(`${r.tag}-${i}`, s.prefix, s.applicationId, r.threads, r.pin, r.tag === 'all'));
       log(`${r.name}: ${r.instances} follower instance(s), ${r.threads} verifier thread(s) each${r.pin ? ', pinned to core 0' : ''}`);
       const end = await committedEnd(s.admin, `${s.applicationId}-follow`, input, ps[0]!, Math.max(600_000, C * 30), log);
       const firsts = ps.map((p) => p.find('first')?.t).filter((t): t is number => t !== undefined);
@@ -381,6 +385,8 @@ async function live(
 ): Promise<void> {
   const C = result.caughtUp;
   const appended = new Map<bigint, number>();
+  const placed = new Map<bigint, { partition: number; offset: number; wall: number }>();
+  const visibleWall = new Map<bigint, number>();
   const verifiedAt = new Map<bigint, number>();
   const advancedAt = new Map<bigint, number>();
   const admin = await env.port.admin();
@@ -397,7 +403,9 @@ async function live(
   };
   const readers = [
     await tail(topic('finalizations.verified'), async (r, now) => {
-      verifiedAt.set((await env.codec.decodeVerified(r.value!)).height, now);
+      const h = (await env.codec.decodeVerified(r.value!)).height;
+      verifiedAt.set(h, now);
+      visibleWall.set(h, Date.now());
     }),
     await tail(topic('epochs'), async (r, now) => {
       const k = decodeEpochEventKey(r.key!);
@@ -425,8 +433,9 @@ async function live(
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
         const value = await env.codec.encodeFinalization({ height: r.height, certificate: r.certificate, header: { rlp: r.headerRlp }, source: 'bench-live', receivedAtMs: Date.now() });
-        await producer.send([{ topic: topic('consensus.finalizations'), key: epochKey(r.epoch), value }]);
+        const [at] = await producer.send([{ topic: topic('consensus.finalizations'), key: epochKey(r.epoch), value }]);
         appended.set(r.height, performance.now());
+        if (at) placed.set(r.height, { partition: at.partition, offset: at.lastOffset, wall: Date.now() });
       }
       const deadline = Date.now() + 120_000;
       while (heights.some((r) => !verifiedAt.has(r.height)) || !advancedAt.has(seg.boundary)) {
@@ -438,6 +447,25 @@ async function live(
       const lat = heights.map((r) => verifiedAt.get(r.height)! - appended.get(r.height)!);
       const adv = advancedAt.get(seg.boundary)! - appended.get(seg.boundary)!;
       const l: Latency = { rate: seg.rate, blocks: seg.blocks, verified: { p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), n: lat.length }, epochAdvanced: { ms: [adv] } };
+      // Breakdown from the follower's commit lines (same clock: Date.now in both processes).
+      const commits = follower.events.filter((e) => e.event === 'commit') as unknown as Array<{ p: number; o: number; t: number }>;
+      const toCommitted: number[] = [];
+      const toVisible: number[] = [];
+      for (const r of heights) {
+        const at = placed.get(r.height);
+        const c = at && commits.find((e) => e.p === at.partition && e.o > at.offset);
+        const seen = visibleWall.get(r.height);
+        if (!at || !c || seen === undefined) continue;
+        toCommitted.push(c.t - at.wall);
+        toVisible.push(seen - c.t);
+      }
+      if (toCommitted.length > 0) {
+        l.toCommitted = { p50: pct(toCommitted, 50), p99: pct(toCommitted, 99) };
+        l.committedToVisible = { p50: pct(toVisible, 50), p99: pct(toVisible, 99) };
+        log(
+          `  breakdown (p50 / p99): append → follower committed ${l.toCommitted.p50} / ${l.toCommitted.p99} ms, committed → delivered here ${l.committedToVisible.p50} / ${l.committedToVisible.p99} ms`,
+        );
+      }
       result.live.push(l);
       log(`  verified: p50 ${l.verified.p50.toFixed(1)} ms, p99 ${l.verified.p99.toFixed(1)} ms, max ${l.verified.max.toFixed(1)} ms; EpochAdvanced of boundary ${seg.boundary}: ${adv.toFixed(1)} ms`);
     }

@@ -4,7 +4,8 @@
  * `dkg-stream follow` (src/app), with the bench chain's trust root. Configured by environment:
  * DKG_STREAM_* (brokers, registry, topic prefix, application id: the CLI's settings),
  * W_EPOCH_LENGTH, W_GENESIS_OUTCOME (hex), W_IDENTITY (network identity from epoch 0, hex),
- * W_THREADS (verifier threads; 0 = inline), W_DATA_DIR.
+ * W_THREADS (verifier threads; 0 = inline), W_DATA_DIR, W_COMMIT_EVENTS (1: a `commit` line with
+ * partition and next input offset after every committed transaction).
  * Prints one JSON line per event on stdout ({"event":…,"t":ms}): started, first (the first
  * record reached the processor: its chunk's preparation or its decode), assignment, ready,
  * stopped. SIGTERM = clean stop.
@@ -65,6 +66,11 @@ const probed: ProcessorDef<unknown> = {
 };
 const rt = wiredRuntime(fenv, probed, { dataDir: env('W_DATA_DIR'), sessionTimeoutMs: 6000 });
 rt.on('assignment', (a: number[]) => say({ event: 'assignment', partitions: a }));
+// W_COMMIT_EVENTS=1: one line per committed transaction (the live latency's breakdown).
+if (process.env.W_COMMIT_EVENTS === '1')
+  rt.on('commit', (c: { offsets: Array<{ partition: number; offset: number }> }) => {
+    for (const o of c.offsets) say({ event: 'commit', p: o.partition, o: o.offset });
+  });
 rt.on('error', (e: Error) => {
   say({ event: 'error', message: e.message });
   process.exit(1);

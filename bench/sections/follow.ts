@@ -98,7 +98,7 @@ export const follow: BenchSection = {
         anchor: i === 0 ? 50 : null,
         anchorName: i === 0 ? 'issue 20 target: p99 ≤ 50 ms (append → verified, read_committed)' : undefined,
         ...(i === 0 ? { target: 1 } : {}),
-        note: `p50 ${l.verified.p50.toFixed(1)} ms, max ${l.verified.max.toFixed(1)} ms over ${l.verified.n}; EpochAdvanced ${l.epochAdvanced.ms.map((x) => x.toFixed(1)).join(', ')} ms`,
+        note: `p50 ${l.verified.p50.toFixed(1)} ms, max ${l.verified.max.toFixed(1)} ms over ${l.verified.n}; EpochAdvanced ${l.epochAdvanced.ms.map((x) => x.toFixed(1)).join(', ')} ms${l.toCommitted && l.committedToVisible ? `; append → follower committed p50/p99 ${l.toCommitted.p50}/${l.toCommitted.p99} ms, committed → visible ${l.committedToVisible.p50}/${l.committedToVisible.p99} ms` : ''}`,
       });
       metrics.push({ name: `live p50, ${label}`, unit: 'ms', higherIsBetter: false, ours: l.verified.p50, anchor: null });
       metrics.push({ name: `live max, ${label}`, unit: 'ms', higherIsBetter: false, ours: l.verified.max, anchor: null });
