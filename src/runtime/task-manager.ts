@@ -385,8 +385,9 @@ export class TaskManager {
     if (pc.stats.dlq > 0) m.inc('dkg_stream_dlq_records_total', 'Records routed to the dead-letter topic', { processor: name }, pc.stats.dlq);
     m.addCounts(pc.counts);
     // One observation per unit, of its oldest record (the unit's worst latency): per record would
-    // cost a histogram update per record on the hot path. A record without a timestamp (≤ 0) is not observed.
-    if (pc.oldestInput !== undefined && pc.oldestInput > 0) {
+    // cost a histogram update per record on the hot path. Records without a timestamp (≤ 0) are
+    // left out of oldestInput (Task); a timestamp in the future counts as 0 s.
+    if (pc.oldestInput !== undefined) {
       m.observe(
         'dkg_stream_end_to_end_seconds',
         'Input record timestamp to output committed, per unit of work (its oldest input record)',

@@ -184,7 +184,7 @@ export interface PendingCommit {
   deadLetters: Array<{ dl: DeadLetter; stage: DlqStage }>;
   /** The processor's counter increments (ProcessorContext.count): the caller adds them to the metrics once the unit committed. */
   counts: Count[];
-  /** Timestamp (ms) of the unit's oldest input record (end-to-end latency); undefined when it folded none. */
+  /** Timestamp (ms) of the unit's oldest input record that has one (end-to-end latency); undefined when none has. */
   oldestInput?: number;
 }
 
@@ -315,7 +315,9 @@ export class Task {
         }
       }
       stats.processed++;
-      if (record.timestamp < unit.oldest) unit.oldest = record.timestamp;
+      // A record without a timestamp (Kafka's -1, or 0) says nothing about latency: it must not
+      // stand for the unit's oldest record and hide the others from the end-to-end histogram.
+      if (record.timestamp > 0 && record.timestamp < unit.oldest) unit.oldest = record.timestamp;
       position[tp] = record.offset + 1;
     }
   }
