@@ -12,8 +12,8 @@
  *   record is retried, never skipped or dead-lettered for it.
  * - Lag is measured from the committed position (the last committed unit's new offsets), not
  *   the fetched one: records fetched and not committed (in flight, retried) are still lag.
- * - On revocation, a partition's retries and pauses go with it (a stale entry would keep the
- *   instance not ready, a pause would outlive the revocation).
+ * - On revocation, a partition's retries, pauses and lag go with it (a stale entry would keep the
+ *   instance not ready, a pause would outlive the revocation, a lag series would grow for good).
  */
 import { tpKey } from '../state/store.ts';
 import { TransientError } from './errors.ts';
@@ -183,6 +183,10 @@ export class StreamThread implements ConsumerSide {
       this.retrying.delete(k);
       this.consumer?.resume([{ topic: r.topic, partition: p }]);
     }
+    // Their lag and first delivered offsets go too: the new owner reports the lag (a frozen
+    // committed position here would grow with every high-watermark refresh), and a partition
+    // that comes back starts from what is delivered then.
+    for (const m of [this.lastSeen, this.firstDelivered]) for (const k of m.keys()) if (!next.has(Number(k.slice(k.lastIndexOf('/') + 1)))) m.delete(k);
     const revoked = this.tasks.assign(next);
     log.info({ processor: this.opts.processor.name, assigned: [...next], revoked }, 'assignment');
   }
@@ -190,10 +194,11 @@ export class StreamThread implements ConsumerSide {
   private async handle(batch: InBatch, ctl: BatchControl): Promise<void> {
     const p = batch.partition;
     const k = tpKey(batch.topic, p);
+    // A batch of a partition moved away meanwhile adds nothing here (not even its lag).
+    if (this.stopped || !this.assignedSet.has(p)) return;
     const seen = this.lastSeen.get(k) ?? { committed: 0, fetched: 0, high: 0 };
     seen.high = batch.highWatermark;
     this.lastSeen.set(k, seen);
-    if (this.stopped || !this.assignedSet.has(p)) return;
     if (!this.firstDelivered.has(k) && batch.records.length > 0) this.firstDelivered.set(k, batch.records[0]!.offset);
     // Held off (a task back-off): the partition is paused; this batch, fetched before the pause,
     // is left unresolved and fetched again once the task exists (its start seeks the consumer).
