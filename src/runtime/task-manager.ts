@@ -183,7 +183,10 @@ export class TaskManager {
       t.then(
         () => this.startRetries.delete(p),
         (err) => {
-          if (this.tasks.get(p) === t) this.tasks.delete(p);
+          // A start its partition's revocation overtook (closed during restore) is not retried:
+          // a reassignment started a newer task, whose back-off and inputs are not this one's.
+          if (this.tasks.get(p) !== t) return;
+          this.tasks.delete(p);
           const retry = this.retryTaskStart(p, err as Error);
           log.warn({ processor: this.opts.processor.name, partition: p, err: (err as Error).message, attempt: retry?.attempt, retryInMs: retry?.delayMs }, 'task start failed');
         },
