@@ -151,8 +151,11 @@ export class TaskManager {
   assign(next: Set<number>): number[] {
     const revoked = [...this.tasks.keys()].filter((p) => !next.has(p));
     for (const p of revoked) void this.closeTask(p);
-    // Splits and back-offs of partitions that moved away are the new owner's business now.
+    // Splits, failures in a row and back-offs of partitions that moved away are the new owner's
+    // business now (a stale count would report this instance not ready, and lengthen the
+    // partition's back-off should it come back).
     for (const p of this.isolating.keys()) if (!next.has(p)) this.isolating.delete(p);
+    for (const p of this.failures.keys()) if (!next.has(p)) this.failures.delete(p);
     for (const [p, b] of this.notBefore) {
       if (next.has(p)) continue;
       clearTimeout(b.timer);

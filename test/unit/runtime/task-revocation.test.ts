@@ -1,0 +1,112 @@
+/**
+ * TaskManager bookkeeping when a partition is revoked (pure logic: the port, the stores' restore
+ * and the producer are stand-ins).
+ * - A start still restoring when its partition is revoked fails ("task closed during restore");
+ *   if the partition came back meanwhile, a newer task owns it. Before the fix the stale failure
+ *   was retried as the current start: it put the partition in a start back-off (inputs paused,
+ *   notBefore set, a "start failure" in the status) while the newer task was running.
+ * - The failures in a row of a revoked partition go with it.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import { countProcessor } from '../../../src/runtime/builtin.ts';
+import type { Committer } from '../../../src/runtime/committer.ts';
+import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
+import { Metrics } from '../../../src/runtime/metrics.ts';
+import type { StateManager } from '../../../src/runtime/state-manager.ts';
+import { type ConsumerSide, TaskManager } from '../../../src/runtime/task-manager.ts';
+import { MemoryKV } from '../../../src/state/memory.ts';
+import { StateStore } from '../../../src/state/store.ts';
+
+/** A TaskManager over stand-ins; `gateFirstRestore`: the first restore waits until `release()`. */
+function harness(gateFirstRestore: boolean) {
+  const ctl = { assigned: new Set<number>(), paused: [] as number[] };
+  const consumer: ConsumerSide = {
+    assigned: (p) => ctl.assigned.has(p),
+    taskStarted: () => {},
+    committed: () => {},
+    pauseInputs: (p) => ctl.paused.push(p),
+    resumeInputs: () => {},
+  };
+  let release!: () => void;
+  const firstRestore = new Promise<void>((r) => (release = r));
+  let restores = 0;
+  const state = {
+    globals: new Map(),
+    async openStores(_p: number, _group: Record<string, number>, stores: Map<string, StateStore>, closed: () => boolean) {
+      stores.set('counts', new StateStore('counts', new MemoryKV()));
+      if (restores++ === 0 && gateFirstRestore) await firstRestore;
+      if (closed()) throw new Error('task closed during restore');
+    },
+  } as unknown as StateManager;
+  const committer: Committer = {
+    guarantee: 'exactly_once',
+    groupMatchesStores: true,
+    markerEndsChangelog: true,
+    open: async () => ({ commit: async () => {}, flush: async () => {}, close: async () => {} }),
+  };
+  const port = { admin: async () => ({ groupOffsets: async () => [] }) } as unknown as KafkaPort;
+  const events = new EventEmitter();
+  const tm = new TaskManager({
+    port,
+    processor: countProcessor({ input: 'in', output: 'out' }),
+    groupId: 'g',
+    dlqTopic: 'dlq',
+    changelog: (s) => `${s}-changelog`,
+    committer,
+    state,
+    metrics: new Metrics(),
+    events,
+    consumer,
+  });
+  const assign = (ps: number[]) => {
+    ctl.assigned = new Set(ps);
+    tm.assign(ctl.assigned);
+  };
+  const next = (state: string) => new Promise<void>((r) => events.on('task', (t: { state: string }) => t.state === state && r()));
+  const stop = async () => {
+    await tm.drainAll();
+    await tm.closeAll();
+  };
+  return { tm, ctl, assign, next, release, stop };
+}
+
+test('a task start overtaken by a revocation and reassignment does not back off the newer task', async () => {
+  const { tm, ctl, assign, next, release, stop } = harness(true);
+  try {
+    const running = next('running');
+    const closed = next('closed');
+    assign([0]); // the first start: restoring, waits
+    assign([]); // revoked while it restores
+    assign([0]); // back again: a newer start, which completes
+    await running;
+    release(); // the first start now fails: its task was closed during restore
+    await closed;
+    // Its rejection handler runs after the disposal: let it.
+    await new Promise((r) => setImmediate(r));
+    assert.ok(tm.running(0), 'the newer task runs');
+    assert.equal(tm.holdingOff(0), false, 'no back-off for a partition whose current task runs');
+    assert.deepEqual(ctl.paused, [], 'its inputs were never paused');
+    assert.equal(tm.startRetries.has(0), false, 'no start failure reported for it');
+  } finally {
+    await stop();
+  }
+});
+
+test('the failures in a row of a partition that moved away go with it (readiness, and its back-off if it comes back)', async () => {
+  const { tm, assign, next, stop } = harness(false);
+  try {
+    let running = next('running');
+    assign([0]);
+    await running;
+    running = next('running');
+    await tm.taskFailed(tm.running(0)!, new Error('fenced'));
+    await running; // re-created at once after a first failure
+    assert.equal(tm.failures.get(0)?.count, 1);
+    assign([]);
+    assert.equal(tm.failures.has(0), false, 'a revoked partition keeps no failure count here');
+  } finally {
+    await stop();
+  }
+});
