@@ -6,6 +6,8 @@
  *   was retried as the current start: it put the partition in a start back-off (inputs paused,
  *   notBefore set, a "start failure" in the status) while the newer task was running.
  * - The failures in a row of a revoked partition go with it.
+ * - A partition paused for a start back-off and revoked is resumed, and starts at once when it
+ *   comes back (no pause or back-off outlives the revocation).
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -19,15 +21,18 @@ import { type ConsumerSide, TaskManager } from '../../../src/runtime/task-manage
 import { MemoryKV } from '../../../src/state/memory.ts';
 import { StateStore } from '../../../src/state/store.ts';
 
-/** A TaskManager over stand-ins; `gateFirstRestore`: the first restore waits until `release()`. */
-function harness(gateFirstRestore: boolean) {
-  const ctl = { assigned: new Set<number>(), paused: [] as number[] };
+/**
+ * A TaskManager over stand-ins. `gateFirstRestore`: the first restore waits until `release()`;
+ * `failStarts`: that many restores fail first (the broker is down).
+ */
+function harness(gateFirstRestore: boolean, failStarts = 0) {
+  const ctl = { assigned: new Set<number>(), paused: [] as number[], resumed: [] as number[] };
   const consumer: ConsumerSide = {
     assigned: (p) => ctl.assigned.has(p),
     taskStarted: () => {},
     committed: () => {},
     pauseInputs: (p) => ctl.paused.push(p),
-    resumeInputs: () => {},
+    resumeInputs: (p) => ctl.resumed.push(p),
   };
   let release!: () => void;
   const firstRestore = new Promise<void>((r) => (release = r));
@@ -37,6 +42,7 @@ function harness(gateFirstRestore: boolean) {
     async openStores(_p: number, _group: Record<string, number>, stores: Map<string, StateStore>, closed: () => boolean) {
       stores.set('counts', new StateStore('counts', new MemoryKV()));
       if (restores++ === 0 && gateFirstRestore) await firstRestore;
+      if (restores <= failStarts) throw new Error('broker down');
       if (closed()) throw new Error('task closed during restore');
     },
   } as unknown as StateManager;
@@ -106,6 +112,27 @@ test('the failures in a row of a partition that moved away go with it (readiness
     assert.equal(tm.failures.get(0)?.count, 1);
     assign([]);
     assert.equal(tm.failures.has(0), false, 'a revoked partition keeps no failure count here');
+  } finally {
+    await stop();
+  }
+});
+
+test('a partition held off after a failed start, revoked and assigned again, is resumed and gets its task at once', async () => {
+  const { tm, ctl, assign, next, stop } = harness(false, 1);
+  try {
+    const closed = next('closed');
+    assign([0]); // the start fails: a start back-off, inputs paused
+    await closed;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(tm.holdingOff(0), true);
+    assert.deepEqual(ctl.paused, [0]);
+    assign([]); // revoked during the back-off: its pause must not outlive it
+    assert.equal(tm.holdingOff(0), false);
+    assert.deepEqual(ctl.resumed, [0]);
+    const running = next('running');
+    assign([0]); // back: no back-off left to wait out
+    await running;
+    assert.ok(tm.running(0));
   } finally {
     await stop();
   }
