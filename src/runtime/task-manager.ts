@@ -412,6 +412,13 @@ export class TaskManager {
     const p = handle.partition;
     if (handle.failed) return;
     handle.failed = true;
+    // A task already closing (revoked, or the runtime stopping) is not restarted and its failure
+    // is no failure in a row: its partition is another owner's (or nobody's) to redo, and closing
+    // it again would dispose it twice.
+    if (handle.closed) {
+      log.info({ processor: this.opts.processor.name, partition: p, err: (err as Error).message }, 'transaction failed while the task was closing: nothing to restart');
+      return;
+    }
     const fault = handle.failedUnit ? recordFault(err) : null;
     // A split on a record fault is progress, not a restart loop.
     const n = fault ? 0 : (this.failures.get(p)?.count ?? 0) + 1;

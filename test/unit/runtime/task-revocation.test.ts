@@ -6,6 +6,9 @@
  *   was retried as the current start: it put the partition in a start back-off (inputs paused,
  *   notBefore set, a "start failure" in the status) while the newer task was running.
  * - The failures in a row of a revoked partition go with it.
+ * - A transaction that fails while its task closes for a revocation is no task failure to restart
+ *   from: before the fix it counted a failure in a row for the partition that had just moved away
+ *   and disposed the closing task a second time.
  * - A partition paused for a start back-off and revoked is resumed, and starts at once when it
  *   comes back (no pause or back-off outlives the revocation).
  */
@@ -14,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { countProcessor } from '../../../src/runtime/builtin.ts';
 import type { Committer } from '../../../src/runtime/committer.ts';
-import type { KafkaPort } from '../../../src/runtime/kafka/port.ts';
+import type { BatchControl, KafkaPort } from '../../../src/runtime/kafka/port.ts';
 import { Metrics } from '../../../src/runtime/metrics.ts';
 import type { StateManager } from '../../../src/runtime/state-manager.ts';
 import { type ConsumerSide, TaskManager } from '../../../src/runtime/task-manager.ts';
@@ -26,7 +29,7 @@ import { StateStore } from '../../../src/state/store.ts';
  * `failStarts`: that many restores fail first (the broker is down).
  */
 function harness(gateFirstRestore: boolean, failStarts = 0) {
-  const ctl = { assigned: new Set<number>(), paused: [] as number[], resumed: [] as number[] };
+  const ctl = { assigned: new Set<number>(), paused: [] as number[], resumed: [] as number[], commit: async (): Promise<void> => {} };
   const consumer: ConsumerSide = {
     assigned: (p) => ctl.assigned.has(p),
     taskStarted: () => {},
@@ -50,7 +53,7 @@ function harness(gateFirstRestore: boolean, failStarts = 0) {
     guarantee: 'exactly_once',
     groupMatchesStores: true,
     markerEndsChangelog: true,
-    open: async () => ({ commit: async () => {}, flush: async () => {}, close: async () => {} }),
+    open: async () => ({ commit: () => ctl.commit(), flush: async () => {}, close: async () => {} }),
   };
   const port = { admin: async () => ({ groupOffsets: async () => [] }) } as unknown as KafkaPort;
   const events = new EventEmitter();
@@ -75,7 +78,7 @@ function harness(gateFirstRestore: boolean, failStarts = 0) {
     await tm.drainAll();
     await tm.closeAll();
   };
-  return { tm, ctl, assign, next, release, stop };
+  return { tm, ctl, assign, next, release, stop, events };
 }
 
 test('a task start overtaken by a revocation and reassignment does not back off the newer task', async () => {
@@ -133,6 +136,31 @@ test('a partition held off after a failed start, revoked and assigned again, is 
     assign([0]); // back: no back-off left to wait out
     await running;
     assert.ok(tm.running(0));
+  } finally {
+    await stop();
+  }
+});
+
+test('a transaction failing while its task closes for a revocation counts no failure in a row and closes the task once', async () => {
+  const { tm, ctl, assign, next, stop, events } = harness(false);
+  try {
+    const running = next('running');
+    assign([0]);
+    await running;
+    let fail!: (e: Error) => void;
+    ctl.commit = () => new Promise<void>((_, reject) => (fail = reject));
+    const batchCtl: BatchControl = { heartbeat: async () => {}, resolve: () => {}, isRunning: () => true, isStale: () => false };
+    const rec = { topic: 'in', partition: 0, offset: 0, key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1, headers: {} };
+    assert.equal(await tm.process(tm.running(0)!, { topic: 'in', partition: 0, records: [rec], highWatermark: 1, lastOffset: 0 }, batchCtl), 'folded');
+    let closedEvents = 0;
+    events.on('task', (t: { state: string }) => t.state === 'closed' && closedEvents++);
+    const closed = next('closed');
+    assign([]); // revoked while the unit's transaction is in flight
+    fail(new Error('fenced by the new owner'));
+    await closed;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(tm.failures.has(0), false, 'no failure in a row for a partition that moved away');
+    assert.equal(closedEvents, 1, 'the task is closed once');
   } finally {
     await stop();
   }
