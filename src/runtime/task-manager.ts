@@ -257,6 +257,9 @@ export class TaskManager {
         },
         group,
       );
+      // Revoked (or stopped) while it read its position: it must not seek a partition it no
+      // longer owns nor announce a task that is being closed.
+      if (handle.closed) throw new Error('task closed during start');
       this.opts.consumer.taskStarted(p, handle.task);
       handle.state = 'running';
       // React once to every global table: anything parked before a crash gets its chance again.

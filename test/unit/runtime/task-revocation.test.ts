@@ -9,6 +9,9 @@
  * - A transaction that fails while its task closes for a revocation is no task failure to restart
  *   from: before the fix it counted a failure in a row for the partition that had just moved away
  *   and disposed the closing task a second time.
+ * - A start whose task was revoked after its restore (while it reads its position) does not
+ *   start: before the fix it sought the consumer of a partition no longer owned and announced a
+ *   running task that was being closed.
  * - A partition paused for a start back-off and revoked is resumed, and starts at once when it
  *   comes back (no pause or back-off outlives the revocation).
  */
@@ -28,11 +31,11 @@ import { StateStore } from '../../../src/state/store.ts';
  * A TaskManager over stand-ins. `gateFirstRestore`: the first restore waits until `release()`;
  * `failStarts`: that many restores fail first (the broker is down).
  */
-function harness(gateFirstRestore: boolean, failStarts = 0) {
-  const ctl = { assigned: new Set<number>(), paused: [] as number[], resumed: [] as number[], commit: async (): Promise<void> => {} };
+function harness(gateFirstRestore: boolean, failStarts = 0, gateFirstOpen = false) {
+  const ctl = { assigned: new Set<number>(), paused: [] as number[], resumed: [] as number[], started: [] as number[], reading: () => {}, commit: async (): Promise<void> => {} };
   const consumer: ConsumerSide = {
     assigned: (p) => ctl.assigned.has(p),
-    taskStarted: () => {},
+    taskStarted: (p) => ctl.started.push(p),
     committed: () => {},
     pauseInputs: (p) => ctl.paused.push(p),
     resumeInputs: (p) => ctl.resumed.push(p),
@@ -43,7 +46,17 @@ function harness(gateFirstRestore: boolean, failStarts = 0) {
   const state = {
     globals: new Map(),
     async openStores(_p: number, _group: Record<string, number>, stores: Map<string, StateStore>, closed: () => boolean) {
-      stores.set('counts', new StateStore('counts', new MemoryKV()));
+      const store = new StateStore('counts', new MemoryKV());
+      if (gateFirstOpen && restores === 0) {
+        // The task reads its stores' position once restored (Task.open): that read waits.
+        const meta = store.meta.bind(store);
+        store.meta = async () => {
+          ctl.reading();
+          await firstRestore;
+          return meta();
+        };
+      }
+      stores.set('counts', store);
       if (restores++ === 0 && gateFirstRestore) await firstRestore;
       if (restores <= failStarts) throw new Error('broker down');
       if (closed()) throw new Error('task closed during restore');
@@ -161,6 +174,26 @@ test('a transaction failing while its task closes for a revocation counts no fai
     await new Promise((r) => setImmediate(r));
     assert.equal(tm.failures.has(0), false, 'no failure in a row for a partition that moved away');
     assert.equal(closedEvents, 1, 'the task is closed once');
+  } finally {
+    await stop();
+  }
+});
+
+test('a start revoked after its restore does not seek the partition or announce a running task', async () => {
+  const { ctl, assign, next, release, stop, events } = harness(false, 0, true);
+  try {
+    const announced: string[] = [];
+    events.on('task', (t: { state: string }) => announced.push(t.state));
+    const closed = next('closed');
+    const reading = new Promise<void>((r) => (ctl.reading = r));
+    assign([0]);
+    await reading; // restored, reading its position: waits
+    assign([]); // revoked meanwhile
+    release();
+    await closed;
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ctl.started, [], 'no seek for a partition no longer owned');
+    assert.deepEqual(announced, ['closed']);
   } finally {
     await stop();
   }
