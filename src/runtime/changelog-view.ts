@@ -1,0 +1,189 @@
+/**
+ * A processor's state read from another process. {@link ChangelogView} tails the store changelogs
+ * of a processor (read_committed) into in-memory read-only stores, one per (store, partition),
+ * and {@link ChangelogView.waitForFold} resolves once a record written to an input partition has
+ * been folded by whichever instance of the group owns that partition and the view holds the
+ * resulting state. This is what a writer needs when the instances that fold its writes run in
+ * other processes (the DKG participant with `dkg-stream run` instances elsewhere): the
+ * in-process {@link StreamRuntime.waitForFold} only sees its own tasks.
+ *
+ * It asks only Kafka, never an instance, so it keeps working while instances die, restore and
+ * rebalance:
+ *  1. the group's committed offset of the input partition passes the record's offset — with
+ *     exactly-once the changelog records of that fold commit in the same transaction;
+ *  2. the view's read_committed position on the partition's changelogs reaches their high
+ *     watermark measured after step 1. The transaction's changelog records were appended before
+ *     it committed, so they lie below that watermark, and a read_committed reader passes them
+ *     only once the transaction's marker is on the changelog (the group offset can become
+ *     visible a moment before the changelog's marker does).
+ * A later transaction still open on the changelog delays step 2 until it ends; that is bounded
+ * by the commit interval, or by the fencing of a killed instance's transactional id.
+ */
+import { EventEmitter } from 'node:events';
+import type { Bytes, RangeOptions } from '../state/kv.ts';
+import { MemoryKV } from '../state/memory.ts';
+import { isDataKey, userKeyOf } from '../state/store.ts';
+import type { KafkaPort, ReadHandle } from './kafka/port.ts';
+import { logger } from './log.ts';
+import type { ReadOnlyStore } from './processor.ts';
+import { FoldTimeout } from './runtime.ts';
+
+const log = logger('runtime.changelog-view');
+
+export interface ChangelogViewOptions {
+  port: KafkaPort;
+  /** The processor's consumer group (`<applicationId>-<processor>`). */
+  groupId: string;
+  /** Store name → its changelog topic. */
+  changelogs: ReadonlyMap<string, string>;
+  /** How often step 1 asks for the group's committed offsets (default 50 ms). */
+  pollMs?: number;
+}
+
+export interface FoldTarget {
+  topic: string;
+  partition: number;
+  /** The record's offset: the wait ends once the group's committed position is past it. */
+  lastOffset: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ChangelogView {
+  /** store → partition → user key → value. */
+  private readonly kvs = new Map<string, Map<number, MemoryKV>>();
+  /** changelog topic → partition → next offset the view has applied up to (read_committed). */
+  private readonly positions = new Map<string, Map<number, number>>();
+  private readonly handles = new Map<string, ReadHandle>();
+  private readonly advanced = new EventEmitter();
+  private stopped = false;
+
+  constructor(private readonly opts: ChangelogViewOptions) {
+    this.advanced.setMaxListeners(0);
+  }
+
+  /** Starts tailing every changelog from its beginning. The changelog topics must exist. */
+  async start(): Promise<void> {
+    const admin = await this.opts.port.admin();
+    for (const [store, topic] of this.opts.changelogs) {
+      const marks = await admin.offsets(topic);
+      this.kvs.set(store, new Map(marks.map((m) => [m.partition, new MemoryKV()])));
+      this.positions.set(topic, new Map(marks.map((m) => [m.partition, 0])));
+      await this.tail(store, topic);
+    }
+  }
+
+  /** One tailing read from the view's positions; a read that fails is started again (broker loss). */
+  private async tail(store: string, topic: string): Promise<void> {
+    const pos = this.positions.get(topic)!;
+    const handle = await this.opts.port.read({
+      topic,
+      from: new Map(pos),
+      onRecords: async (partition, records, next) => {
+        const kv = this.kvs.get(store)!.get(partition)!;
+        const ops = records
+          .filter((r) => r.key && isDataKey(r.key))
+          .map((r) => (r.value === null ? { type: 'del' as const, key: userKeyOf(r.key!) } : { type: 'put' as const, key: userKeyOf(r.key!), value: r.value }));
+        if (ops.length > 0) await kv.batch(ops);
+        if (next > (pos.get(partition) ?? 0)) pos.set(partition, next);
+        this.advanced.emit('advance');
+      },
+    });
+    this.handles.set(topic, handle);
+    handle.done.then(
+      () => {},
+      (err: Error) => {
+        if (this.stopped) return;
+        log.warn({ topic, err: err.message }, 'changelog read failed; reading on from the last position');
+        void this.restart(store, topic);
+      },
+    );
+  }
+
+  private async restart(store: string, topic: string): Promise<void> {
+    await this.handles
+      .get(topic)
+      ?.stop()
+      .catch(() => {});
+    while (!this.stopped) {
+      try {
+        await this.tail(store, topic);
+        return;
+      } catch (err) {
+        log.warn({ topic, err: (err as Error).message }, 'changelog read could not start; retrying');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** The view of `store` on every partition (for queries that merge partitions). */
+  stores(store: string): ReadOnlyStore[] {
+    return [...(this.kvs.get(store)?.values() ?? [])].map((kv) => ({
+      get: (key: Bytes) => kv.get(key),
+      range: (o?: RangeOptions) => kv.range(o),
+    }));
+  }
+
+  /** The view of `store` on one partition. */
+  store(store: string, partition: number): ReadOnlyStore | undefined {
+    const kv = this.kvs.get(store)?.get(partition);
+    return kv && { get: (key: Bytes) => kv.get(key), range: (o?: RangeOptions) => kv.range(o) };
+  }
+
+  /**
+   * Resolves once every target was folded by the group and its state is in this view (see the
+   * module comment); rejects with a {@link FoldTimeout} after `timeoutMs`.
+   */
+  async waitForFold(targets: FoldTarget[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const late = (what: string) => new FoldTimeout(`${this.opts.groupId}: ${what} within ${timeoutMs} ms`);
+    const admin = await this.opts.port.admin();
+    for (const t of targets) {
+      for (;;) {
+        const committed = await admin.groupOffsets(this.opts.groupId, t.topic).catch((err: Error) => {
+          log.debug({ err: err.message }, 'group offsets not available; asking again');
+          return [];
+        });
+        if ((committed.find((c) => c.partition === t.partition)?.offset ?? -1) > t.lastOffset) break;
+        if (Date.now() > deadline) throw late(`the group did not commit ${t.topic}/${t.partition}@${t.lastOffset}`);
+        await sleep(this.opts.pollMs ?? 50);
+      }
+    }
+    const partitions = new Set(targets.map((t) => t.partition));
+    for (const topic of this.opts.changelogs.values()) {
+      let marks: Awaited<ReturnType<typeof admin.offsets>> | undefined;
+      while (!marks) {
+        marks = await admin.offsets(topic).catch(() => undefined);
+        if (!marks) {
+          if (Date.now() > deadline) throw late(`the high watermarks of ${topic} were not available`);
+          await sleep(this.opts.pollMs ?? 50);
+        }
+      }
+      const pos = this.positions.get(topic)!;
+      const caughtUp = () => marks!.every((m) => !partitions.has(m.partition) || (pos.get(m.partition) ?? 0) >= m.high);
+      if (caughtUp()) continue;
+      await new Promise<void>((resolve, reject) => {
+        const onAdvance = () => {
+          if (!caughtUp()) return;
+          clearTimeout(timer);
+          this.advanced.off('advance', onAdvance);
+          resolve();
+        };
+        const timer = setTimeout(
+          () => {
+            this.advanced.off('advance', onAdvance);
+            reject(late(`${topic} was not read up to the fold of ${targets.map((t) => `${t.topic}/${t.partition}@${t.lastOffset}`).join(', ')}`));
+          },
+          Math.max(0, deadline - Date.now()),
+        );
+        this.advanced.on('advance', onAdvance);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const h of this.handles.values()) await h.stop().catch(() => {});
+    this.handles.clear();
+  }
+}
