@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../codec/bytes.ts';
 import { compareBytes, toHex } from '../codec/index.ts';
-import { G2, type G2Point, MinSig, randomScalar, type Share } from '../crypto/bls12381/index.ts';
+import { encodeShare, G2, type G2Point, MinSig, randomScalar, type Share } from '../crypto/bls12381/index.ts';
 import { DealerPrivMsg, DkgFailed, deal, dealerRng, Info, type Output, observe, type SignedDealerLog } from '../crypto/dkg/index.ts';
 import { type Ed25519PrivateKey, type Ed25519PublicKey, ed25519FromSeed, ed25519PublicKey } from '../crypto/ed25519.ts';
 import { KafkaJournalBackend } from '../edges/participant/kafka-backend.ts';
@@ -35,6 +35,7 @@ import { type Dealer, type Player, Storage } from '../edges/participant/particip
 import { REPO_ROOT } from '../paths.ts';
 import { dkgJournalProcessor } from '../processors/dkg-journal/processor.ts';
 import { applyTopology } from '../runtime/apply.ts';
+import { ChangelogView } from '../runtime/changelog-view.ts';
 import { DLQ_HEADERS } from '../runtime/dlq.ts';
 import { connectAdmin, KafkajsPort } from '../runtime/kafka/kafkajs.ts';
 import type { Producer } from '../runtime/kafka/port.ts';
@@ -86,6 +87,27 @@ export interface SimOptions {
   progress?: (line: string) => void;
   /** Bound of the final wait for the pipeline (default 180 s). */
   drainTimeoutMs?: number;
+  /**
+   * The processors run elsewhere (the soak: `dkg-stream run` instances in other processes): the
+   * simulation starts neither the journal runtime nor the follower; it calls `start` once the
+   * topics exist and the genesis outcome is known (before the first journal append), and the
+   * validators read the journal through a {@link ChangelogView} of the instances' changelogs.
+   */
+  external?: { start(pipeline: ExternalPipeline): Promise<void> };
+  /** Asked before each epoch after the first: false ends the run there (`epochs` is then the upper bound). */
+  keepGoing?: (epoch: number) => boolean;
+  /** Called after each epoch's blocks are published (the soak's progress and fault timing). */
+  onEpoch?: (epoch: number) => void;
+}
+
+/** What the processors of an {@link SimOptions.external} pipeline need to run. */
+export interface ExternalPipeline {
+  prefix: string;
+  applicationId: string;
+  epochLength: bigint;
+  genesisOutcomeHex: string;
+  /** The key that seals the journal's secrets (the instances' secretKeyFile holds these bytes). */
+  journalKey: Uint8Array;
 }
 
 export interface EpochRow {
@@ -121,6 +143,12 @@ export interface SimResult {
   validatorRestarts: number;
   problems: string[];
   ms: number;
+  /**
+   * What the ceremonies produced, for comparing runs of the same seed: per epoch the output (hex),
+   * per validator and epoch a SHA-256 of its share from the journal ('' = none).
+   */
+  outputs: Record<number, string>;
+  shares: Record<string, Record<number, string>>;
 }
 
 // Tempo's DKG namespace: the follower checks the dealer logs in blocks against Tempo's round.
@@ -176,7 +204,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const out = o.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const progress = o.progress ?? ((l: string) => process.stderr.write(l + '\n'));
   const n = o.n;
-  const K = o.epochs;
+  let K = o.epochs;
   const L = BigInt(o.epochLength ?? n + 4);
   const fullDkgAt = o.fullDkgAt ?? (K >= 2 ? 1 : -1);
   const faults = new Set(o.faults ?? []);
@@ -223,7 +251,8 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   const codec: TopicCodecs = avroTopicCodecs(serde, topology);
   const port = new KafkajsPort({ ...kafkaOptions, clientId: 'dkg-stream-sim', readerGroupPrefix: topology.applicationId });
   cleanups.push(() => port.close());
-  const keyring = new Keyring([sha256(new TextEncoder().encode(`sim-keyring-${seed}`))]);
+  const journalKey = sha256(new TextEncoder().encode(`sim-keyring-${seed}`));
+  const keyring = new Keyring([journalKey]);
   const journalDef = dkgJournalProcessor({ serde, keyring, maxReadSize: MAX_READ, eventsTopic: topic(TOPICS.dkgEvents).name, statesTopic: topic(TOPICS.dkgStates).name });
   const journalSpec = topology.processors.get(PROCESSOR_NAMES.dkgJournal);
   const changelogs = new Map((journalSpec?.stores ?? []).map((s) => [s.name, s.changelog]));
@@ -238,14 +267,21 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     ...(changelogs.size ? { changelogTopic: (s: string) => changelogs.get(s) ?? `${topology.applicationId}-dkg-journal-${s}-changelog` } : {}),
   });
   await journal.ensureTopics();
-  cleanups.push(() => journal.stop());
-  await journal.start();
-  const deadline = Date.now() + 60_000;
-  while (!(journal.ready() && journal.assignedPartitions().length === topic(TOPICS.dkgEvents).partitions)) {
-    if (Date.now() > deadline) throw new Error('dkg-journal did not get its partitions within 60 s');
-    await sleep(100);
+  let view: ChangelogView | undefined;
+  if (o.external) {
+    view = new ChangelogView({ port, groupId: journal.groupId, changelogs: new Map((journalDef.stores ?? []).map((s) => [s, journal.changelogTopic(s)])) });
+    cleanups.push(() => view?.stop());
+    await view.start();
+  } else {
+    cleanups.push(() => journal.stop());
+    await journal.start();
+    const deadline = Date.now() + 60_000;
+    while (!(journal.ready() && journal.assignedPartitions().length === topic(TOPICS.dkgEvents).partitions)) {
+      if (Date.now() > deadline) throw new Error('dkg-journal did not get its partitions within 60 s');
+      await sleep(100);
+    }
+    progress(`topics ${prefix}* ready; dkg-journal folding ${topic(TOPICS.dkgEvents).partitions} partitions`);
   }
-  progress(`topics ${prefix}* ready; dkg-journal folding ${topic(TOPICS.dkgEvents).partitions} partitions`);
 
   // ---- validators ---------------------------------------------------------------------------
   const total = n + K;
@@ -257,7 +293,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
       serde,
       events: topic(TOPICS.dkgEvents),
       states: topic(TOPICS.dkgStates),
-      runtime: journal,
+      ...(view ? { view } : { runtime: journal }),
       transactionalId: `${prefix}validator-${id}`,
       keyring,
       maxReadSize: MAX_READ,
@@ -286,10 +322,6 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     MinSig,
     c0.map((v) => v.pk),
   );
-  for (const [pk, share] of genesis.shares) {
-    const v = byPk.get(toHex(pk))!;
-    await v.lock.run(() => v.storage.appendEpoch(0n, { round: 0n, rngSeed: rngSeed(v, 0), output: genesis.output, share }));
-  }
   const outcomeOf = (epoch: number, output: Output<unknown>): OnchainDkgOutcome => ({
     epoch: BigInt(epoch),
     output: toDkgOutput(output),
@@ -298,6 +330,11 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   });
   const genesisOutcomeBytes = encodeOnchainDkgOutcome(outcomeOf(0, genesis.output));
   const genesisHeader = makeHeader(new Uint8Array(32), 0n, genesisOutcomeBytes);
+  if (o.external) await o.external.start({ prefix, applicationId: topology.applicationId, epochLength: L, genesisOutcomeHex: bytesToHex(genesisOutcomeBytes), journalKey });
+  for (const [pk, share] of genesis.shares) {
+    const v = byPk.get(toHex(pk))!;
+    await v.lock.run(() => v.storage.appendEpoch(0n, { round: 0n, rngSeed: rngSeed(v, 0), output: genesis.output, share }));
+  }
 
   // ---- follower process (killed and restarted at random under --crash-test) -----------------
   const followerLog: WriteStream = createWriteStream(join(workDir, 'follower.log'));
@@ -336,7 +373,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
     progress(`crash-test: follower process ${follower.pid} SIGKILLed; restarting`);
     startFollower();
   };
-  startFollower();
+  if (!o.external) startFollower();
   cleanups.push(async () => {
     followerLog.end();
     if (!follower || follower.exitCode !== null) return;
@@ -386,6 +423,10 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   };
 
   for (let e = 0; e < K; e++) {
+    if (e > 0 && o.keepGoing && !o.keepGoing(e)) {
+      K = e;
+      break;
+    }
     const E = BigInt(e);
     const dealers = committee(e);
     const players = committee(e + 1);
@@ -579,6 +620,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
         `  → epoch ${e + 1} identity ${bytesToHex(expectedIdentity.get(e + 1)!).slice(0, 12)}  ${blocks} blocks published`,
     );
     for (const f of epochFaults) out(`  fault: ${f}`);
+    o.onEpoch?.(e);
   }
 
   // ---- drain: wait for the subscriber to see every epoch --------------------------------------
@@ -633,7 +675,14 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
   problems.push(...subscriber.problems.filter((p) => !problems.includes(p)));
   if (ownsWorkDir && problems.length === 0) rmSync(workDir, { recursive: true, force: true });
   else progress(`work directory kept: ${workDir} (follower log: follower.log)`);
-  return { ok: drained && problems.length === 0, prefix, rows, dlq, followerStarts, kills, validatorRestarts, problems, ms: Date.now() - t0 };
+  const outputs: SimResult['outputs'] = {};
+  for (const [e, outcome] of expectedOutcome) if (e <= K) outputs[e] = bytesToHex(outcome);
+  const shares: SimResult['shares'] = {};
+  for (const v of validators) {
+    if (v.shares.size === 0) continue;
+    shares[v.name] = Object.fromEntries([...v.shares].map(([e, sh]) => [e, sh ? toHex(sha256(encodeShare(sh))) : '']));
+  }
+  return { ok: drained && problems.length === 0, prefix, rows, dlq, followerStarts, kills, validatorRestarts, problems, ms: Date.now() - t0, outputs, shares };
 }
 
 /** The end-of-run table. */
