@@ -87,6 +87,8 @@ export interface SimOptions {
   progress?: (line: string) => void;
   /** Bound of the final wait for the pipeline (default 180 s). */
   drainTimeoutMs?: number;
+  /** How long a validator waits for the journal to fold its append (default 60 s; the soak rides out outages longer). */
+  foldTimeoutMs?: number;
   /**
    * The processors run elsewhere (the soak: `dkg-stream run` instances in other processes): the
    * simulation starts neither the journal runtime nor the follower; it calls `start` once the
@@ -298,6 +300,7 @@ async function simulate(o: SimOptions, cleanups: Array<() => Promise<unknown> | 
       transactionalId: `${prefix}validator-${id}`,
       keyring,
       maxReadSize: MAX_READ,
+      ...(o.foldTimeoutMs ? { foldTimeoutMs: o.foldTimeoutMs } : {}),
     });
     return { id, name: `v${id}`, sk, pk, backend, storage: new Storage({ backend, keyring, owner: pk }), lock: new Mutex(), shares: new Map() };
   });
