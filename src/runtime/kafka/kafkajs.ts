@@ -721,6 +721,16 @@ export class KafkajsPort implements KafkaPort {
     };
     consumer.onPosition((tp, next) => advance(tp.partition, next));
     consumer.onCrash((e) => fail(e));
+    // The reader group commits nothing, so a consumer that restarted itself (a lost broker, a
+    // coordinator that moved) would rejoin at the latest offset and skip what it had not read
+    // yet: every join (the first one too) seeks each partition back to the read's own position.
+    consumer.onAssignment(() => {
+      try {
+        for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset });
+      } catch (err) {
+        log.debug({ topic: opts.topic, err: (err as Error).message }, 'read: seek after a join failed (stopping)');
+      }
+    });
     await consumer.start(async (batch, ctl) => {
       const p = batch.partition;
       const pos = position.get(p);
