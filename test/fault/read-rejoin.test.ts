@@ -50,7 +50,16 @@ test('a tailing read that rejoins after a broker outage reads on from its positi
   await broker.kill();
   await broker.start();
   await send(50, 50);
-  await new Promise((r) => setTimeout(r, 15_000)); // longer than the reader's 10 s session: its membership is gone
+  // The held consumer sends no heartbeat: once its session runs out the group forgets it.
+  const admin = await port.admin();
+  await waitFor(
+    'the reader to lose its group membership',
+    async () => {
+      const g = await admin.describeGroup(h.groupId!).catch(() => undefined); // the coordinator may still be loading
+      return g?.state === 'Empty' && g.members.length === 0 ? true : undefined;
+    },
+    120_000,
+  );
   open();
   await waitFor('every record read', () => (seen.length >= 100 ? true : undefined), 120_000);
   assert.deepEqual(

@@ -750,7 +750,7 @@ export class KafkajsPort implements KafkaPort {
       advance(p, next);
     });
     for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset });
-    return { done: finished, stop };
+    return { done: finished, stop, groupId };
   }
 
   partitionFor(key: Buffer, partitions: number): number {

@@ -208,6 +208,8 @@ export interface ReadHandle {
   /** Resolves when every partition reached `until` (never, when tailing) or after stop(). */
   done: Promise<void>;
   stop(): Promise<void>;
+  /** The read's own throwaway consumer group (none when there was nothing to read): for diagnostics and tests. */
+  groupId?: string;
 }
 
 export interface KafkaPort {
