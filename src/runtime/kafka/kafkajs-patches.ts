@@ -33,6 +33,8 @@
  */
 import { createRequire, Module } from 'node:module';
 import { logger } from '../log.ts';
+// The corrections (not speed: always on) go in first, before anything loads kafkajs.
+import './kafkajs-fixes.ts';
 
 // kafkajs has no types for its internals; these describe the few members used here.
 type Any = any;

@@ -133,6 +133,7 @@ function groupByTopic(records: OutRecord[]): { topicMessages: Array<{ topic: str
  * (changelogs); for key-hashed records it is the base offset (a lower bound).
  */
 function producedRanges(records: OutRecord[], meta: RecordMetadata[]): ProducedRange[] {
+  assertAcknowledged(records, meta);
   const out: ProducedRange[] = [];
   for (const m of meta) {
     const n = records.filter((r) => r.topic === m.topicName && r.partition === m.partition).length;
@@ -140,6 +141,36 @@ function producedRanges(records: OutRecord[], meta: RecordMetadata[]): ProducedR
     out.push({ topic: m.topicName, partition: m.partition, baseOffset: base, lastOffset: n > 0 ? base + n - 1 : base });
   }
   return out;
+}
+
+/**
+ * A send that resolved must have an acknowledgement for every partition it wrote to: the caller
+ * commits on it (a transaction, or the store positions). kafkajs' own sendMessages resolved
+ * without the partitions whose leader moved to a broker that had already answered (see
+ * ./kafkajs-fixes.ts, which corrects it); should anything like it happen again, the send fails
+ * (the transaction is aborted, the task retried) instead of committing records that were never
+ * written. Key-hashed records are checked per topic (their partition is the partitioner's).
+ */
+export class UnacknowledgedProduce extends Error {
+  override name = 'UnacknowledgedProduce';
+}
+
+/** Throws {@link UnacknowledgedProduce} unless `meta` acknowledges every partition `records` went to. */
+export function assertAcknowledged(records: ReadonlyArray<Pick<OutRecord, 'topic' | 'partition'>>, meta: ReadonlyArray<Pick<RecordMetadata, 'topicName' | 'partition'>>): void {
+  const acked = new Set<string>();
+  const ackedTopics = new Set<string>();
+  for (const m of meta) {
+    acked.add(`${m.topicName}/${m.partition}`);
+    ackedTopics.add(m.topicName);
+  }
+  for (const r of records) {
+    const missing = r.partition !== undefined ? !acked.has(`${r.topic}/${r.partition}`) : !ackedTopics.has(r.topic);
+    if (missing) {
+      throw new UnacknowledgedProduce(
+        `the broker acknowledged no write to ${r.topic}${r.partition !== undefined ? `/${r.partition}` : ''} though the send resolved (${meta.length} partition acknowledgements for ${records.length} records): not committing`,
+      );
+    }
+  }
 }
 
 /**
