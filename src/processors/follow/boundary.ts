@@ -22,7 +22,7 @@ import type { FollowBootstrap } from './bootstrap.ts';
 import type { Checked } from './certificate.ts';
 import { FOLLOW_METRICS } from './config.ts';
 import { FollowRejection } from './rejection.ts';
-import { BOOT_KEY } from './stores.ts';
+import { BOOT_KEY, read } from './stores.ts';
 
 const log = logger('follow');
 
@@ -59,7 +59,7 @@ export class EpochEvents {
   async registerBootstrap(ctx: ProcessorContext, epoch: bigint): Promise<void> {
     const { bootstrap: boot, epochsTopic, codec } = this.opts;
     const state = ctx.store(STORES.followState);
-    if (!boot || epoch !== boot.epoch || (await state.get(BOOT_KEY))) return;
+    if (!boot || epoch !== boot.epoch || (await read(state, BOOT_KEY))) return;
     state.put(BOOT_KEY, Buffer.of(1));
     if (!(await ctx.global(epochsTopic).get(epochEventKey(boot.epoch, EPOCH_EVENT_SCHEME)))) {
       ctx.send({

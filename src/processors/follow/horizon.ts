@@ -16,7 +16,7 @@ import { decodeU64, u64 } from '../../state/keys.ts';
 import type { FixedEpocher } from '../../tempo/epocher.ts';
 import { STORES } from '../../topics/names.ts';
 import { FOLLOW_METRICS } from './config.ts';
-import { FAMILY, familyBelow, PRUNED_KEY } from './stores.ts';
+import { FAMILY, familyBelow, PRUNED_KEY, read } from './stores.ts';
 
 const log = logger('follow');
 
@@ -34,7 +34,7 @@ export class Horizon {
 
   /** The pruned horizon of this task: heights below it count as handled. */
   async of(ctx: ProcessorContext): Promise<bigint> {
-    const v = await ctx.store(STORES.followState).get(PRUNED_KEY);
+    const v = await read(ctx.store(STORES.followState), PRUNED_KEY);
     const h = v ? decodeU64(v) : 0n;
     if (this.metrics && this.reported.get(ctx.partition) !== h) {
       this.reported.set(ctx.partition, h);

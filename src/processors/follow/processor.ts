@@ -84,7 +84,7 @@ import type { InRecord, ProcessorContext, ProcessorDef } from '../../runtime/pro
 import { FixedEpocher } from '../../tempo/epocher.ts';
 import { outcomeIdentity } from '../../tempo/outcome.ts';
 import type { FinalizationRecord } from '../../topics/consensus-finalizations.ts';
-import { epochKey } from '../../topics/epoch-key.ts';
+import { epochKey, epochOfKey } from '../../topics/epoch-key.ts';
 import { PROCESSOR_NAMES, STORES } from '../../topics/names.ts';
 import { type BoundaryOutcome, EpochEvents, readOutcome } from './boundary.ts';
 import { type Checked, checkFinalization } from './certificate.ts';
@@ -94,7 +94,7 @@ import { Horizon } from './horizon.ts';
 import { Parking } from './parking.ts';
 import { FollowRejection } from './rejection.ts';
 import { type Scheme, Schemes } from './schemes.ts';
-import { heightKey, wantedKey } from './stores.ts';
+import { heightKey, read, readAheadKeys, wantedKey } from './stores.ts';
 import { Verification } from './verification.ts';
 
 const log = logger('follow');
@@ -154,7 +154,7 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
       return 'BelowPrunedHorizon';
     }
     const state = ctx.store(STORES.followState);
-    const done = await state.get(heightKey(c.height));
+    const done = await read(state, heightKey(c.height));
     if (done && equalBytes(done, c.hash)) return 'Duplicate';
     // Records of this epoch parked earlier go first (their scheme may have arrived before this
     // record, ahead of the reaction to the table update): outputs stay in height order per epoch.
@@ -230,6 +230,13 @@ export function followProcessor(cfg: FollowConfig): ProcessorDef<FinalizationRec
     globals: [topics.epochs],
     decode: (record) => verification.decode(record),
     ...(verifier ? { prepare: (records: InRecord[]) => verification.prepare(verifier, records) } : {}),
+    // The store keys a record's fold reads (stores.ts, "Read-ahead"); the height is known ahead
+    // only when `prepare` decoded the record.
+    prefetch(record) {
+      const epoch = epochOfKey(record.key);
+      if (epoch === undefined) return [];
+      return readAheadKeys(epoch, verification.decoded(record)?.height, boot?.epoch).map((key) => ({ store: STORES.followState, key }));
+    },
     async process(ctx, r, record) {
       await handle(ctx, record, r, true);
     },

@@ -16,7 +16,7 @@ import type { TopicCodecs } from '../../topics/codecs.ts';
 import { EPOCH_EVENT_SCHEME, epochEventKey } from '../../topics/epochs.ts';
 import { STORES } from '../../topics/names.ts';
 import type { FollowBootstrap } from './bootstrap.ts';
-import { decodeScheme, encodeScheme, schemeKey } from './stores.ts';
+import { decodeScheme, encodeScheme, read, schemeKey } from './stores.ts';
 
 export interface Scheme {
   identity: PreparedIdentity;
@@ -54,7 +54,7 @@ export class Schemes {
   /** The scheme of an epoch; with `fallback: false` only a registered one (not the network identity). */
   async of(ctx: ProcessorContext, epoch: bigint, fallback = true): Promise<Scheme | undefined> {
     const { bootstrap: boot, networkIdentity: netId } = this.opts;
-    const local = await ctx.store(STORES.followState).get(schemeKey(epoch));
+    const local = await read(ctx.store(STORES.followState), schemeKey(epoch));
     if (local) {
       const s = decodeScheme(local);
       return { identity: prepare(s.identity), source: 'local', outcome: s.outcome };
@@ -76,7 +76,7 @@ export class Schemes {
   async remember(ctx: ProcessorContext, epoch: bigint, scheme: Scheme): Promise<void> {
     if (scheme.source !== 'network-identity' && scheme.source !== 'bootstrap') return;
     const state = ctx.store(STORES.followState);
-    if (!(await state.get(schemeKey(epoch)))) state.put(schemeKey(epoch), encodeScheme(scheme.identity.bytes, scheme.outcome));
+    if (!(await read(state, schemeKey(epoch)))) state.put(schemeKey(epoch), encodeScheme(scheme.identity.bytes, scheme.outcome));
   }
 
   /** A scheme this task learned at a boundary (the outcome for `epoch`). */

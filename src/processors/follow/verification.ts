@@ -92,6 +92,11 @@ export class Verification {
     return this.codec.decodeFinalization(record.value);
   }
 
+  /** The record's value if `prepare` decoded it (left in place for the fold), else undefined. */
+  decoded(record: InRecord): FinalizationRecord | undefined {
+    return this.decodedBy.get(record.partition)?.get(recordKey(record));
+  }
+
   /** Verifies the certificate under the scheme: a pre-verified `true` for exactly this identity, else inline. */
   verify(ctx: ProcessorContext, record: InRecord, c: Checked, scheme: Scheme): VerifyResult {
     const hint = this.preVerifiedBy.get(record.partition)?.get(recordKey(record));
