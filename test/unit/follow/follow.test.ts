@@ -9,8 +9,9 @@ import { Metrics } from '../../../src/runtime/metrics.ts';
 import { encodeFinalization } from '../../../src/tempo/finalization.ts';
 import { encodeTempoHeader, tempoHeaderHash, tempoHeaderToJson } from '../../../src/tempo/header.ts';
 import { bytesToHex } from '../../../src/tempo/hex.ts';
+import { epochKey } from '../../../src/topics/epoch-key.ts';
 import { buildChain, type ChainBlock, fixtureCommittee, reCertify, signFinalization } from '../../support/tempo-chain.ts';
-import { type Feed, harness } from './harness.ts';
+import { codec, type Feed, harness, TOPICS } from './harness.ts';
 
 const L = 4n;
 const chain = buildChain({ epochLength: L, epochs: 3 });
@@ -216,4 +217,34 @@ test('heights stay in order per epoch when a record arrives between the table up
   h.driver.def.onGlobalUpdate = hook;
   await h.feed([chain.block(6n)]);
   assert.deepEqual(heights(await h.verified()), [1, 2, 3, 4, 5, 6]);
+});
+
+// Parking's nothing-parked shortcut (parking.ts) must never hide a parked record.
+test('records parked before a restart are released by the next record of their epoch once the scheme is known, from the kept or the restored store', async () => {
+  for (const wipeLocalState of [false, true]) {
+    const h = harness({ epochLength: L, bootstrap: genesisBoot() });
+    await h.feed([chain.block(1n), chain.block(2n), chain.block(4n), chain.block(5n)]);
+    assert.equal((await h.driver.entries('pending', 1)).length, 2, 'heights 4, 5 parked on partition 1');
+    await h.driver.restart({ wipeLocalState });
+    await h.feed([chain.block(3n)]); // the boundary of epoch 0, on partition 0: the scheme of epoch 1
+    const hook = h.driver.def.onGlobalUpdate;
+    h.driver.def.onGlobalUpdate = undefined; // only the next record of epoch 1 can release them
+    await h.sync();
+    await h.feed([chain.block(6n)]);
+    h.driver.def.onGlobalUpdate = hook;
+    assert.deepEqual(heights(await h.verified()), [1, 2, 3, 4, 5, 6], `wipeLocalState: ${wipeLocalState}`);
+    assert.equal((await h.driver.entries('pending', 1)).length, 0);
+    assert.deepEqual(h.rejects(), []);
+  }
+});
+
+test('a record parked earlier in the same chunk is released by the boundary later in that chunk', async () => {
+  const h = harness({ epochLength: L, bootstrap: genesisBoot() }, 1);
+  const c = codec();
+  const value = (b: ChainBlock) => c.encodeFinalization({ height: b.height, certificate: b.certificate, header: { rlp: b.headerRlp }, source: 'test', receivedAtMs: 0 });
+  const order = [1n, 2n, 5n, 3n, 4n].map((n) => chain.block(n));
+  await h.driver.pipe(TOPICS.input, await Promise.all(order.map(async (b) => ({ key: epochKey(b.epoch), value: await value(b), partition: 0 }))));
+  assert.deepEqual(heights(await h.verified()), [1, 2, 3, 5, 4], 'height 5 parked, then released by the boundary 3 in the same transaction');
+  assert.equal((await h.driver.entries('pending', 0)).length, 0);
+  assert.deepEqual(h.rejects(), []);
 });
