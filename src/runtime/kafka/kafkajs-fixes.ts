@@ -152,9 +152,17 @@ export function kafkajsFixesActive(): readonly string[] {
   return installed;
 }
 
+/** The kafkajs release the corrections replace modules of (its internals are what they build on). */
+const FIXED_KAFKAJS_VERSION = '2.2.4';
+
 {
   const file = kafkajsFile(SEND_MESSAGES);
-  if (require.cache[file] !== undefined) {
+  const version = (require('kafkajs/package.json') as { version: string }).version;
+  if (version !== FIXED_KAFKAJS_VERSION) {
+    // Another release may have fixed it or changed the internals this builds on; the adapter's
+    // acknowledgement check (UnacknowledgedProduce) still refuses to commit a send that lost a partition.
+    log.warn({ installed: version, fixedFor: FIXED_KAFKAJS_VERSION }, 'kafkajs-fixes.ts replaces nothing: it was written for another kafkajs release');
+  } else if (require.cache[file] !== undefined) {
     // Loaded before this module: kafkajs holds the original, and records can be lost on a leader move.
     log.warn(
       { module: SEND_MESSAGES },
