@@ -223,11 +223,13 @@ async function sendInCalls(records: OutRecord[], send: (records: OutRecord[]) =>
   return [...merged.values()];
 }
 
-function isFenced(err: unknown): boolean {
-  const e = err as { type?: string; name?: string; message?: string; originalError?: unknown } | undefined;
-  if (!e) return false;
+function isFenced(err: unknown, depth = 0): boolean {
+  const e = err as { type?: string; name?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined;
+  if (!e || depth > 8) return false;
   if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;
-  if (e.originalError) return isFenced(e.originalError);
+  if (e.originalError) return isFenced(e.originalError, depth + 1);
+  // kafkajs wraps the last error of exhausted retries (KafkaJSNumberOfRetriesExceeded) as `cause`.
+  if (e.cause && e.cause !== e) return isFenced(e.cause, depth + 1);
   return /fenced|INVALID_PRODUCER_EPOCH/i.test(e.message ?? '');
 }
 
