@@ -223,7 +223,8 @@ async function sendInCalls(records: OutRecord[], send: (records: OutRecord[]) =>
   return [...merged.values()];
 }
 
-function isFenced(err: unknown, depth = 0): boolean {
+/** Whether a kafkajs error (or one it wraps) says this producer was fenced by a newer one. */
+export function isFenced(err: unknown, depth = 0): boolean {
   const e = err as { type?: string; name?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined;
   if (!e || depth > 8) return false;
   if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') return true;

@@ -186,3 +186,16 @@ test('the adapter refuses a resolved send that lacks a partition it wrote to (de
   );
   assert.throws(() => assertAcknowledged(records, [{ topicName: 'changelog', partition: 3 }]), /no write to out though/);
 });
+
+test('fencing is recognised however kafkajs wraps it (type, originalError, or the cause of exhausted retries)', async () => {
+  const { isFenced } = await import('../../../src/runtime/kafka/kafkajs.ts');
+  const { KafkaJSNumberOfRetriesExceeded } = require('kafkajs/src/errors');
+  const fenced = new KafkaJSProtocolError(createErrorFromCode(47)); // INVALID_PRODUCER_EPOCH
+  assert.equal(isFenced(fenced), true);
+  assert.equal(isFenced(new KafkaJSNumberOfRetriesExceeded(fenced, { retryCount: 5, retryTime: 1000 })), true);
+  assert.equal(isFenced(Object.assign(new Error('outer'), { originalError: fenced })), true);
+  assert.equal(isFenced(new KafkaJSNumberOfRetriesExceeded(new KafkaJSProtocolError(createErrorFromCode(51)), { retryCount: 5, retryTime: 1000 })), false); // CONCURRENT_TRANSACTIONS
+  const loop: Error & { cause?: unknown } = new Error('loop');
+  loop.cause = loop;
+  assert.equal(isFenced(loop), false);
+});
