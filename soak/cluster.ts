@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import '../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs: its producer gets the patches and the fixes
 import kafkajs from 'kafkajs';
 import { loadConfig } from '../src/config.ts';
 import { REPO_ROOT } from '../src/paths.ts';

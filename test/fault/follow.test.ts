@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import '../../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs: its producer gets the patches and the fixes
 import kafkajs from 'kafkajs';
 import { followEnv } from '../../src/app/env.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';

@@ -15,7 +15,11 @@
  *
  *   The replacement keeps the responses per topic-partition: every attempt sends each partition
  *   not acknowledged yet to its current leader, and waits for all of its requests to settle
- *   before retrying (kafkajs retried while sibling requests were still in flight). The result is
+ *   before retrying (kafkajs retried while sibling requests were still in flight). Records are
+ *   assigned to partitions once per call, not per attempt (kafkajs re-ran the partitioner, so a
+ *   keyless record could land on another partition on the retry: twice or never); a partition
+ *   the metadata has no leader for fails the attempt (metadata refreshed, retried) instead of
+ *   being left out; of several failed requests, a non-retriable error is the one handed on. The result is
  *   the same list of per-partition responses kafkajs returned. test/unit/runtime/kafkajs-fixes
  *   drives the original and the replacement through the same leader moves;
  *   test/fault/produce-leader-move.test.ts does it on a real 3-node cluster.
@@ -49,20 +53,35 @@ export function createSendMessages({ logger: kLog, cluster, partitioner, eosMana
     const acked = new Map<string, Any>();
     const tpKey = (topic: string, partition: number | string) => `${topic}\0${partition}`;
 
+    /**
+     * Each topic's records are assigned to partitions once, by the first attempt that has the
+     * topic's metadata, and keep that assignment on every retry: kafkajs re-ran the partitioner
+     * per attempt, and a keyless record (round-robin) or a changed partition count could then put
+     * a record on another partition than the one acknowledged for it (sent twice, or never).
+     */
+    const grouped = new Map<string, Record<string, Any[]>>();
+
     /** One produce request per current leader, for the partitions not acknowledged yet. */
     const attempt = async (): Promise<void> => {
       await cluster.refreshMetadataIfNecessary();
       const perLeader = new Map<string, Any[]>();
+      let leaderless = 0;
       for (const { topic, messages } of topicMessages) {
-        const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
-        if (partitionMetadata.length === 0) {
-          kLog.debug('Producing to topic without metadata', { topic, targetTopics: Array.from(cluster.targetTopics) });
-          throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata');
+        let messagesPerPartition = grouped.get(topic);
+        if (!messagesPerPartition) {
+          const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
+          if (partitionMetadata.length === 0) {
+            kLog.debug('Producing to topic without metadata', { topic, targetTopics: Array.from(cluster.targetTopics) });
+            throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata');
+          }
+          messagesPerPartition = groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }) as Record<string, Any[]>;
+          grouped.set(topic, messagesPerPartition);
         }
-        const messagesPerPartition = groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner });
         const open = Object.keys(messagesPerPartition).filter((p) => !acked.has(tpKey(topic, p)));
         if (open.length === 0) continue;
         const partitionsPerLeader = cluster.findLeaderForPartitions(topic, open);
+        // kafkajs leaves out a partition its metadata has no leader for: counted, and retried below.
+        leaderless += open.length - Object.values(partitionsPerLeader).reduce((n: number, ps: Any) => n + ps.length, 0);
         for (const nodeId of Object.keys(partitionsPerLeader)) {
           let l = perLeader.get(nodeId);
           if (!l) perLeader.set(nodeId, (l = []));
@@ -108,8 +127,14 @@ export function createSendMessages({ logger: kLog, cluster, partitioner, eosMana
       // Every request of the attempt settles before the next one: a retry must not race a
       // sibling request that may still succeed (or roll its sequence numbers back).
       const settled = await Promise.allSettled(requests);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw failed.reason;
+      const errors = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as Any);
+      if (errors.length > 0) {
+        // Every closed connection is forgotten (kafkajs saw only the first failure); the error
+        // handed on is a non-retriable one if any (it ends the send), else the first.
+        for (const e of errors.slice(1)) if (e?.name === 'KafkaJSConnectionClosedError') cluster.removeBroker({ host: e.host, port: e.port });
+        throw errors.find((e) => e?.retriable === false) ?? errors[0];
+      }
+      if (leaderless > 0) throw new KafkaJSMetadataNotLoaded(`${leaderless} partition(s) without a known leader`);
     };
 
     return retrier(async (bail: (e: Error) => void, retryCount: number, retryTime: number) => {
@@ -156,8 +181,8 @@ export function kafkajsFixesActive(): readonly string[] {
 const FIXED_KAFKAJS_VERSION = '2.2.4';
 
 {
-  const file = kafkajsFile(SEND_MESSAGES);
   const version = (require('kafkajs/package.json') as { version: string }).version;
+  const file = version === FIXED_KAFKAJS_VERSION ? kafkajsFile(SEND_MESSAGES) : '';
   if (version !== FIXED_KAFKAJS_VERSION) {
     // Another release may have fixed it or changed the internals this builds on; the adapter's
     // acknowledgement check (UnacknowledgedProduce) still refuses to commit a send that lost a partition.

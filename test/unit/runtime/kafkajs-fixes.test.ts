@@ -48,6 +48,8 @@ function scripted(s: Script) {
   let leaders = { ...s.leaders };
   let refreshed = false;
   const written: string[] = [];
+  /** Every record value a broker wrote, in order. */
+  const values: string[] = [];
   const added: string[] = [];
   const sequences = new Map<string, number>();
   const broker = (nodeId: number) => ({
@@ -55,11 +57,15 @@ function scripted(s: Script) {
     async produce({ topicData }: Any) {
       await new Promise((r) => setTimeout(r, s.delay?.[nodeId] ?? 0));
       if (!refreshed && s.failing[nodeId]) throw s.failing[nodeId]!();
-      for (const t of topicData) for (const p of t.partitions) written.push(`${t.topic}/${p.partition}@${nodeId}#${p.firstSequence}+${p.messages.length}`);
+      for (const t of topicData)
+        for (const p of t.partitions) {
+          written.push(`${t.topic}/${p.partition}@${nodeId}#${p.firstSequence}+${p.messages.length}`);
+          for (const m of p.messages) values.push(String(m.value));
+        }
       return { topics: topicData.map((t: Any) => ({ topicName: t.topic, partitions: t.partitions.map((p: Any) => ({ partition: p.partition, errorCode: 0, baseOffset: '100' })) })) };
     },
   });
-  const brokers = new Map([1, 2, 3].map((n) => [n, broker(n)]));
+  const brokers = new Map([1, 2, 3, 4].map((n) => [n, broker(n)]));
   const cluster = {
     targetTopics: new Set<string>(),
     async refreshMetadataIfNecessary() {},
@@ -74,7 +80,8 @@ function scripted(s: Script) {
     findTopicPartitionMetadata: () => Object.keys(leaders).map((p) => ({ partitionId: Number(p), leader: leaders[Number(p)] })),
     findLeaderForPartitions: (_topic: string, parts: string[]) => {
       const o: Record<number, number[]> = {};
-      for (const p of parts) (o[leaders[Number(p)]!] ??= []).push(Number(p));
+      // Like kafkajs: a partition whose metadata has no leader (-1) is left out.
+      for (const p of parts) if ((leaders[Number(p)] ?? -1) >= 0) (o[leaders[Number(p)]!] ??= []).push(Number(p));
       return o;
     },
     async findBroker({ nodeId }: Any) {
@@ -94,7 +101,7 @@ function scripted(s: Script) {
     getProducerId: () => 7,
     getProducerEpoch: () => 0,
   };
-  return { cluster, eosManager, written, added };
+  return { cluster, eosManager, written, values, added };
 }
 
 const messages = [
@@ -103,10 +110,11 @@ const messages = [
   { partition: 1, key: 'c', value: 'c' },
 ];
 
-async function send(factory: Any, s: Script) {
+async function send(factory: Any, s: Script, opts: { partitioner?: Any; messages?: Any[] } = {}) {
   const c = scripted(s);
-  const fn = factory({ logger: quiet, cluster: c.cluster, partitioner: ({ message }: Any) => message.partition, eosManager: c.eosManager, retrier: createRetry({ retries: 3, initialRetryTime: 5 }) });
-  const responses = await fn({ acks: -1, timeout: 1000, topicMessages: [{ topic: 't', messages }] });
+  const partitioner = opts.partitioner ?? (({ message }: Any) => message.partition);
+  const fn = factory({ logger: quiet, cluster: c.cluster, partitioner, eosManager: c.eosManager, retrier: createRetry({ retries: 3, initialRetryTime: 5 }) });
+  const responses = await fn({ acks: -1, timeout: 1000, topicMessages: [{ topic: 't', messages: opts.messages ?? messages }] });
   return { ...c, responses: (responses as Any[]).map((r) => `${r.topicName}/${r.partition}`).sort() };
 }
 
@@ -198,4 +206,56 @@ test('fencing is recognised however kafkajs wraps it (type, originalError, or th
   const loop: Error & { cause?: unknown } = new Error('loop');
   loop.cause = loop;
   assert.equal(isFenced(loop), false);
+});
+
+// Keyless records go round-robin: re-partitioning them on a retry put a record on a partition
+// acknowledged for another one. Three partitions, node 2 (partition 1) down, then partition 1 on
+// node 4 (a broker that had not answered: kafkajs sends it, but with the records regrouped).
+const ROUND_ROBIN: Script = {
+  leaders: { 0: 1, 1: 2, 2: 3 },
+  afterRefresh: { 0: 1, 1: 4, 2: 3 },
+  failing: { 2: () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED', { host: '127.0.0.1', port: 2 }) },
+};
+// Five: the round-robin counter moves by a non-multiple of three between attempts.
+const keyless = ['r1', 'r2', 'r3', 'r4', 'r5'].map((value) => ({ key: null, value }));
+
+test('keyless records: every record written exactly once across a retry (the grouping is kept, not redone)', async () => {
+  const { Partitioners } = require('kafkajs');
+  for (let i = 0; i < 6; i++) {
+    // Fresh round-robin counters each time (the DefaultPartitioner starts at a random point).
+    const fixed = await send(createSendMessages, ROUND_ROBIN, { partitioner: Partitioners.DefaultPartitioner(), messages: keyless });
+    assert.deepEqual([...fixed.values].sort(), ['r1', 'r2', 'r3', 'r4', 'r5'], `fixed run ${i}: ${fixed.written.join(' ')}`);
+  }
+});
+
+test('keyless records through the original: some are written twice or never (what the grouping fix prevents)', async () => {
+  const { Partitioners } = require('kafkajs');
+  let wrong = 0;
+  for (let i = 0; i < 6; i++) {
+    const orig = await send(originalSendMessages(), ROUND_ROBIN, { partitioner: Partitioners.DefaultPartitioner(), messages: keyless });
+    if ([...orig.values].sort().join() !== 'r1,r2,r3,r4,r5') wrong++;
+  }
+  assert.equal(wrong, 6, 'the original re-partitions keyless records on a retry, every time');
+});
+
+test('a partition without a known leader is not dropped: the send refreshes metadata and retries it', async () => {
+  const script: Script = { leaders: { 0: 2, 1: -1 }, afterRefresh: { 0: 2, 1: 3 }, failing: {} };
+  const orig = await send(originalSendMessages(), script);
+  assert.deepEqual(orig.responses, ['t/0'], 'kafkajs resolves without partition 1');
+  const fixed = await send(createSendMessages, script);
+  assert.deepEqual(fixed.written, ['t/0@2#0+1', 't/1@3#0+2']);
+  assert.deepEqual(fixed.responses, ['t/0', 't/1']);
+});
+
+test('two brokers failing in one attempt: a non-retriable error wins over a retriable one and ends the send', async () => {
+  const script: Script = {
+    leaders: { 0: 2, 1: 1 },
+    afterRefresh: { 0: 2, 1: 1 },
+    failing: {
+      1: () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED', { host: '127.0.0.1', port: 1 }),
+      2: () => new KafkaJSProtocolError(createErrorFromCode(10)), // MESSAGE_TOO_LARGE (answers later)
+    },
+    delay: { 2: 20 },
+  };
+  await assert.rejects(send(createSendMessages, script), /larger than the max message size/);
 });
