@@ -136,6 +136,9 @@ function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`soak: ${l}\n`));
   const t0 = Date.now();
+  // The code under test is what was checked out when the run started (a commit made during a
+  // 40-minute run is not what ran).
+  const commit = gitCommit();
   const rand = rng(o.seed ^ 0x5eed);
   const cluster: SoakCluster = soakCluster(o.env ?? process.env);
   const counts = { ...defaultFaultCounts(o.minutes), ...o.faults };
@@ -459,7 +462,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     seed: o.seed,
     minutes: o.minutes,
     instances: o.instances,
-    commit: gitCommit(),
+    commit,
     startedAt: new Date(t0).toISOString(),
     durationS: Math.round((Date.now() - t0) / 1000),
     epochs: sim?.rows.length ?? 0,
