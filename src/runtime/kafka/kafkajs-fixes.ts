@@ -170,6 +170,19 @@ export function createSendMessages({ logger: kLog, cluster, partitioner, eosMana
   };
 }
 
+/**
+ * Makes `require(file)` (kafkajs' own requires included) return `exports`: a loaded CommonJS
+ * module under kafkajs' file name. Shared with ./kafkajs-patches.ts.
+ */
+export function seedRequireCache(file: string, exports: unknown): void {
+  const mod = new Module(file);
+  mod.filename = file;
+  mod.paths = (Module as Any)._nodeModulePaths(file.slice(0, file.lastIndexOf('/')));
+  mod.exports = exports;
+  mod.loaded = true;
+  require.cache[file] = mod;
+}
+
 const installed: string[] = [];
 
 /** The kafkajs modules replaced by a correction (names under kafkajs/src). */
@@ -194,12 +207,7 @@ const FIXED_KAFKAJS_VERSION = '2.2.4';
       'kafkajs was loaded before src/runtime/kafka/kafkajs-fixes.ts: its producer keeps the original sendMessages, which can drop records when a partition leader moves; import the kafkajs adapter first',
     );
   } else {
-    const mod = new Module(file);
-    mod.filename = file;
-    mod.paths = (Module as Any)._nodeModulePaths(file.slice(0, file.lastIndexOf('/')));
-    mod.exports = createSendMessages;
-    mod.loaded = true;
-    require.cache[file] = mod;
+    seedRequireCache(file, createSendMessages);
     installed.push(SEND_MESSAGES);
   }
 }

@@ -31,10 +31,10 @@
  * import this module before it. `DKG_STREAM_KAFKAJS_PATCHES=0` turns every patch off (for A/B
  * measurements or as an escape hatch); `kafkajsPatchesActive()` names the patches in effect.
  */
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import { logger } from '../log.ts';
 // The corrections (not speed: always on) go in first, before anything loads kafkajs.
-import './kafkajs-fixes.ts';
+import { seedRequireCache } from './kafkajs-fixes.ts';
 
 // kafkajs has no types for its internals; these describe the few members used here.
 type Any = any;
@@ -517,14 +517,7 @@ function makeBatch(Original: { prototype: object }): Any {
 const active: string[] = [];
 
 function install(rel: string, make: () => unknown): void {
-  const file = kafkajsFile(rel);
-  const exports = make();
-  const mod = new Module(file);
-  mod.filename = file;
-  mod.paths = (Module as Any)._nodeModulePaths(file.slice(0, file.lastIndexOf('/')));
-  mod.exports = exports;
-  mod.loaded = true;
-  require.cache[file] = mod;
+  seedRequireCache(kafkajsFile(rel), make());
   active.push(rel);
 }
 
