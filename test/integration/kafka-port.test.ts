@@ -78,7 +78,10 @@ test('a second producer with the same transactional id fences the first', T, asy
   const ta = await a.begin();
   await ta.send([{ topic, partition: 1, key: null, value: Buffer.from('zombie') }]);
   const b = await port.transactionalProducer(tid); // aborts a's open transaction
-  await assert.rejects(ta.commit(), ProducerFencedError);
+  await assert.rejects(ta.commit(), (e: Error) => {
+    assert.ok(e instanceof ProducerFencedError, `expected ProducerFencedError, got ${e.name}: ${e.message} (cause: ${(e as { cause?: Error }).cause?.message})`);
+    return true;
+  });
   const tb = await b.begin();
   await tb.send([{ topic, partition: 1, key: null, value: Buffer.from('winner') }]);
   await tb.commit();
