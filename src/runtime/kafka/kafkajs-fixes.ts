@@ -131,8 +131,9 @@ export function createSendMessages({ logger: kLog, cluster, partitioner, eosMana
       if (errors.length > 0) {
         // Every closed connection is forgotten (kafkajs saw only the first failure); the error
         // handed on is a non-retriable one if any (it ends the send), else the first.
-        for (const e of errors.slice(1)) if (e?.name === 'KafkaJSConnectionClosedError') cluster.removeBroker({ host: e.host, port: e.port });
-        throw errors.find((e) => e?.retriable === false) ?? errors[0];
+        const handedOn = errors.find((e) => e?.retriable === false) ?? errors[0];
+        for (const e of errors) if (e !== handedOn && e?.name === 'KafkaJSConnectionClosedError') cluster.removeBroker({ host: e.host, port: e.port });
+        throw handedOn;
       }
       if (leaderless > 0) throw new KafkaJSMetadataNotLoaded(`${leaderless} partition(s) without a known leader`);
     };
