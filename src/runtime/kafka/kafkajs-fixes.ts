@@ -19,8 +19,8 @@
  *   assigned to partitions once per call, not per attempt (kafkajs re-ran the partitioner, so a
  *   keyless record could land on another partition on the retry: twice or never); a partition
  *   the metadata has no leader for fails the attempt (metadata refreshed, retried) instead of
- *   being left out; of several failed requests, a non-retriable error is the one handed on. The result is
- *   the same list of per-partition responses kafkajs returned. test/unit/runtime/kafkajs-fixes
+ *   being left out; of several failed requests, a non-retriable error is the one handed on.
+ *   The result is the same list of per-partition responses kafkajs returned. test/unit/runtime/kafkajs-fixes
  *   drives the original and the replacement through the same leader moves;
  *   test/fault/produce-leader-move.test.ts does it on a real 3-node cluster.
  *
@@ -196,19 +196,18 @@ const FIXED_KAFKAJS_VERSION = '2.2.4';
 
 {
   const version = (require('kafkajs/package.json') as { version: string }).version;
-  const file = version === FIXED_KAFKAJS_VERSION ? kafkajsFile(SEND_MESSAGES) : '';
   if (version !== FIXED_KAFKAJS_VERSION) {
     // Another release may have fixed it or changed the internals this builds on; the adapter's
     // acknowledgement check (UnacknowledgedProduce) still refuses to commit a send that lost a partition.
     log.warn({ installed: version, fixedFor: FIXED_KAFKAJS_VERSION }, 'kafkajs-fixes.ts replaces nothing: it was written for another kafkajs release');
-  } else if (require.cache[file] !== undefined) {
+  } else if (require.cache[kafkajsFile(SEND_MESSAGES)] !== undefined) {
     // Loaded before this module: kafkajs holds the original, and records can be lost on a leader move.
     log.warn(
       { module: SEND_MESSAGES },
       'kafkajs was loaded before src/runtime/kafka/kafkajs-fixes.ts: its producer keeps the original sendMessages, which can drop records when a partition leader moves; import the kafkajs adapter first',
     );
   } else {
-    seedRequireCache(file, createSendMessages);
+    seedRequireCache(kafkajsFile(SEND_MESSAGES), createSendMessages);
     installed.push(SEND_MESSAGES);
   }
 }
