@@ -9,20 +9,23 @@
  *
  * It asks only Kafka, never an instance, so it keeps working while instances die, restore and
  * rebalance:
- *  1. the group's committed offset of the input partition passes the record's offset — with
- *     exactly-once the changelog records of that fold commit in the same transaction;
- *  2. the view's read_committed position on the partition's changelogs reaches their high
- *     watermark measured after step 1. The transaction's changelog records were appended before
- *     it committed, so they lie below that watermark, and a read_committed reader passes them
- *     only once the transaction's marker is on the changelog (the group offset can become
- *     visible a moment before the changelog's marker does).
+ *  1. the group's committed offset of the input partition passes the record's offset;
+ *  2. on every changelog, the view has read (read_committed) an input-position record of the
+ *     partition that is past the record's offset. Each unit of work appends its store changes and
+ *     then its input position ({@link INPUT_OFFSETS_KEY}) to every changelog of its task in the
+ *     transaction that commits its input offsets, so once the view has applied that position
+ *     record it has applied the unit's changes before it.
+ * Step 2 does not compare the view's position with the changelog's end offset: kafkajs reports
+ * the last stable offset there, and the transaction's markers are written after the commit
+ * returns, so right after step 1 that offset can still lie before the unit's records (the view
+ * then answered from the state before the fold; the short soak found it).
  * A later transaction still open on the changelog delays step 2 until it ends; that is bounded
  * by the commit interval, or by the fencing of a killed instance's transactional id.
  */
 import { EventEmitter } from 'node:events';
 import type { Bytes, RangeOptions } from '../state/kv.ts';
 import { MemoryKV } from '../state/memory.ts';
-import { isDataKey, userKeyOf } from '../state/store.ts';
+import { decodeInputOffsets, INPUT_OFFSETS_KEY, type InputOffsets, isDataKey, tpKey, userKeyOf } from '../state/store.ts';
 import type { KafkaPort, ReadHandle } from './kafka/port.ts';
 import { logger } from './log.ts';
 import type { ReadOnlyStore } from './processor.ts';
@@ -54,6 +57,8 @@ export class ChangelogView {
   private readonly kvs = new Map<string, Map<number, MemoryKV>>();
   /** changelog topic → partition → next offset the view has applied up to (read_committed). */
   private readonly positions = new Map<string, Map<number, number>>();
+  /** changelog topic → partition → the input position of the last unit the view has applied. */
+  private readonly folded = new Map<string, Map<number, InputOffsets>>();
   private readonly handles = new Map<string, ReadHandle>();
   private readonly advanced = new EventEmitter();
   private stopped = false;
@@ -69,6 +74,7 @@ export class ChangelogView {
       const marks = await admin.offsets(topic);
       this.kvs.set(store, new Map(marks.map((m) => [m.partition, new MemoryKV()])));
       this.positions.set(topic, new Map(marks.map((m) => [m.partition, 0])));
+      this.folded.set(topic, new Map());
       await this.tail(store, topic);
     }
   }
@@ -85,6 +91,17 @@ export class ChangelogView {
           .filter((r) => r.key && isDataKey(r.key))
           .map((r) => (r.value === null ? { type: 'del' as const, key: userKeyOf(r.key!) } : { type: 'put' as const, key: userKeyOf(r.key!), value: r.value }));
         if (ops.length > 0) await kv.batch(ops);
+        // The unit's position record follows its changes: once applied, the unit is in the view.
+        for (let i = records.length - 1; i >= 0; i--) {
+          const r = records[i]!;
+          if (!r.key || !r.value || !r.key.equals(INPUT_OFFSETS_KEY)) continue;
+          try {
+            this.folded.get(topic)!.set(partition, decodeInputOffsets(r.value));
+          } catch (err) {
+            log.warn({ topic, partition, offset: r.offset, err: (err as Error).message }, 'unreadable input-position record in a changelog; ignored');
+          }
+          break;
+        }
         if (next > (pos.get(partition) ?? 0)) pos.set(partition, next);
         this.advanced.emit('advance');
       },
@@ -149,36 +166,29 @@ export class ChangelogView {
         await sleep(this.opts.pollMs ?? 50);
       }
     }
-    const partitions = new Set(targets.map((t) => t.partition));
-    for (const topic of this.opts.changelogs.values()) {
-      let marks: Awaited<ReturnType<typeof admin.offsets>> | undefined;
-      while (!marks) {
-        marks = await admin.offsets(topic).catch(() => undefined);
-        if (!marks) {
-          if (Date.now() > deadline) throw late(`the high watermarks of ${topic} were not available`);
-          await sleep(this.opts.pollMs ?? 50);
-        }
-      }
-      const pos = this.positions.get(topic)!;
-      const caughtUp = () => marks!.every((m) => !partitions.has(m.partition) || (pos.get(m.partition) ?? 0) >= m.high);
-      if (caughtUp()) continue;
-      await new Promise<void>((resolve, reject) => {
-        const onAdvance = () => {
-          if (!caughtUp()) return;
-          clearTimeout(timer);
-          this.advanced.off('advance', onAdvance);
-          resolve();
-        };
-        const timer = setTimeout(
-          () => {
-            this.advanced.off('advance', onAdvance);
-            reject(late(`${topic} was not read up to the fold of ${targets.map((t) => `${t.topic}/${t.partition}@${t.lastOffset}`).join(', ')}`));
-          },
-          Math.max(0, deadline - Date.now()),
-        );
-        this.advanced.on('advance', onAdvance);
+    const caughtUp = () =>
+      targets.every((t) => {
+        const tp = tpKey(t.topic, t.partition);
+        for (const folded of this.folded.values()) if ((folded.get(t.partition)?.[tp] ?? -1) <= t.lastOffset) return false;
+        return true;
       });
-    }
+    if (caughtUp()) return;
+    await new Promise<void>((resolve, reject) => {
+      const onAdvance = () => {
+        if (!caughtUp()) return;
+        clearTimeout(timer);
+        this.advanced.off('advance', onAdvance);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => {
+          this.advanced.off('advance', onAdvance);
+          reject(late(`the changelogs were not read up to the fold of ${targets.map((t) => `${t.topic}/${t.partition}@${t.lastOffset}`).join(', ')}`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.advanced.on('advance', onAdvance);
+    });
   }
 
   async stop(): Promise<void> {

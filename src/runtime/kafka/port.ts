@@ -62,7 +62,11 @@ export interface PartitionOffsets {
   partition: number;
   /** Log start offset. */
   low: number;
-  /** High watermark (next offset to be written). */
+  /**
+   * End offset as a read_committed reader sees it: the last stable offset. It equals the high
+   * watermark once no transaction is open on the partition; right after a commit returns it can
+   * still lie before that transaction's records, because the markers are written afterwards.
+   */
   high: number;
 }
 
