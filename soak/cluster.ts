@@ -58,7 +58,11 @@ export function stackCli(c: SoakCluster, args: string[], timeoutMs = 300_000): P
 
 export async function clusterUp(c: SoakCluster): Promise<void> {
   const r = await stackCli(c, ['up', '--brokers', '3', '--secure']);
-  if (r.code !== 0) throw new Error(`the soak stack did not come up (exit ${r.code}):\n${r.out.slice(-3000)}`);
+  if (r.code !== 0) {
+    // The CLI's last line is its one-line error; the summary keeps only a problem's first line.
+    const last = r.out.trim().split('\n').at(-1) || '(no output)';
+    throw new Error(`the soak stack did not come up (${r.code === null ? 'killed after 300 s' : `exit ${r.code}`}): ${last}\n${r.out.slice(-3000)}`);
+  }
 }
 
 const pidFile = (c: SoakCluster, node: number) => join(c.dir, 'run', node === 1 ? 'broker.pid' : `broker-${node}.pid`);
