@@ -60,6 +60,8 @@ export class ChangelogView {
   /** changelog topic → partition → the input position of the last unit the view has applied. */
   private readonly folded = new Map<string, Map<number, InputOffsets>>();
   private readonly handles = new Map<string, ReadHandle>();
+  /** Reads being started again after a failure; {@link stop} waits for them. */
+  private readonly restarts = new Set<Promise<void>>();
   private readonly advanced = new EventEmitter();
   private stopped = false;
 
@@ -106,13 +108,19 @@ export class ChangelogView {
         this.advanced.emit('advance');
       },
     });
+    if (this.stopped) {
+      // stop() ran while this read was starting: it must not outlive the view.
+      await handle.stop().catch(() => {});
+      return;
+    }
     this.handles.set(topic, handle);
     handle.done.then(
       () => {},
       (err: Error) => {
         if (this.stopped) return;
         log.warn({ topic, err: err.message }, 'changelog read failed; reading on from the last position');
-        void this.restart(store, topic);
+        const restarting: Promise<void> = this.restart(store, topic).finally(() => this.restarts.delete(restarting));
+        this.restarts.add(restarting);
       },
     );
   }
@@ -193,6 +201,7 @@ export class ChangelogView {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.all(this.restarts);
     for (const h of this.handles.values()) await h.stop().catch(() => {});
     this.handles.clear();
   }
