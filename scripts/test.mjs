@@ -95,7 +95,7 @@ async function runFiles(files, extra, env = {}) {
       if (res.lingered) {
         lingered.push(file);
         console.error(
-          `test: ${file} ended its tests but its process did not exit within ${graceMs / 1000} s (DKG_STREAM_TEST_EXIT_GRACE_MS): something a test started is still running (an open handle); killed it`,
+          `test: ${file} ended its tests but its process did not exit within ${graceMs / 1000} s (DKG_STREAM_TEST_EXIT_GRACE_MS): something a test started is still running (an open handle); killed it. Its processes then: ${res.processes}`,
         );
       } else if (res.timedOut) {
         const running = stillRunning(progress);
@@ -151,6 +151,7 @@ function runFile(file, extra, progress, timeoutMs, stream, env) {
     }
     let timedOut = false;
     let lingered = false;
+    let processes = '';
     const kill = () => {
       try {
         process.kill(-child.pid, 'SIGKILL'); // the runner, the file's process and whatever it spawned
@@ -175,13 +176,20 @@ function runFile(file, extra, progress, timeoutMs, stream, env) {
       }
       if (Date.now() - quietSince < graceMs || ended(progress) === 0 || stillRunning(progress).length > 0) return;
       lingered = true;
+      // Which process holds on (the test file's own, or one it spawned) narrows the search.
+      const ps = spawnSync('ps', ['-o', 'pid=,args=', '-g', String(child.pid)], { encoding: 'utf8' });
+      processes = (ps.stdout || '(ps failed)')
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().slice(0, 160))
+        .join(' | ');
       kill();
     }, 5000);
     child.once('close', (code) => {
       clearTimeout(timer);
       clearInterval(watch);
       if (!stream) process.stdout.write(out);
-      resolve({ code: code ?? 1, timedOut, lingered });
+      resolve({ code: code ?? 1, timedOut, lingered, processes });
     });
   });
 }
