@@ -162,6 +162,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     let pipeline: ExternalPipeline | undefined;
     const endAt = t0 + o.minutes * 60_000;
     let faultsDone: Promise<void> = Promise.resolve();
+    // The plan's times are targets: on a slow machine each fault's settling pushes the next one
+    // later, so the simulation runs on past the planned minutes (up to twice as long) until every
+    // planned fault was injected, instead of ending with part of the plan left out.
+    let planDone = false;
+    const hardEndAt = t0 + 2 * o.minutes * 60_000;
     let stopFaults = false;
     let stopRecoveries = () => {};
 
@@ -307,6 +312,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       }
     };
     async function runFaults(): Promise<void> {
+      try {
+        await runPlan();
+      } finally {
+        planDone = true;
+      }
+    }
+    async function runPlan(): Promise<void> {
       for (const step of plan) {
         if (stopFaults) return;
         const wait = t0 + step.atS * 1000 - Date.now();
@@ -338,7 +350,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       prefix: `dkg-stream.soak-${o.seed}-${Date.now().toString(36)}.`,
       workDir: mkdirSync(join(workDir, 'sim'), { recursive: true }) ?? join(workDir, 'sim'),
       external: { start: startPipeline },
-      keepGoing: () => Date.now() < endAt,
+      keepGoing: () => Date.now() < endAt || (!planDone && Date.now() < hardEndAt),
       onEpoch: (e) => log(`epoch ${e} done (${faults.length} faults so far)`),
       out: () => {},
       progress: (l) => log(`sim: ${l}`),
