@@ -29,8 +29,8 @@ const graceMs = Number(process.env.DKG_STREAM_TEST_EXIT_GRACE_MS || 3 * 60_000);
 
 // Tests reach the stack through DKG_STREAM_BROKERS / DKG_STREAM_REGISTRY_URL; derive them from the
 // stack's port settings so `DKG_STREAM_KAFKA_PORT=… npm test` runs an isolated stack end to end.
-process.env.DKG_STREAM_BROKERS ??= `127.0.0.1:${process.env.DKG_STREAM_KAFKA_PORT || 39092}`;
-process.env.DKG_STREAM_REGISTRY_URL ??= `http://127.0.0.1:${process.env.DKG_STREAM_REGISTRY_PORT || 38081}/apis/ccompat/v7`;
+process.env.DKG_STREAM_BROKERS ??= `127.0.0.1:${process.env.DKG_STREAM_KAFKA_PORT || 19092}`;
+process.env.DKG_STREAM_REGISTRY_URL ??= `http://127.0.0.1:${process.env.DKG_STREAM_REGISTRY_PORT || 18081}/apis/ccompat/v7`;
 
 const before = spawnSync(process.execPath, [cli, 'stack', 'status'], { cwd: root, encoding: 'utf8' });
 const wasRunning = before.status === 0;

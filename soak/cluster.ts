@@ -24,8 +24,8 @@ export interface SoakCluster {
 
 export function soakCluster(env: NodeJS.ProcessEnv = process.env): SoakCluster {
   const mainDir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
-  const kafkaPort = Number(env.DKG_STREAM_SOAK_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 39092) + 20);
-  const registryPort = Number(env.DKG_STREAM_SOAK_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 38081) + 20);
+  const kafkaPort = Number(env.DKG_STREAM_SOAK_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 19092) + 20);
+  const registryPort = Number(env.DKG_STREAM_SOAK_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 18081) + 20);
   const dir = join(mainDir, 'soak');
   return {
     dir,

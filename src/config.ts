@@ -120,8 +120,8 @@ const SECURITY_FIELDS: ReadonlyArray<{ key: string; env: string; default: string
 
 /** One row per setting: the README's configuration table is generated from the same facts. */
 export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: string; doc: string }> = [
-  { key: 'brokers', env: 'DKG_STREAM_BROKERS', default: '127.0.0.1:39092', doc: 'Kafka bootstrap servers, comma-separated' },
-  { key: 'registryUrl', env: 'DKG_STREAM_REGISTRY_URL', default: 'http://127.0.0.1:38081/apis/ccompat/v7', doc: 'Confluent-compatible schema registry URL' },
+  { key: 'brokers', env: 'DKG_STREAM_BROKERS', default: '127.0.0.1:19092', doc: 'Kafka bootstrap servers, comma-separated' },
+  { key: 'registryUrl', env: 'DKG_STREAM_REGISTRY_URL', default: 'http://127.0.0.1:18081/apis/ccompat/v7', doc: 'Confluent-compatible schema registry URL' },
   { key: 'topology', env: 'DKG_STREAM_TOPOLOGY', default: 'topology.yaml', doc: 'topology file' },
   { key: 'schemasDir', env: 'DKG_STREAM_SCHEMAS_DIR', default: 'schemas', doc: 'directory of Avro schemas' },
   { key: 'topicPrefix', env: 'DKG_STREAM_TOPIC_PREFIX', default: '', doc: 'prefix for every topic name' },

@@ -109,8 +109,8 @@ const pct = (xs: number[], p: number) => {
 };
 
 export function connection(): { brokers: string[]; registryUrl: string } {
-  const kafkaPort = process.env.DKG_STREAM_KAFKA_PORT ?? '39092';
-  const registryPort = process.env.DKG_STREAM_REGISTRY_PORT ?? '38081';
+  const kafkaPort = process.env.DKG_STREAM_KAFKA_PORT ?? '19092';
+  const registryPort = process.env.DKG_STREAM_REGISTRY_PORT ?? '18081';
   return {
     brokers: (process.env.DKG_STREAM_BROKERS ?? `127.0.0.1:${kafkaPort}`).split(','),
     registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`,

@@ -282,7 +282,7 @@ const secs = (ms: number) => Math.round(ms) / 1000;
 
 export async function runKafkaBench(o: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const brokers = o.brokers ?? (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
+  const brokers = o.brokers ?? (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
   const n = o.records ?? 1_000_000;
   const small = o.small ?? 10_000;
   const only = new Set(o.only ?? ['fold', 'restart', 'journal']);

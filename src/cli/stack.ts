@@ -34,7 +34,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '../paths.ts';
 import { showValue } from '../show.ts';
@@ -79,7 +79,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env, layout: Partia
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${showValue(raw)}`);
     return n;
   };
-  const kafkaPort = int('DKG_STREAM_KAFKA_PORT', 39092);
+  const kafkaPort = int('DKG_STREAM_KAFKA_PORT', 19092);
   const dir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
   const saved = savedLayout(dir);
   return {
@@ -88,7 +88,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env, layout: Partia
     java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
     kafkaPort,
     controllerPort: int('DKG_STREAM_CONTROLLER_PORT', kafkaPort + 1),
-    registryPort: int('DKG_STREAM_REGISTRY_PORT', 38081),
+    registryPort: int('DKG_STREAM_REGISTRY_PORT', 18081),
     brokerHeapMb: int('DKG_STREAM_BROKER_HEAP_MB', (layout.brokers ?? saved?.brokers) === 3 ? 384 : 512),
     registryHeapMb: int('DKG_STREAM_REGISTRY_HEAP_MB', 384),
     readyTimeoutMs: int('DKG_STREAM_STACK_TIMEOUT_MS', 120_000),
@@ -259,6 +259,40 @@ function portOpen(port: number): Promise<boolean> {
     s.once('error', () => res(false));
     s.once('timeout', () => (s.destroy(), res(false)));
   });
+}
+
+/**
+ * Whether a listener could bind `port` on 127.0.0.1 now. A port nothing listens on can still be
+ * taken: by an outgoing connection that was given it as its local port, when the port lies in the
+ * system's ephemeral range; the node or registry would then fail at start-up with "Address
+ * already in use". The default ports lie below that range for this reason.
+ */
+function portBindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.once('error', () => res(false));
+    srv.listen({ host: '127.0.0.1', port, exclusive: true }, () => srv.close(() => res(true)));
+  });
+}
+
+/** The system's ephemeral port range, for the message when a port cannot be bound. */
+function ephemeralRange(): string {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    return `${lo}–${hi}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Throws a one-line error when `port` is in use or cannot be bound. */
+async function assertPortFree(port: number, what: string, knob: string): Promise<void> {
+  if (await portOpen(port)) throw new Error(`port ${port} (${what}) is in use by something this stack did not start (set ${knob})`);
+  if (!(await portBindable(port))) {
+    throw new Error(
+      `port ${port} (${what}) cannot be bound: another socket holds it, e.g. an outgoing connection's local port (this system's ephemeral range is ${ephemeralRange()}); set ${knob} to ports outside that range`,
+    );
+  }
 }
 
 /** Writes a file only its owner may read (secrets, and property files that embed them). */
@@ -598,9 +632,7 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, o
     const jvmLog = [`-Dlog4j2.configurationFile=${p.log4j}`];
     const pending = all.filter((n) => !alive(readPid(n.pidFile)));
     for (const n of pending) {
-      for (const port of [n.port, n.controllerPort]) {
-        if (await portOpen(port)) throw new Error(`port ${port} (node ${n.id}) is in use by something this stack did not start (set DKG_STREAM_KAFKA_PORT)`);
-      }
+      for (const port of [n.port, n.controllerPort]) await assertPortFree(port, `node ${n.id}`, 'DKG_STREAM_KAFKA_PORT');
       mkdirSync(n.data, { recursive: true });
       writePrivate(n.props, brokerProperties(c, n, secrets));
     }
@@ -637,7 +669,7 @@ export async function up(c: StackConfig = stackConfig(), say: Say = stderrSay, o
   } else if (!c.secure && (await registryReady(c))) {
     say(`a registry not started by this stack already answers on port ${c.registryPort}; reusing it`);
   } else {
-    if (await portOpen(c.registryPort)) throw new Error(`port ${c.registryPort} is in use by something that is not this stack's registry (set DKG_STREAM_REGISTRY_PORT)`);
+    await assertPortFree(c.registryPort, 'schema registry', 'DKG_STREAM_REGISTRY_PORT');
     const runner = ensureApicurio(c, say);
     writePrivate(p.registryProps, registryProperties(c, secrets));
     say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryUrl(c)}`);

@@ -58,7 +58,7 @@ export function stackBrokerPid(): number {
   } catch (err) {
     throw new Error(
       `cannot restart the broker: ${pidFile} is missing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}), so the broker at ` +
-        `${process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092'} was not started by this checkout's stack (another checkout's stack?). ` +
+        `${process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092'} was not started by this checkout's stack (another checkout's stack?). ` +
         `Run with DKG_STREAM_FAULT_BROKER_RESTART=0 to skip the broker restart, or stop the other stack and let this checkout start its own.`,
     );
   }

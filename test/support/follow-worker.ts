@@ -17,8 +17,8 @@ const env = workerEnv('follow-worker');
 const fe = followEnv(
   {
     ...CLIENT_CONFIG,
-    brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(','),
-    registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:38081/apis/ccompat/v7',
+    brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(','),
+    registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7',
     topology: join(REPO_ROOT, 'topology.yaml'),
     schemasDir: join(REPO_ROOT, 'schemas'),
     topicPrefix: env('W_PREFIX'),

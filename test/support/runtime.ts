@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import { KAFKA_CLIENT } from './stack.ts';
 
-export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:39092').split(',');
+export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
 
 export const newPort = (clientId = 'dkg-test'): KafkajsPort => new KafkajsPort({ ...KAFKA_CLIENT, brokers: BROKERS, clientId });
 

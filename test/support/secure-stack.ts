@@ -12,8 +12,8 @@ import { CLI } from './stack.ts';
 
 const env = process.env;
 const mainDir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
-const kafkaPort = Number(env.DKG_STREAM_SECURE_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 39092) + 10);
-const registryPort = Number(env.DKG_STREAM_SECURE_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 38081) + 10);
+const kafkaPort = Number(env.DKG_STREAM_SECURE_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 19092) + 10);
+const registryPort = Number(env.DKG_STREAM_SECURE_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 18081) + 10);
 
 /** Environment of `dkg-stream stack …` for the secure cluster. */
 export const SECURE_STACK_ENV: NodeJS.ProcessEnv = {

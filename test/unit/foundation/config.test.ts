@@ -8,8 +8,8 @@ import { REPO_ROOT } from '../../../src/paths.ts';
 
 test('defaults point at the local stack and the repo topology', () => {
   const c = loadConfig({ env: {} });
-  assert.deepEqual(c.brokers, ['127.0.0.1:39092']);
-  assert.equal(c.registryUrl, 'http://127.0.0.1:38081/apis/ccompat/v7');
+  assert.deepEqual(c.brokers, ['127.0.0.1:19092']);
+  assert.equal(c.registryUrl, 'http://127.0.0.1:18081/apis/ccompat/v7');
   assert.equal(c.topology, join(REPO_ROOT, 'topology.yaml'));
   assert.equal(c.secretKeyFile, null);
   assert.equal(c.httpPort, 8088);
