@@ -19,8 +19,8 @@
  * the last stable offset there, and the transaction's markers are written after the commit
  * returns, so right after step 1 that offset can still lie before the unit's records (the view
  * then answered from the state before the fold; the short soak found it).
- * A later transaction still open on the changelog delays step 2 until it ends; that is bounded
- * by the commit interval, or by the fencing of a killed instance's transactional id.
+ * A transaction still open on the changelog before the unit's records (a killed instance's) holds
+ * read_committed readers back, and so delays step 2, until it is fenced or times out.
  */
 import { EventEmitter } from 'node:events';
 import type { Bytes, RangeOptions } from '../state/kv.ts';
