@@ -13,13 +13,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localBrokers } from '../src/config.ts';
 import { countProcessor } from '../src/runtime/builtin.ts';
 import { KafkajsPort } from '../src/runtime/kafka/kafkajs.ts';
 import { ProgressBar } from '../src/runtime/progress.ts';
 import type { RestoreProgress } from '../src/runtime/restore.ts';
 import { StreamRuntime } from '../src/runtime/runtime.ts';
 
-const brokers = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = (process.env.DKG_STREAM_BROKERS ?? localBrokers()).split(',');
 const SMALL = Number(process.env.BENCH_SMALL ?? 10_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 const PARTITIONS = 4;

@@ -29,6 +29,8 @@ const graceMs = Number(process.env.DKG_STREAM_TEST_EXIT_GRACE_MS || 3 * 60_000);
 
 // Tests reach the stack through DKG_STREAM_BROKERS / DKG_STREAM_REGISTRY_URL; derive them from the
 // stack's port settings so `DKG_STREAM_KAFKA_PORT=… npm test` runs an isolated stack end to end.
+// (19092 and 18081 are LOCAL_KAFKA_PORT and LOCAL_REGISTRY_PORT of src/config.ts: this script runs
+// before tsx is loaded, so it cannot import them.)
 process.env.DKG_STREAM_BROKERS ??= `127.0.0.1:${process.env.DKG_STREAM_KAFKA_PORT || 19092}`;
 process.env.DKG_STREAM_REGISTRY_URL ??= `http://127.0.0.1:${process.env.DKG_STREAM_REGISTRY_PORT || 18081}/apis/ccompat/v7`;
 

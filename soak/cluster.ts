@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs: its producer gets the patches and the fixes
 import kafkajs from 'kafkajs';
-import { loadConfig } from '../src/config.ts';
+import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT, loadConfig } from '../src/config.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { kafkaSecurity } from '../src/runtime/kafka/security.ts';
 
@@ -24,8 +24,8 @@ export interface SoakCluster {
 
 export function soakCluster(env: NodeJS.ProcessEnv = process.env): SoakCluster {
   const mainDir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
-  const kafkaPort = Number(env.DKG_STREAM_SOAK_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 19092) + 20);
-  const registryPort = Number(env.DKG_STREAM_SOAK_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 18081) + 20);
+  const kafkaPort = Number(env.DKG_STREAM_SOAK_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || LOCAL_KAFKA_PORT) + 20);
+  const registryPort = Number(env.DKG_STREAM_SOAK_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || LOCAL_REGISTRY_PORT) + 20);
   const dir = join(mainDir, 'soak');
   return {
     dir,

@@ -118,10 +118,20 @@ const SECURITY_FIELDS: ReadonlyArray<{ key: string; env: string; default: string
   { key: 'minInsyncReplicas', env: 'DKG_STREAM_MIN_INSYNC_REPLICAS', default: '(cluster)', doc: 'min.insync.replicas of created topics (default RF − 1, 1..2)' },
 ];
 
+/**
+ * The local stack's default ports (`dkg-stream stack up`). They lie below Linux's ephemeral range
+ * (32768–60999), and so does every port derived from them: a port in that range can be held at any
+ * moment as the local port of an outgoing connection, and a node would fail to bind it.
+ */
+export const LOCAL_KAFKA_PORT = 19092;
+export const LOCAL_REGISTRY_PORT = 18081;
+export const localBrokers = (kafkaPort: number | string = LOCAL_KAFKA_PORT): string => `127.0.0.1:${kafkaPort}`;
+export const localRegistryUrl = (registryPort: number | string = LOCAL_REGISTRY_PORT): string => `http://127.0.0.1:${registryPort}/apis/ccompat/v7`;
+
 /** One row per setting: the README's configuration table is generated from the same facts. */
 export const CONFIG_FIELDS: ReadonlyArray<{ key: string; env: string; default: string; doc: string }> = [
-  { key: 'brokers', env: 'DKG_STREAM_BROKERS', default: '127.0.0.1:19092', doc: 'Kafka bootstrap servers, comma-separated' },
-  { key: 'registryUrl', env: 'DKG_STREAM_REGISTRY_URL', default: 'http://127.0.0.1:18081/apis/ccompat/v7', doc: 'Confluent-compatible schema registry URL' },
+  { key: 'brokers', env: 'DKG_STREAM_BROKERS', default: localBrokers(), doc: 'Kafka bootstrap servers, comma-separated' },
+  { key: 'registryUrl', env: 'DKG_STREAM_REGISTRY_URL', default: localRegistryUrl(), doc: 'Confluent-compatible schema registry URL' },
   { key: 'topology', env: 'DKG_STREAM_TOPOLOGY', default: 'topology.yaml', doc: 'topology file' },
   { key: 'schemasDir', env: 'DKG_STREAM_SCHEMAS_DIR', default: 'schemas', doc: 'directory of Avro schemas' },
   { key: 'topicPrefix', env: 'DKG_STREAM_TOPIC_PREFIX', default: '', doc: 'prefix for every topic name' },

@@ -37,6 +37,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FollowEnv, followEnv } from '../../src/app/env.ts';
+import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT, localBrokers, localRegistryUrl } from '../../src/config.ts';
 import { applyTopology } from '../../src/runtime/apply.ts';
 import type { AdminPort, InRecord } from '../../src/runtime/kafka/port.ts';
 import { loadSchemas, registryClient } from '../../src/runtime/schemas.ts';
@@ -109,11 +110,11 @@ const pct = (xs: number[], p: number) => {
 };
 
 export function connection(): { brokers: string[]; registryUrl: string } {
-  const kafkaPort = process.env.DKG_STREAM_KAFKA_PORT ?? '19092';
-  const registryPort = process.env.DKG_STREAM_REGISTRY_PORT ?? '18081';
+  const kafkaPort = process.env.DKG_STREAM_KAFKA_PORT ?? LOCAL_KAFKA_PORT;
+  const registryPort = process.env.DKG_STREAM_REGISTRY_PORT ?? LOCAL_REGISTRY_PORT;
   return {
-    brokers: (process.env.DKG_STREAM_BROKERS ?? `127.0.0.1:${kafkaPort}`).split(','),
-    registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`,
+    brokers: (process.env.DKG_STREAM_BROKERS ?? localBrokers(kafkaPort)).split(','),
+    registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? localRegistryUrl(registryPort),
   };
 }
 

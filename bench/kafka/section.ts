@@ -25,6 +25,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localBrokers } from '../../src/config.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import type { AdminPort, KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { ensureInput } from './workload.ts';
@@ -282,7 +283,7 @@ const secs = (ms: number) => Math.round(ms) / 1000;
 
 export async function runKafkaBench(o: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const brokers = o.brokers ?? (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
+  const brokers = o.brokers ?? (process.env.DKG_STREAM_BROKERS ?? localBrokers()).split(',');
   const n = o.records ?? 1_000_000;
   const small = o.small ?? 10_000;
   const only = new Set(o.only ?? ['fold', 'restart', 'journal']);

@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT } from '../config.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { showValue } from '../show.ts';
 
@@ -79,7 +80,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env, layout: Partia
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${showValue(raw)}`);
     return n;
   };
-  const kafkaPort = int('DKG_STREAM_KAFKA_PORT', 19092);
+  const kafkaPort = int('DKG_STREAM_KAFKA_PORT', LOCAL_KAFKA_PORT);
   const dir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
   const saved = savedLayout(dir);
   return {
@@ -88,7 +89,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env, layout: Partia
     java: env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java',
     kafkaPort,
     controllerPort: int('DKG_STREAM_CONTROLLER_PORT', kafkaPort + 1),
-    registryPort: int('DKG_STREAM_REGISTRY_PORT', 18081),
+    registryPort: int('DKG_STREAM_REGISTRY_PORT', LOCAL_REGISTRY_PORT),
     brokerHeapMb: int('DKG_STREAM_BROKER_HEAP_MB', (layout.brokers ?? saved?.brokers) === 3 ? 384 : 512),
     registryHeapMb: int('DKG_STREAM_REGISTRY_HEAP_MB', 384),
     readyTimeoutMs: int('DKG_STREAM_STACK_TIMEOUT_MS', 120_000),

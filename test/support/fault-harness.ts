@@ -13,6 +13,7 @@ import { stackConfig, up } from '../../src/cli/stack.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import type { KafkaPort } from '../../src/runtime/kafka/port.ts';
 import { xorshift } from '../../src/sim/random.ts';
+import { BROKERS } from './stack.ts';
 
 export interface FaultOptions {
   port: KafkaPort;
@@ -58,7 +59,7 @@ export function stackBrokerPid(): number {
   } catch (err) {
     throw new Error(
       `cannot restart the broker: ${pidFile} is missing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}), so the broker at ` +
-        `${process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092'} was not started by this checkout's stack (another checkout's stack?). ` +
+        `${BROKERS.join(',')} was not started by this checkout's stack (another checkout's stack?). ` +
         `Run with DKG_STREAM_FAULT_BROKER_RESTART=0 to skip the broker restart, or stop the other stack and let this checkout start its own.`,
     );
   }

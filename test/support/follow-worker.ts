@@ -9,7 +9,7 @@ import { followEnv, followRuntime } from '../../src/app/env.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { bootstrapFromOutcome } from '../../src/processors/follow/bootstrap.ts';
 import { hexToBytes } from '../../src/tempo/hex.ts';
-import { CLIENT_CONFIG } from './stack.ts';
+import { BROKERS, CLIENT_CONFIG, REGISTRY_URL } from './stack.ts';
 import { runWorker, workerEnv } from './worker.ts';
 
 const env = workerEnv('follow-worker');
@@ -17,8 +17,8 @@ const env = workerEnv('follow-worker');
 const fe = followEnv(
   {
     ...CLIENT_CONFIG,
-    brokers: (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(','),
-    registryUrl: process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7',
+    brokers: BROKERS,
+    registryUrl: REGISTRY_URL,
     topology: join(REPO_ROOT, 'topology.yaml'),
     schemasDir: join(REPO_ROOT, 'schemas'),
     topicPrefix: env('W_PREFIX'),

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
-import { KAFKA_CLIENT } from './stack.ts';
+import { BROKERS, KAFKA_CLIENT } from './stack.ts';
 
-export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
+export { BROKERS };
 
 export const newPort = (clientId = 'dkg-test'): KafkajsPort => new KafkajsPort({ ...KAFKA_CLIENT, brokers: BROKERS, clientId });
 

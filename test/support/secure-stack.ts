@@ -7,13 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT } from '../../src/config.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { CLI } from './stack.ts';
 
 const env = process.env;
 const mainDir = resolve(env.DKG_STREAM_STACK_DIR ?? join(REPO_ROOT, '.stack'));
-const kafkaPort = Number(env.DKG_STREAM_SECURE_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || 19092) + 10);
-const registryPort = Number(env.DKG_STREAM_SECURE_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || 18081) + 10);
+const kafkaPort = Number(env.DKG_STREAM_SECURE_KAFKA_PORT || Number(env.DKG_STREAM_KAFKA_PORT || LOCAL_KAFKA_PORT) + 10);
+const registryPort = Number(env.DKG_STREAM_SECURE_REGISTRY_PORT || Number(env.DKG_STREAM_REGISTRY_PORT || LOCAL_REGISTRY_PORT) + 10);
 
 /** Environment of `dkg-stream stack …` for the secure cluster. */
 export const SECURE_STACK_ENV: NodeJS.ProcessEnv = {

@@ -1,12 +1,12 @@
 /** Shared settings for integration tests: the stack started by `npm test` (scripts/test.mjs). */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, localBrokers, localRegistryUrl } from '../../src/config.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { kafkaClientOptions } from '../../src/runtime/kafka/security.ts';
 
-export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? '127.0.0.1:19092').split(',');
-export const REGISTRY_URL = process.env.DKG_STREAM_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+export const BROKERS = (process.env.DKG_STREAM_BROKERS ?? localBrokers()).split(',');
+export const REGISTRY_URL = process.env.DKG_STREAM_REGISTRY_URL ?? localRegistryUrl();
 export const SCHEMAS_DIR = join(REPO_ROOT, 'schemas');
 export const TOPOLOGY_FILE = join(REPO_ROOT, 'topology.yaml');
 export const CLI = join(REPO_ROOT, 'bin', 'dkg-stream.js');

@@ -1,3 +1,4 @@
+import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT } from '../../config.ts';
 import { showValue } from '../../show.ts';
 import { type Command, parseArgs, UsageError } from '../command.ts';
 import { cached, down, reset, stackConfig, status, up } from '../stack.ts';
@@ -19,7 +20,7 @@ Options of up (remembered in <stack dir>/stack.json; change them only after rese
                 passwords and CA in <stack dir>/secrets/
 
 Environment: DKG_STREAM_STACK_DIR (.stack), DKG_STREAM_STACK_CACHE (downloads; the stack dir),
-DKG_STREAM_KAFKA_PORT (19092), DKG_STREAM_REGISTRY_PORT (18081), DKG_STREAM_BROKER_HEAP_MB
+DKG_STREAM_KAFKA_PORT (${LOCAL_KAFKA_PORT}), DKG_STREAM_REGISTRY_PORT (${LOCAL_REGISTRY_PORT}), DKG_STREAM_BROKER_HEAP_MB
 (512; 384 with 3 brokers), DKG_STREAM_REGISTRY_HEAP_MB (384), JAVA_HOME.`;
 
 const command: Command = {
