@@ -196,50 +196,43 @@ function runFile(file, extra, progress, timeoutMs, stream, env) {
   });
 }
 
-/** Adds a file's finished tests (not suites, not the file's own entry) to the totals. */
-function count(progress) {
-  let text = '';
-  try {
-    text = readFileSync(progress, 'utf8');
-  } catch {
-    return;
-  }
-  for (const line of text.split('\n')) {
-    const [kind, , name, outcome, type] = line.split('\t');
-    if (kind !== 'end' || type !== 'test' || name.endsWith('.test.ts')) continue;
-    totals[outcome] = (totals[outcome] ?? 0) + 1;
-  }
-}
-
-/** How many tests and suites (not the file's own entry) the progress reporter saw end. */
-function ended(progress) {
-  let text = '';
-  try {
-    text = readFileSync(progress, 'utf8');
-  } catch {
-    return 0;
-  }
-  return text.split('\n').filter((line) => {
-    const [kind, , name] = line.split('\t');
-    return kind === 'end' && !name.endsWith('.test.ts');
-  }).length;
-}
-
-/** Tests the progress reporter saw start but not end (innermost last). */
-function stillRunning(progress) {
+/**
+ * The progress reporter's events of one file, without the file's own entry: `{ kind, name,
+ * outcome, type }` per line (start|end; for an end: pass|fail|skip and test|suite).
+ */
+function progressEvents(progress) {
   let text = '';
   try {
     text = readFileSync(progress, 'utf8');
   } catch {
     return [];
   }
+  return text
+    .split('\n')
+    .map((line) => {
+      const [kind, , name, outcome, type] = line.split('\t');
+      return { kind, name, outcome, type };
+    })
+    .filter((e) => (e.kind === 'start' || e.kind === 'end') && !e.name.endsWith('.test.ts'));
+}
+
+/** Adds a file's finished tests (not suites) to the totals. */
+function count(progress) {
+  for (const e of progressEvents(progress)) if (e.kind === 'end' && e.type === 'test') totals[e.outcome] = (totals[e.outcome] ?? 0) + 1;
+}
+
+/** How many tests and suites the progress reporter saw end. */
+function ended(progress) {
+  return progressEvents(progress).filter((e) => e.kind === 'end').length;
+}
+
+/** Tests the progress reporter saw start but not end (innermost last). */
+function stillRunning(progress) {
   const open = [];
-  for (const line of text.split('\n')) {
-    const [kind, , name] = line.split('\t');
-    if (kind === 'start' && !name.endsWith('.test.ts'))
-      open.push(name); // not the file's own entry
-    else if (kind === 'end') {
-      const at = open.lastIndexOf(name);
+  for (const e of progressEvents(progress)) {
+    if (e.kind === 'start') open.push(e.name);
+    else {
+      const at = open.lastIndexOf(e.name);
       if (at >= 0) open.splice(at, 1);
     }
   }

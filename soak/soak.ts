@@ -202,7 +202,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         }
       }, 500);
       stopRecoveries = () => clearInterval(recoveries);
-      faultsDone = runFaults();
+      faultsDone = runFaults().finally(() => {
+        planDone = true;
+      });
     };
 
     const record = (kind: FaultKind, detail: string, at = Date.now()) => {
@@ -312,13 +314,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       }
     };
     async function runFaults(): Promise<void> {
-      try {
-        await runPlan();
-      } finally {
-        planDone = true;
-      }
-    }
-    async function runPlan(): Promise<void> {
       for (const step of plan) {
         if (stopFaults) return;
         const wait = t0 + step.atS * 1000 - Date.now();
