@@ -9,6 +9,9 @@
  * - consumers use `readUncommitted: false` (read_committed); there is no manual assignment, so
  *   `read()` uses a throwaway consumer group (sole member) and seeks;
  * - group membership is eager (no revoke callback): GROUP_JOIN carries the new full assignment;
+ * - a consumer that crashes and restarts itself (a lost broker) drops its group object with the
+ *   pauses and seeks in it, and its pause/seek throw until the new one exists: the adapter keeps
+ *   both and applies them again at every join;
  * - batches made only of control/aborted records never reach eachBatch, but END_BATCH_PROCESS
  *   reports their last offset, which is how positions advance past commit markers.
  */
@@ -351,6 +354,9 @@ class KafkajsTxnProducer implements TransactionalProducer {
   }
 }
 
+/** kafkajs' error for pause/resume/seek between a consumer's crash and its restart (2.2.4 consumer/index.js). */
+const NO_CONSUMER_GROUP = 'Consumer group was not initialized';
+
 class KafkajsGroupConsumer implements GroupConsumer {
   private readonly consumer: KConsumer;
   private assignmentListeners: Array<(a: TopicPartition[]) => void> = [];
@@ -359,6 +365,15 @@ class KafkajsGroupConsumer implements GroupConsumer {
   private positionListeners: Array<(tp: TopicPartition, next: number) => void> = [];
   /** Seeks per "topic/partition" so far: a batch delivered before a seek is stale. */
   private readonly seeks = new Map<string, number>();
+  /**
+   * What the runtime paused and sought, by "topic/partition". kafkajs keeps both in its consumer
+   * group object, which it drops when the consumer crashes and restarts itself (a lost broker):
+   * until the new one exists its pause/seek throw, and the new one starts unpaused, fetching
+   * from the committed offsets. So the adapter keeps them and applies them again at every join.
+   * A seek is forgotten once a batch fetched after it is delivered (the fetch took it).
+   */
+  private readonly paused = new Map<string, TopicPartition>();
+  private readonly untakenSeeks = new Map<string, TopicPartitionOffset>();
   private stopped = false;
 
   constructor(
@@ -383,6 +398,10 @@ class KafkajsGroupConsumer implements GroupConsumer {
     this.consumer.on(GROUP_JOIN, (e) => {
       const assigned: TopicPartition[] = [];
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) for (const partition of partitions) assigned.push({ topic, partition });
+      // Before the listeners (they may pause, resume and seek themselves) and before the first
+      // fetch of the new generation: the group object exists by now.
+      for (const tp of this.paused.values()) this.inGroup(() => this.consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]));
+      for (const s of this.untakenSeeks.values()) this.inGroup(() => this.consumer.seek({ topic: s.topic, partition: s.partition, offset: String(s.offset) }));
       for (const l of this.assignmentListeners) l(assigned);
     });
     this.consumer.on(CRASH, (e) => {
@@ -424,6 +443,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
         // kafkajs' own isStale is true only until the next fetch takes the seek: a batch fetched
         // before a seek must stay stale after that too (its handler may still be running).
         const staleAtDelivery = isStale();
+        if (!staleAtDelivery) this.untakenSeeks.delete(key);
         const stale = () => staleAtDelivery || (this.seeks.get(key) ?? 0) !== seeks || isStale();
         const lastOffset = Number(batch.lastOffset());
         const records = batch.messages.map((m) => toInRecord(batch.topic, batch.partition, m));
@@ -444,16 +464,36 @@ class KafkajsGroupConsumer implements GroupConsumer {
   seek(tp: TopicPartitionOffset): void {
     const key = `${tp.topic}/${tp.partition}`;
     this.seeks.set(key, (this.seeks.get(key) ?? 0) + 1);
-    this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(tp.offset) });
+    this.untakenSeeks.set(key, { ...tp });
+    this.inGroup(() => this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(tp.offset) }));
   }
   async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
     if (offsets.length > 0) await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
   }
   pause(tps: TopicPartition[]): void {
-    for (const tp of tps) this.consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]);
+    for (const tp of tps) {
+      this.paused.set(`${tp.topic}/${tp.partition}`, { topic: tp.topic, partition: tp.partition });
+      this.inGroup(() => this.consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]));
+    }
   }
   resume(tps: TopicPartition[]): void {
-    for (const tp of tps) this.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
+    for (const tp of tps) {
+      this.paused.delete(`${tp.topic}/${tp.partition}`);
+      this.inGroup(() => this.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]));
+    }
+  }
+  /**
+   * Runs a call on kafkajs' consumer group, which does not exist while the consumer restarts
+   * (or after it stopped): then the call is left to the next join (see {@link paused}). Any
+   * other error is thrown.
+   */
+  private inGroup(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      if (!(err instanceof kafkajs.KafkaJSNonRetriableError && err.message.startsWith(NO_CONSUMER_GROUP))) throw err;
+      log.debug({ groupId: this.opts.groupId, err: err.message }, 'consumer restarting: pause/resume/seek applies at the next join');
+    }
   }
   async stop(): Promise<void> {
     this.stopped = true;

@@ -190,9 +190,19 @@ export interface GroupConsumer {
   onPosition(listener: (tp: TopicPartition, nextOffset: number) => void): void;
   /** Joins the group and delivers batches until stop(). Resolves once running. */
   start(handler: (batch: InBatch, ctl: BatchControl) => Promise<void>): Promise<void>;
+  /**
+   * The next fetch of the partition starts at `tp.offset`. A seek holds until a fetch takes it,
+   * also across a restart of the consumer (when it rejoins, a seek not yet taken applies again).
+   * Never throws for a consumer that is restarting or stopped.
+   */
   seek(tp: TopicPartitionOffset): void;
   /** Commits the group's offsets outside any transaction (at-least-once processing). */
   commitOffsets(offsets: TopicPartitionOffset[]): Promise<void>;
+  /**
+   * No batches of the partitions until they are resumed. A pause holds until `resume`, across
+   * rebalances and restarts of the consumer. Never throws for a consumer that is restarting or
+   * stopped.
+   */
   pause(tps: TopicPartition[]): void;
   resume(tps: TopicPartition[]): void;
   /** Leaves the group (waits for the batch in progress). */
