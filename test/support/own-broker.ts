@@ -1,11 +1,13 @@
 /**
  * A Kafka broker of a test's own (the project's stack manager, broker only, in a temporary
  * directory on ports of its own), for tests that kill and restart the broker without disturbing
- * the shared stack other test files use. Ports: DKG_STREAM_OWN_KAFKA_PORT, default the shared
- * stack's Kafka port + 100 (the controller uses the next port). The broker jars are the shared
- * stack's downloads (its cache directory), not fetched again.
+ * the shared stack other test files use. Ports: one of {@link OWN_BROKER_SLOTS} slots from
+ * DKG_STREAM_OWN_KAFKA_PORT, default the shared stack's Kafka port + 100: slot i uses that + 3i
+ * (the controller the next port), claimed by a lock file so that test files running at once
+ * never share a broker. The broker jars are the shared stack's downloads (its cache
+ * directory), not fetched again.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerAddress, brokerAddresses, down, type StackConfig, stackConfig, up } from '../../src/cli/stack.ts';
@@ -38,9 +40,42 @@ function alive(pid: number): boolean {
   }
 }
 
+/** How many own brokers may run at once (the test runner's concurrency beyond this waits). */
+const OWN_BROKER_SLOTS = 3;
+
+/**
+ * Claims a free slot (a directory made atomically, holding the claimer's pid; a dead claimer's
+ * slot is taken over) and returns its Kafka port and release; waits while every slot is taken.
+ */
+async function claimSlot(base: number, say: (line: string) => void): Promise<{ kafkaPort: number; release: () => void }> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (let waited = false; ; waited = true) {
+    for (let i = 0; i < OWN_BROKER_SLOTS; i++) {
+      const kafkaPort = base + 3 * i;
+      const lock = join(tmpdir(), `dkg-own-broker-${kafkaPort}.lock`);
+      try {
+        mkdirSync(lock);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A claimer that died (killed on timeout) left its slot: take it over. One that is only
+        // between mkdir and writing its pid has no pid file yet and keeps its slot.
+        const pidFile = join(lock, 'pid');
+        const holder = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+        if (holder > 0 && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return { kafkaPort, release: () => rmSync(lock, { recursive: true, force: true }) };
+    }
+    if (!waited) say(`every own-broker slot (${OWN_BROKER_SLOTS}) is taken by another test file; waiting`);
+    if (Date.now() > deadline) throw new Error(`no own-broker slot came free within 15 min (locks: ${tmpdir()}/dkg-own-broker-*.lock)`);
+    await sleep(500);
+  }
+}
+
 export async function startOwnBroker(say: (line: string) => void = () => {}): Promise<OwnBroker> {
   const shared = stackConfig();
-  const kafkaPort = Number(process.env.DKG_STREAM_OWN_KAFKA_PORT || shared.kafkaPort + 100);
+  const { kafkaPort, release } = await claimSlot(Number(process.env.DKG_STREAM_OWN_KAFKA_PORT || shared.kafkaPort + 100), say);
   const dir = mkdtempSync(join(tmpdir(), 'dkg-own-broker-'));
   mkdirSync(join(dir, 'run'), { recursive: true });
   const c: StackConfig = { ...shared, dir, brokers: 1, secure: false, kafkaPort, controllerPort: kafkaPort + 1, registryPort: kafkaPort + 2, brokerHeapMb: 384 };
@@ -50,6 +85,7 @@ export async function startOwnBroker(say: (line: string) => void = () => {}): Pr
   } catch (err) {
     await down(c, say).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+    release();
     throw err;
   }
   return {
@@ -64,6 +100,7 @@ export async function startOwnBroker(say: (line: string) => void = () => {}): Pr
     async close() {
       await down(c, say).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
+      release();
     },
   };
 }
