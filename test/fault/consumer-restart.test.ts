@@ -11,17 +11,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import { startOwnBroker } from '../support/own-broker.ts';
-import { unique, waitFor } from '../support/runtime.ts';
+import { lifo, unique, waitFor } from '../support/runtime.ts';
 
 test('pause and seek during a consumer restart do not throw and hold once the consumer rejoins', { timeout: 300_000 }, async (t) => {
-  const cleanup: Array<() => Promise<unknown> | void> = [];
-  t.after(async () => {
-    for (const c of cleanup.reverse()) await c();
-  });
+  const cleanup = lifo(t);
   const broker = await startOwnBroker((l) => t.diagnostic(l));
-  cleanup.push(() => broker.close());
+  cleanup(() => broker.close());
   const port = new KafkajsPort({ brokers: broker.brokers, clientId: 'dkg-test-consumer-restart' });
-  cleanup.push(() => port.close());
+  cleanup(() => port.close());
   const topic = unique('cr');
   await (await port.admin()).createTopics([{ topic, partitions: 2 }]);
   const send = async (partition: number, n: number) => {
@@ -33,7 +30,7 @@ test('pause and seek during a consumer restart do not throw and hold once the co
   await send(1, 5);
 
   const consumer = port.groupConsumer({ groupId: unique('cr-group'), topics: [topic], fromBeginning: true, copartition: false });
-  cleanup.push(() => consumer.stop());
+  cleanup(() => consumer.stop());
   // Offsets delivered per partition, before and after the first restart.
   const before: number[][] = [[], []];
   const after: number[][] = [[], []];

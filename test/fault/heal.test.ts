@@ -12,20 +12,17 @@ import { countProcessor } from '../../src/runtime/builtin.ts';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import { StreamRuntime } from '../../src/runtime/runtime.ts';
 import { startOwnBroker } from '../support/own-broker.ts';
-import { tempDir, unique, waitFor } from '../support/runtime.ts';
+import { lifo, tempDir, unique, waitFor } from '../support/runtime.ts';
 
 test('the broker dies right after assignment: the failed task starts are retried and the idle partitions become ready', { timeout: 300_000 }, async (t) => {
   // Stopped in reverse order (the runtime before its broker), also when the test fails.
-  const cleanup: Array<() => Promise<unknown> | void> = [];
-  t.after(async () => {
-    for (const c of cleanup.reverse()) await c();
-  });
+  const cleanup = lifo(t);
   const broker = await startOwnBroker((l) => t.diagnostic(l));
-  cleanup.push(() => broker.close());
+  cleanup(() => broker.close());
   const port = new KafkajsPort({ brokers: broker.brokers, clientId: 'dkg-test-heal-kill' });
-  cleanup.push(() => port.close());
+  cleanup(() => port.close());
   const dataDir = tempDir('heal-kill');
-  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  cleanup(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const input = unique('hk-in');
   const output = unique('hk-out');
@@ -35,7 +32,7 @@ test('the broker dies right after assignment: the failed task starts are retried
     { topic: output, partitions: 2 },
   ]);
   const rt = new StreamRuntime({ port, processor: countProcessor({ input, output }), applicationId: unique('hk'), dataDir, dlqTopic: unique('hk-dlq') });
-  cleanup.push(() => rt.stop());
+  cleanup(() => rt.stop());
   let assignments = 0;
   let killed: Promise<void> | undefined;
   // Synchronously on the first assignment, before the tasks' start reaches the broker.

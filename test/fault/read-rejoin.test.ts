@@ -9,17 +9,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KafkajsPort } from '../../src/runtime/kafka/kafkajs.ts';
 import { startOwnBroker } from '../support/own-broker.ts';
-import { unique, waitFor } from '../support/runtime.ts';
+import { lifo, unique, waitFor } from '../support/runtime.ts';
 
 test('a tailing read that rejoins after a broker outage reads on from its position, skipping nothing', { timeout: 300_000 }, async (t) => {
-  const cleanup: Array<() => Promise<unknown> | void> = [];
-  t.after(async () => {
-    for (const c of cleanup.reverse()) await c();
-  });
+  const cleanup = lifo(t);
   const broker = await startOwnBroker((l) => t.diagnostic(l));
-  cleanup.push(() => broker.close());
+  cleanup(() => broker.close());
   const port = new KafkajsPort({ brokers: broker.brokers, clientId: 'dkg-test-read-rejoin' });
-  cleanup.push(() => port.close());
+  cleanup(() => port.close());
   const topic = unique('rr');
   await (await port.admin()).createTopics([{ topic, partitions: 1 }]);
   const send = async (from: number, n: number) => {
@@ -45,7 +42,7 @@ test('a tailing read that rejoins after a broker outage reads on from its positi
       }
     },
   });
-  cleanup.push(() => h.stop());
+  cleanup(() => h.stop());
   await waitFor('the first batch', () => (gate ? true : undefined), 60_000);
   await broker.kill();
   await broker.start();
