@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../src/runtime/kafka/kafkajs-patches.ts'; // before kafkajs: its producer gets the patches and the fixes
 import kafkajs from 'kafkajs';
+import { alive, readPid } from '../src/cli/stack.ts';
 import { LOCAL_KAFKA_PORT, LOCAL_REGISTRY_PORT, loadConfig } from '../src/config.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { kafkaSecurity } from '../src/runtime/kafka/security.ts';
@@ -67,24 +68,6 @@ export async function clusterUp(c: SoakCluster): Promise<void> {
 
 const pidFile = (c: SoakCluster, node: number) => join(c.dir, 'run', node === 1 ? 'broker.pid' : `broker-${node}.pid`);
 const registryPidFile = (c: SoakCluster) => join(c.dir, 'run', 'registry.pid');
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function killAndWait(pid: number | undefined, signal: NodeJS.Signals, timeoutMs = 60_000): Promise<void> {
   if (pid === undefined || !alive(pid)) return;

@@ -205,13 +205,22 @@ const paths = (c: StackConfig) => ({
   layout: join(c.dir, 'stack.json'),
 });
 
-function readPid(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
+/** The pid a pid file holds (a stack process, a lock's holder); undefined when there is none. */
+export function readPid(file: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // Absent, or removed while being read (a stopped process's, a released lock's).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function alive(pid: number | undefined): pid is number {
+/** Whether a process with this pid exists. */
+export function alive(pid: number | undefined): pid is number {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);

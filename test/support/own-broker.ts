@@ -7,10 +7,10 @@
  * never share a broker. The broker jars are the shared stack's downloads (its cache
  * directory), not fetched again.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brokerAddress, brokerAddresses, down, type StackConfig, stackConfig, up } from '../../src/cli/stack.ts';
+import { alive, brokerAddress, brokerAddresses, down, readPid, type StackConfig, stackConfig, up } from '../../src/cli/stack.ts';
 
 export interface OwnBroker {
   brokers: string[];
@@ -25,19 +25,7 @@ export interface OwnBroker {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pidOf(c: StackConfig, node = 1): number | undefined {
-  const f = join(c.dir, 'run', node === 1 ? 'broker.pid' : `broker-${node}.pid`);
-  if (!existsSync(f)) return undefined;
-  const pid = Number(readFileSync(f, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return readPid(join(c.dir, 'run', node === 1 ? 'broker.pid' : `broker-${node}.pid`));
 }
 
 /** How many own brokers may run at once (the test runner's concurrency beyond this waits). */
@@ -59,9 +47,8 @@ async function claimSlot(base: number, say: (line: string) => void): Promise<{ k
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // A claimer that died (killed on timeout) left its slot: take it over. One that is only
         // between mkdir and writing its pid has no pid file yet and keeps its slot.
-        const pidFile = join(lock, 'pid');
-        const holder = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-        if (holder > 0 && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+        const holder = readPid(join(lock, 'pid'));
+        if (holder !== undefined && !alive(holder)) rmSync(lock, { recursive: true, force: true });
         continue;
       }
       writeFileSync(join(lock, 'pid'), String(process.pid));
